@@ -1,0 +1,249 @@
+"""The category table: price dynamics, eligibility and lending terms per category.
+
+The shipped defaults are in ``data/categories.toml`` (each value with its source). An
+assumptions file overrides fields of a category or adds one; a new category takes the
+fields it does not name from ``generic``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from finance.errors import InputError, Problem
+from finance.paths import DATA_DIR
+
+DEFAULT_CATEGORY_FILE = DATA_DIR / "categories.toml"
+FALLBACK_CATEGORY = "generic"
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """Model parameters of one inventory category (MODEL.md section 1).
+
+    Attributes
+    ----------
+    sigma : float
+        Annual price volatility (lognormal), >= 0.
+    erosion : float
+        Annual continuous price erosion rate delta, >= 0: price factor exp(-delta t).
+    markdown : float
+        Fraction of value lost at each season end, in [0, 1].
+    season_ends : tuple of str
+        Season ends as "MM-DD"; the markdown is taken on each one.
+    shelf_life_days : int
+        Calendar days from receipt to expiry when a lot has no expiry date; 0: no expiry.
+    salvage : float
+        Fraction of value left from expiry on, in [0, 1].
+    aging_limit_days : int
+        Lots older than this (calendar days) are ineligible.
+    selling_cost : float
+        Cost of a normal-course sale, fraction of price.
+    orderly_discount, orderly_days : float, int
+        Discount d_o and duration T_o (calendar days) of an orderly liquidation.
+    forced_discount, forced_days : float, int
+        Discount d_f and duration T_f (calendar days) of a forced liquidation.
+    storage_cost : float
+        Storage and insurance, fraction of today's value per year.
+    cost_advance : float
+        Lender's maximum advance on the lower of cost and net realizable value.
+    months_to_clear : float
+        Months to sell a lot in the normal course when it has no ``monthly_sales``.
+    receipt_eligible : bool
+        Standardised goods a warehouse receipt can represent.
+    label_zh : str
+        Chinese display name.
+    """
+
+    sigma: float
+    erosion: float
+    markdown: float
+    season_ends: tuple[str, ...]
+    shelf_life_days: int
+    salvage: float
+    aging_limit_days: int
+    selling_cost: float
+    orderly_discount: float
+    orderly_days: int
+    forced_discount: float
+    forced_days: int
+    storage_cost: float
+    cost_advance: float
+    months_to_clear: float
+    receipt_eligible: bool
+    label_zh: str = ""
+
+
+CATEGORY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Category))
+
+_FRACTIONS = ("markdown", "salvage", "selling_cost", "orderly_discount", "forced_discount")
+_NON_NEGATIVE = ("sigma", "erosion", "storage_cost", "cost_advance")
+_DAYS = ("shelf_life_days", "aging_limit_days", "orderly_days", "forced_days")
+
+
+def _check_season_end(text: Any) -> str | None:
+    """Return a problem description for a bad "MM-DD" season end, else None."""
+    if not isinstance(text, str) or len(text) != 5 or text[2] != "-":
+        return f"season end {text!r} is not a date written MM-DD"
+    try:
+        # 2025 is not a leap year: a season end must exist every year.
+        dt.date(2025, int(text[:2]), int(text[3:]))
+    except ValueError:
+        return f"season end {text!r} is not a day that exists every year"
+    return None
+
+
+def _field_problems(name: str, key: str, value: Any) -> list[str]:
+    """Range and type checks of one category field; returns the problems found."""
+    where = f"categories.{name}.{key}"
+    if key == "season_ends":
+        if not isinstance(value, list | tuple):
+            return [f"{where} must be a list of MM-DD dates"]
+        return [f"{where}: {msg}" for v in value if (msg := _check_season_end(v))]
+    if key == "receipt_eligible":
+        return [] if isinstance(value, bool) else [f"{where} must be true or false"]
+    if key == "label_zh":
+        return [] if isinstance(value, str) else [f"{where} must be text"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [f"{where} must be a number, not {value!r}"]
+    if value != value or value in (float("inf"), float("-inf")):
+        return [f"{where} must be a finite number"]
+    if key in _FRACTIONS and not 0 <= value <= 1:
+        return [f"{where} = {value} must be within [0, 1]"]
+    if key in ("orderly_discount", "forced_discount") and value >= 1:
+        return [f"{where} = {value} must be below 1"]
+    if key == "cost_advance" and not 0 <= value <= 1:
+        return [f"{where} = {value} must be within [0, 1]"]
+    if key in _NON_NEGATIVE and value < 0:
+        return [f"{where} = {value} must not be negative"]
+    if key in _DAYS and (value < 0 or int(value) != value):
+        return [f"{where} = {value} must be a whole number of days >= 0"]
+    if key == "months_to_clear" and value <= 0:
+        return [f"{where} = {value} must be positive"]
+    return []
+
+
+def _build(name: str, values: Mapping[str, Any]) -> Category:
+    kwargs = dict(values)
+    kwargs["season_ends"] = tuple(kwargs["season_ends"])
+    for key in _DAYS:
+        kwargs[key] = int(kwargs[key])
+    for key in (*_FRACTIONS, *_NON_NEGATIVE, "months_to_clear"):
+        kwargs[key] = float(kwargs[key])
+    return Category(**kwargs)
+
+
+def parse_categories(
+    tables: Mapping[str, Any],
+    *,
+    base: Mapping[str, Category] | None,
+    file: str,
+) -> dict[str, Category]:
+    """Validate category tables and merge them onto ``base``.
+
+    Parameters
+    ----------
+    tables : mapping
+        ``{name: {field: value}}`` as read from TOML.
+    base : mapping of str to Category, or None
+        Categories to override. With None every category must name every field.
+    file : str
+        File name for error messages.
+
+    Returns
+    -------
+    dict of str to Category
+        ``base`` with the overrides and additions applied.
+
+    Raises
+    ------
+    InputError
+        Naming every unknown key, missing field and out-of-range value.
+    """
+    problems: list[Problem] = []
+    merged: dict[str, Category] = dict(base or {})
+    for name, table in tables.items():
+        if not isinstance(table, Mapping):
+            problems.append(Problem(file, f"categories.{name} must be a table"))
+            continue
+        unknown = sorted(set(table) - set(CATEGORY_FIELDS))
+        problems += [
+            Problem(file, f"unknown key categories.{name}.{k}", column=f"categories.{name}.{k}")
+            for k in unknown
+        ]
+        for key, value in table.items():
+            if key in CATEGORY_FIELDS:
+                problems += [
+                    Problem(file, msg, column=f"categories.{name}.{key}")
+                    for msg in _field_problems(name, key, value)
+                ]
+        if base is None:
+            missing = [k for k in CATEGORY_FIELDS if k not in table and k != "label_zh"]
+            problems += [
+                Problem(file, f"categories.{name} lacks {k}", column=f"categories.{name}.{k}")
+                for k in missing
+            ]
+    if problems:
+        raise InputError(problems)
+    for name, table in tables.items():
+        if name in merged:
+            start = {f: getattr(merged[name], f) for f in CATEGORY_FIELDS}
+        elif base is not None and FALLBACK_CATEGORY in merged:
+            start = {f: getattr(merged[FALLBACK_CATEGORY], f) for f in CATEGORY_FIELDS}
+            start["label_zh"] = ""
+        else:
+            start = {"label_zh": ""}
+        start.update(table)
+        merged[name] = _build(name, start)
+    return merged
+
+
+def load_categories(path: str | Path = DEFAULT_CATEGORY_FILE) -> dict[str, Category]:
+    """Read a full category table from TOML (every field of every category).
+
+    Parameters
+    ----------
+    path : str or Path
+        TOML file with one table per category; defaults to the shipped table.
+
+    Returns
+    -------
+    dict of str to Category
+    """
+    path = Path(path)
+    try:
+        tables = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError([Problem(path.name, f"cannot read the category table: {exc}")]) from exc
+    categories = parse_categories(tables, base=None, file=path.name)
+    if FALLBACK_CATEGORY not in categories:
+        raise InputError([Problem(path.name, f"the table needs a {FALLBACK_CATEGORY!r} category")])
+    return categories
+
+
+def default_categories() -> dict[str, Category]:
+    """Return the shipped category table (``data/categories.toml``)."""
+    return load_categories(DEFAULT_CATEGORY_FILE)
+
+
+def categories_frame(categories: Mapping[str, Category]) -> pd.DataFrame:
+    """Return the category table as a DataFrame, one row per category (for display and export)."""
+    rows = []
+    for name, cat in categories.items():
+        row = {"category": name}
+        for f in CATEGORY_FIELDS:
+            value = getattr(cat, f)
+            row[f] = ", ".join(value) if f == "season_ends" else value
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def with_overrides(category: Category, **changes: Any) -> Category:
+    """Return ``category`` with some fields replaced (no validation: trusted callers only)."""
+    return replace(category, **changes)
