@@ -174,19 +174,19 @@ def parse_categories(
             continue
         unknown = sorted(set(table) - set(CATEGORY_FIELDS))
         problems += [
-            Problem(file, f"unknown key categories.{name}.{k}", column=f"categories.{name}.{k}")
+            Problem(file, f"unknown key categories.{name}.{k}", key=f"categories.{name}.{k}")
             for k in unknown
         ]
         for key, value in table.items():
             if key in CATEGORY_FIELDS:
                 problems += [
-                    Problem(file, msg, column=f"categories.{name}.{key}")
+                    Problem(file, msg, key=f"categories.{name}.{key}")
                     for msg in _field_problems(name, key, value)
                 ]
         if base is None:
             missing = [k for k in CATEGORY_FIELDS if k not in table and k != "label_zh"]
             problems += [
-                Problem(file, f"categories.{name} lacks {k}", column=f"categories.{name}.{k}")
+                Problem(file, f"categories.{name} lacks {k}", key=f"categories.{name}.{k}")
                 for k in missing
             ]
     if problems:

@@ -25,13 +25,16 @@ class Problem:
     row : int or None
         Spreadsheet row, 1-based, the header being row 1; None for a file-level problem.
     column : str or None
-        Column header as it appears in the file, or the assumptions key (``pledge_loan.rate``).
+        Column header as it appears in the file.
+    key : str or None
+        Dotted key of a TOML document (``pledge_loan.rate``).
     """
 
     file: str
     message: str
     row: int | None = None
     column: str | None = None
+    key: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
@@ -39,6 +42,8 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
+        if self.key is not None:
+            where.append(f"key {self.key}")
         return f"{', '.join(where)}: {self.message}"
 
 
@@ -63,7 +68,7 @@ class InputError(ValueError):
             {
                 "file": [p.file for p in self.problems],
                 "row": pd.array([p.row for p in self.problems], dtype="Int64"),
-                "column": [p.column for p in self.problems],
+                "column": [p.column or p.key for p in self.problems],
                 "message": [p.message for p in self.problems],
             }
         )

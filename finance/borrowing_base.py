@@ -1,0 +1,77 @@
+"""Lendable value, concentration and the borrowing base (MODEL.md sections 4 and 5).
+
+    lendable_i = min( MV_i (1 - h_i),            volatility haircut   -> "haircut"
+                      cost_advance_k BOOK_i,     share of lower of cost and market -> "cost"
+                      nolv_advance OLV_i )       share of net orderly liquidation value -> "nolv"
+                 - concentration_excess_i        (all 0 if ineligible)
+
+the "lesser of" rule of asset-based credit agreements. Concentration is one pass: a lot's
+lendable value above ``concentration_limit`` times the total before this step is
+excluded and reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LIMITS: tuple[str, ...] = ("haircut", "cost", "nolv")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LendableValues:
+    """Per-lot lending figures, currency.
+
+    Attributes
+    ----------
+    before_concentration : numpy.ndarray
+        The three-way minimum (0 for ineligible lots).
+    concentration_excess : numpy.ndarray
+        Part above the concentration limit, excluded.
+    lendable : numpy.ndarray
+        What the lender advances against the lot.
+    binding_limit : numpy.ndarray of str
+        "haircut", "cost" or "nolv" for an eligible lot, "" otherwise.
+    """
+
+    before_concentration: np.ndarray
+    concentration_excess: np.ndarray
+    lendable: np.ndarray
+    binding_limit: np.ndarray
+
+    @property
+    def borrowing_base(self) -> float:
+        """Sum of lendable values."""
+        return float(self.lendable.sum())
+
+
+def lendable_values(
+    market_value: np.ndarray,
+    haircut: np.ndarray,
+    book_value: np.ndarray,
+    cost_advance: np.ndarray,
+    olv: np.ndarray,
+    nolv_advance: float,
+    eligible: np.ndarray,
+    concentration_limit: float,
+) -> LendableValues:
+    """Apply the lesser-of rule, eligibility and the concentration limit.
+
+    Parameters
+    ----------
+    market_value, haircut, book_value, cost_advance, olv : numpy.ndarray
+        Per lot: MV, h, BOOK, the category's advance on BOOK, OLV.
+    nolv_advance : float
+        Advance rate on OLV.
+    eligible : numpy.ndarray of bool
+    concentration_limit : float
+        Largest share of the pre-concentration total one lot may take.
+    """
+    limits = np.stack([market_value * (1.0 - haircut), cost_advance * book_value, nolv_advance * olv])
+    which = np.argmin(limits, axis=0)  # ties go to the first limit in LIMITS order
+    before = np.where(eligible, limits.min(axis=0), 0.0)
+    cap = concentration_limit * before.sum()
+    excess = np.maximum(before - cap, 0.0)
+    binding = np.where(eligible, np.asarray(LIMITS, dtype=object)[which], "")
+    return LendableValues(before, excess, before - excess, binding.astype(object))

@@ -1,0 +1,157 @@
+"""The valuation workbook: Summary, Lots, Options, Haircuts, Assumptions, Channels.
+
+Written with xlsxwriter with ``strings_to_formulas`` and ``strings_to_urls`` off, so a
+text cell such as ``=HYPERLINK(...)`` from an ERP export stays text: no spreadsheet
+evaluates it. Money has thousands separators, rates show as percentages, the header row
+is frozen and filterable. XLSX sheets stop at 1,048,576 rows; larger inventories are
+exported as CSV.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from finance.export.csv import atomic_write
+
+if TYPE_CHECKING:
+    from finance.evaluate import ValuationResult
+
+EXCEL_MAX_ROWS = 1_048_575  # data rows below the header
+
+MONEY = {
+    "unit_cost", "unit_price", "market_value", "nrv", "book_value", "olv", "flv",
+    "lendable_value", "concentration_excess", "expected_holding_loss", "cash_now", "pv_costs",
+    "expected_loss_retained", "expected_loss_transferred", "loss_retained_p95", "npv",
+}  # fmt: skip
+PERCENT = {
+    "haircut", "basel_haircut", "advance_rate", "effective_annual_cost", "volatility_haircut",
+    "sigma", "erosion", "markdown", "salvage", "selling_cost", "orderly_discount",
+    "forced_discount", "storage_cost", "cost_advance", "share", "discount", "fee", "net",
+    "pv_rate", "capacity",
+}  # fmt: skip
+
+SUMMARY_LABELS: dict[str, str] = {
+    "valuation_date": "Valuation date (估值日)",
+    "currency": "Currency (币种)",
+    "lots": "Lots (批次数)",
+    "market_value": "Market value (市值)",
+    "book_value": "Lower of cost and NRV (账面价值)",
+    "nrv": "Net realizable value (可变现净值)",
+    "olv": "Orderly liquidation value (有序清算价值)",
+    "flv": "Forced liquidation value (强制清算价值)",
+    "eligible_value": "Eligible market value (合格押品市值)",
+    "ineligible_value": "Ineligible market value (不合格押品市值)",
+    "concentration_excess": "Concentration excess (集中度超限)",
+    "borrowing_base": "Borrowing base (可贷额度)",
+    "portfolio_haircut": "Portfolio haircut (组合折扣率)",
+    "weighted_lot_haircut": "Value-weighted lot haircut (加权单批折扣率)",
+    "expected_holding_loss": "Expected holding loss (预期持有损失)",
+    "holding_loss_p95": "Holding loss, 95% quantile",
+    "holding_loss_p99": "Holding loss, 99% quantile",
+    "holding_loss_mean_simulated": "Holding loss, simulated mean",
+    "holding_loss_std_error": "Holding loss, standard error of the mean",
+    "pledge_regulatory_lgd": "Pledge loan F-IRB LGD (监管违约损失率)",
+    "recommended_option": "Recommended option (推荐方案)",
+    "recommendation": "Why",
+    "cash_target": "Cash target (融资目标)",
+    "scenarios": "Scenarios",
+    "seed": "Seed",
+}
+PERCENT_KEYS = {"portfolio_haircut", "weighted_lot_haircut", "pledge_regulatory_lgd"}
+
+
+def _summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            for sub, amount in value.items():
+                rows.append((f"{key}.{sub}", f"  {key.replace('_', ' ')}: {sub}", amount))
+        else:
+            rows.append((key, SUMMARY_LABELS.get(key, key), value))
+    return pd.DataFrame(rows, columns=["key", "item", "value"])
+
+
+def _assumptions_frame(result: ValuationResult) -> pd.DataFrame:
+    a = result.assumptions
+    rows: list[tuple[str, Any]] = []
+    for f in dataclasses.fields(a):
+        value = getattr(a, f.name)
+        if f.name == "categories":
+            continue
+        if f.name == "curve":
+            rows += [(f"curve.{tenor}", rate) for tenor, rate in value]
+        elif dataclasses.is_dataclass(value):
+            rows += [(f"{f.name}.{k}", v) for k, v in dataclasses.asdict(value).items()]
+        else:
+            rows.append((f.name, value))
+    frame = pd.DataFrame(rows, columns=["key", "value"])
+    frame["value"] = frame["value"].map(lambda v: ", ".join(v) if isinstance(v, tuple | list) else v)
+    # One column must hold text and numbers; keep numbers as numbers for the spreadsheet.
+    frame["value"] = frame["value"].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    return frame
+
+
+def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, formats: dict[str, Any]) -> None:
+    frame = frame.replace([np.inf, -np.inf], np.nan)
+    frame.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
+    sheet = writer.sheets[name]
+    rows, cols = frame.shape
+    if cols:
+        sheet.autofilter(0, 0, max(rows, 1), cols - 1)
+    for i, col in enumerate(frame.columns):
+        texts = frame[col].astype(str).head(200)
+        width = min(max(len(str(col)), int(texts.str.len().max()) if rows else 0) + 2, 60)
+        fmt = formats["money"] if col in MONEY else formats["pct"] if col in PERCENT else None
+        sheet.set_column(i, i, max(width, 12 if fmt else 8), fmt)
+
+
+def workbook_bytes(result: ValuationResult) -> bytes:
+    """Build the workbook in memory.
+
+    Raises
+    ------
+    ValueError
+        If the lot table has more rows than an XLSX sheet holds (export CSV instead).
+    """
+    if len(result.lots) > EXCEL_MAX_ROWS:
+        raise ValueError(
+            f"{len(result.lots):,} lots do not fit in an XLSX sheet; export CSV (--format csv)"
+        )
+    buffer = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        book = writer.book
+        formats = {
+            "money": book.add_format({"num_format": "#,##0.00"}),
+            "pct": book.add_format({"num_format": "0.00%"}),
+            "bold": book.add_format({"bold": True}),
+        }
+        summary = _summary_frame(result.summary)
+        summary.to_excel(writer, sheet_name="Summary", index=False, freeze_panes=(1, 0))
+        sheet = writer.sheets["Summary"]
+        sheet.set_column(0, 0, 34)
+        sheet.set_column(1, 1, 44)
+        sheet.set_column(2, 2, 22)
+        for i, (key, value) in enumerate(zip(summary["key"], summary["value"], strict=True), start=1):
+            if isinstance(value, float) and np.isfinite(value):
+                fmt = formats["pct"] if key in PERCENT_KEYS else formats["money"]
+                sheet.write_number(i, 2, value, fmt)
+            elif isinstance(value, float):
+                sheet.write_blank(i, 2, None)
+        _write_sheet(writer, "Lots", result.lots, formats)
+        _write_sheet(writer, "Options", result.options, formats)
+        _write_sheet(writer, "Haircuts", result.haircuts, formats)
+        _write_sheet(writer, "Assumptions", _assumptions_frame(result), formats)
+        _write_sheet(writer, "Channels", result.channels, formats)
+    return buffer.getvalue()
+
+
+def write_workbook(result: ValuationResult, path: Path) -> Path:
+    """Write ``valuation.xlsx`` (or ``path``) atomically."""
+    return atomic_write(path, workbook_bytes(result))

@@ -1,0 +1,196 @@
+"""Lots as numpy arrays: the validated inventory joined to its category parameters.
+
+Every later layer works on :class:`Lots`, one array per quantity, so that a million lots
+cost a handful of vectorised operations. Dates become whole calendar days from the
+valuation date t0; year fractions are days / 365 (Actual/365 Fixed, the same number as
+``ql.Actual365Fixed().yearFraction``).
+
+Lots of one category share the category's price shock (MODEL.md section 2). A lot may
+override its category's volatility, so the unit that carries one shock path is the
+*shock group*: a category together with one volatility. With no overrides there is one
+group per category.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from finance.categories import Category
+from finance.errors import InputError, Problem
+
+#: Stands for "never expires": beyond any horizon the model looks at.
+NO_EXPIRY = np.iinfo(np.int64).max // 4
+FLAGS = ("consigned", "in_transit", "damaged", "encumbered")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Lots:
+    """The inventory as aligned numpy arrays, one entry per lot.
+
+    Attributes
+    ----------
+    quantity, unit_cost, unit_price : numpy.ndarray
+        Units on hand; book cost and current price per unit (currency).
+    age_days : numpy.ndarray of int64
+        Calendar days since receipt at t0.
+    expiry_day : numpy.ndarray of int64
+        Calendar days from t0 to expiry (negative: already expired); ``NO_EXPIRY`` if none.
+    monthly_sales : numpy.ndarray
+        Units sold per month in the normal course (category default applied).
+    sigma, erosion : numpy.ndarray
+        Annual volatility and continuous erosion rate (lot override or category value).
+    category : numpy.ndarray of int64
+        Index into ``category_names``.
+    group : numpy.ndarray of int64
+        Shock group (category, volatility) index into ``group_category``/``group_sigma``.
+    flags : dict of str to numpy.ndarray of bool
+        ``consigned``, ``in_transit``, ``damaged``, ``encumbered``.
+    category_names : tuple of str
+    categories : tuple of Category
+        Parameters of each category, aligned with ``category_names``.
+    group_category : numpy.ndarray of int64
+        Category index of each shock group.
+    group_sigma : numpy.ndarray
+        Volatility of each shock group.
+    """
+
+    quantity: np.ndarray
+    unit_cost: np.ndarray
+    unit_price: np.ndarray
+    age_days: np.ndarray
+    expiry_day: np.ndarray
+    monthly_sales: np.ndarray
+    sigma: np.ndarray
+    erosion: np.ndarray
+    category: np.ndarray
+    group: np.ndarray
+    flags: dict[str, np.ndarray]
+    category_names: tuple[str, ...]
+    categories: tuple[Category, ...]
+    group_category: np.ndarray
+    group_sigma: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.quantity)
+
+    def param(self, name: str) -> np.ndarray:
+        """Per-lot values of a category field, e.g. ``param("orderly_days")``."""
+        table = np.array([getattr(c, name) for c in self.categories], dtype=np.float64)
+        return table[self.category]
+
+    @property
+    def market_value(self) -> np.ndarray:
+        """MV = q * p, currency."""
+        return self.quantity * self.unit_price
+
+    @property
+    def n_groups(self) -> int:
+        """Number of shock groups."""
+        return len(self.group_sigma)
+
+
+def _day_offsets(dates: pd.Series, t0: dt.date) -> np.ndarray:
+    """Whole calendar days from t0 to each date (NaT -> NO_EXPIRY)."""
+    days = (dates.to_numpy(dtype="datetime64[D]") - np.datetime64(t0, "D")).astype(np.int64)
+    return np.where(dates.isna().to_numpy(), NO_EXPIRY, days)
+
+
+def prepare_lots(
+    frame: pd.DataFrame,
+    categories: Mapping[str, Category],
+    valuation_date: dt.date,
+) -> Lots:
+    """Join validated lots to their categories and express dates as days from t0.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`finance.load_inventory` (canonical columns; index = file rows).
+    categories : mapping of str to Category
+        The category table in force.
+    valuation_date : datetime.date
+        t0.
+
+    Returns
+    -------
+    Lots
+
+    Raises
+    ------
+    InputError
+        A lot received after t0, or of a category the table lacks, naming its row.
+
+    Notes
+    -----
+    ``age_days`` is taken from the file when given, else t0 - received_date. Expiry is the
+    file's ``expiry_date``, else received + ``shelf_life_days`` when the category has a
+    shelf life (received = t0 - age when only the age is known).
+    """
+    source = str(frame.attrs.get("source", "inventory"))
+    rows = np.asarray(frame.index)
+    names = tuple(categories)
+    code_of = {name: i for i, name in enumerate(names)}
+    cat_codes = frame["category"].map(code_of)
+    problems = [
+        Problem(source, f"category {c!r} is not in the category table", int(r), "category")
+        for r, c in zip(rows[cat_codes.isna().to_numpy()], frame["category"][cat_codes.isna()])
+    ]
+    t0 = np.datetime64(valuation_date, "D")
+    received = frame["received_date"].to_numpy(dtype="datetime64[D]")
+    has_received = ~frame["received_date"].isna().to_numpy()
+    age_from_dates = (t0 - received).astype(np.int64)
+    file_age = frame["age_days"].to_numpy(dtype=np.float64)
+    age = np.where(np.isnan(file_age), age_from_dates, np.floor(np.nan_to_num(file_age)))
+    age = age.astype(np.int64)
+    future = has_received & (age_from_dates < 0) & np.isnan(file_age)
+    problems += [
+        Problem(source, f"received after the valuation date {valuation_date}", int(r), "received_date")
+        for r in rows[future]
+    ]
+    if problems:
+        raise InputError(problems)
+
+    category = cat_codes.to_numpy(dtype=np.int64)
+    cats = tuple(categories[n] for n in names)
+
+    def per_lot(field: str) -> np.ndarray:
+        return np.array([getattr(c, field) for c in cats], dtype=np.float64)[category]
+
+    expiry = _day_offsets(frame["expiry_date"], valuation_date)
+    shelf = per_lot("shelf_life_days")
+    implied = shelf.astype(np.int64) - age
+    expiry = np.where((expiry == NO_EXPIRY) & (shelf > 0), implied, expiry)
+
+    quantity = frame["quantity"].to_numpy(dtype=np.float64)
+    sales = frame["monthly_sales"].to_numpy(dtype=np.float64)
+    sales = np.where(np.isnan(sales), quantity / per_lot("months_to_clear"), sales)
+    sigma = frame["sigma"].to_numpy(dtype=np.float64)
+    sigma = np.where(np.isnan(sigma), per_lot("sigma"), sigma)
+    erosion = frame["erosion"].to_numpy(dtype=np.float64)
+    erosion = np.where(np.isnan(erosion), per_lot("erosion"), erosion)
+
+    pairs = np.stack([category.astype(np.float64), sigma], axis=1)
+    unique_pairs, group = np.unique(pairs, axis=0, return_inverse=True)
+
+    return Lots(
+        quantity=quantity,
+        unit_cost=frame["unit_cost"].to_numpy(dtype=np.float64),
+        unit_price=frame["unit_price"].to_numpy(dtype=np.float64),
+        age_days=age,
+        expiry_day=expiry,
+        monthly_sales=sales,
+        sigma=sigma,
+        erosion=erosion,
+        category=category,
+        group=group.reshape(-1).astype(np.int64),
+        flags={f: frame[f].to_numpy(dtype=bool) for f in FLAGS},
+        category_names=names,
+        categories=cats,
+        group_category=unique_pairs[:, 0].astype(np.int64),
+        group_sigma=unique_pairs[:, 1],
+    )
