@@ -83,6 +83,7 @@ def _clean(value: Any) -> Any:
 def _evaluate(args: argparse.Namespace) -> int:
     from finance.evaluate import evaluate
     from finance.export import safe_csv_bytes, workbook_bytes
+    from finance.export.excel import EXCEL_MAX_ROWS
     from finance.inventory import load_inventory
 
     overrides: dict[str, Any] = {}
@@ -98,6 +99,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     document = read_assumptions_file(args.assumptions) if args.assumptions else {}
     assumptions = parse_assumptions({**document, **overrides}, file=name)
     lots = load_inventory(args.inventory)
+    if args.format == "xlsx" and len(lots) > EXCEL_MAX_ROWS:
+        raise InputError([Problem(
+            Path(args.inventory).name,
+            f"{len(lots):,} lots do not fit in an XLSX sheet; use --format csv",
+        )])  # fmt: skip
     bar = _ProgressBar(enabled=not (args.json and not sys.stdout.isatty()))
     result = evaluate(lots, assumptions, progress=bar)
 
@@ -105,10 +111,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     # while building leaves nothing behind.
     files = {"lots.csv": safe_csv_bytes(result.lots), "options.csv": safe_csv_bytes(result.options)}
     if args.format == "xlsx":
-        try:
-            files["valuation.xlsx"] = workbook_bytes(result)
-        except ValueError as exc:
-            raise InputError([Problem(Path(args.inventory).name, str(exc))]) from exc
+        files["valuation.xlsx"] = workbook_bytes(result)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))

@@ -105,8 +105,8 @@ def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, formats
     if cols:
         sheet.autofilter(0, 0, max(rows, 1), cols - 1)
     for i, col in enumerate(frame.columns):
-        texts = frame[col].astype(str).head(200)
-        width = min(max(len(str(col)), int(texts.str.len().max()) if rows else 0) + 2, 60)
+        longest = max((len(str(v)) for v in frame[col].head(200)), default=0)
+        width = min(max(len(str(col)), longest) + 2, 60)
         fmt = formats["money"] if col in MONEY else formats["pct"] if col in PERCENT else None
         sheet.set_column(i, i, max(width, 12 if fmt else 8), fmt)
 
