@@ -330,7 +330,8 @@ def _contradictions(merged: Mapping[str, Any], file: str) -> list[Problem]:
         problems.append(
             Problem(
                 file,
-                "abs.senior_target must be below abs.mezzanine_target (the senior tranche is safer)",
+                "abs.senior_target must be below abs.mezzanine_target "
+                "(the senior tranche is the safer one)",
                 key="abs.senior_target",
             )
         )

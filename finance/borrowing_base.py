@@ -68,7 +68,9 @@ def lendable_values(
     concentration_limit : float
         Largest share of the pre-concentration total one lot may take.
     """
-    limits = np.stack([market_value * (1.0 - haircut), cost_advance * book_value, nolv_advance * olv])
+    limits = np.stack(
+        [market_value * (1.0 - haircut), cost_advance * book_value, nolv_advance * olv]
+    )
     which = np.argmin(limits, axis=0)  # ties go to the first limit in LIMITS order
     before = np.where(eligible, limits.min(axis=0), 0.0)
     cap = concentration_limit * before.sum()

@@ -48,6 +48,9 @@ def collateral_values(lots: Lots, counts: np.ndarray) -> CollateralValues:
         market_value=q * p,
         nrv=q * net_price,
         book_value=q * np.minimum(c, net_price),
-        olv=q * p * price_factor(lots, counts, orderly_days) * (1.0 - lots.param("orderly_discount")),
+        olv=q
+        * p
+        * price_factor(lots, counts, orderly_days)
+        * (1.0 - lots.param("orderly_discount")),
         flv=q * p * price_factor(lots, counts, forced_days) * (1.0 - lots.param("forced_discount")),
     )

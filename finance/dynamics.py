@@ -22,7 +22,9 @@ from finance.lots import Lots
 DAYS_PER_YEAR = 365.0
 
 
-def season_end_days(season_ends: Sequence[str], valuation_date: dt.date, max_day: int) -> np.ndarray:
+def season_end_days(
+    season_ends: Sequence[str], valuation_date: dt.date, max_day: int
+) -> np.ndarray:
     """Days from t0 of every season end ("MM-DD") in (t0, t0 + max_day], sorted."""
     days = []
     for year in range(valuation_date.year, valuation_date.year + max_day // 365 + 2):

@@ -216,7 +216,9 @@ def _haircut_table(assumptions: Assumptions, lots: Lots) -> pd.DataFrame:
         "volatility_haircut",
         lognormal_haircut(table["sigma"].to_numpy(), horizon / 365.0, assumptions.confidence),
     )
-    table.insert(3, "basel_haircut", basel_haircut(table["sigma"].to_numpy(), assumptions.revaluation_days))
+    table.insert(
+        3, "basel_haircut", basel_haircut(table["sigma"].to_numpy(), assumptions.revaluation_days)
+    )
     per_category = np.bincount(lots.category, minlength=len(lots.category_names))
     count_of = dict(zip(lots.category_names, per_category, strict=True))
     table.insert(1, "lots", [int(count_of.get(name, 0)) for name in table["category"]])
@@ -291,7 +293,9 @@ def evaluate(
         a.seed,
     )
     shocks = scenarios.shocks(prepared.group_category, prepared.group_sigma)
-    port_haircut = portfolio_haircut(prepared, counts, liquidation, eligible, scenarios, shocks, a.confidence)
+    port_haircut = portfolio_haircut(
+        prepared, counts, liquidation, eligible, scenarios, shocks, a.confidence
+    )
 
     report(0.5, "holding loss")
     held = hold(prepared, counts, month_days, curve, a.discount_rate)
@@ -299,7 +303,9 @@ def evaluate(
     losses = group_losses.sum(axis=1)
 
     report(0.7, "liquidation through channels")
-    plan = plan_channels(load_channels(), prepared.category_names, a.liquidate.channels, curve, a.discount_rate)
+    plan = plan_channels(
+        load_channels(), prepared.category_names, a.liquidate.channels, curve, a.discount_rate
+    )
     rest_quantity = prepared.quantity * (1.0 - plan.sold_share[prepared.category])
     rest = hold(prepared, counts, month_days, curve, a.discount_rate, quantity=rest_quantity)
     rest_losses = rest.group_losses(scenarios, shocks).sum(axis=1)
@@ -331,7 +337,9 @@ def evaluate(
         "concentration_excess": float(lend.concentration_excess.sum()),
         "borrowing_base": borrowing_base,
         "portfolio_haircut": port_haircut,
-        "weighted_lot_haircut": float((haircut * weights).sum() / weights.sum()) if weights.sum() else 0.0,
+        "weighted_lot_haircut": float((haircut * weights).sum() / weights.sum())
+        if weights.sum()
+        else 0.0,
         "expected_holding_loss": float(held.expected_loss.sum()),
         "holding_loss_p95": float(np.quantile(losses, 0.95)),
         "holding_loss_p99": float(np.quantile(losses, 0.99)),

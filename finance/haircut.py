@@ -66,13 +66,17 @@ def lognormal_haircut(
     """
     sigma = np.asarray(sigma, dtype=np.float64)
     h_years = np.asarray(horizon_years, dtype=np.float64)
-    quantile = np.exp(-0.5 * sigma**2 * h_years + z_score(1.0 - confidence) * sigma * np.sqrt(h_years))
+    quantile = np.exp(
+        -0.5 * sigma**2 * h_years + z_score(1.0 - confidence) * sigma * np.sqrt(h_years)
+    )
     keep = np.asarray(deterministic_factor) * quantile * (1.0 - np.asarray(orderly_discount))
     # With alpha > 0.5 and delta >= 0 the product is in [0, 1]; the clip guards rounding.
     return np.clip(1.0 - keep, 0.0, 1.0)
 
 
-def lot_haircuts(lots: Lots, counts: np.ndarray, horizon_days: np.ndarray, confidence: float) -> np.ndarray:
+def lot_haircuts(
+    lots: Lots, counts: np.ndarray, horizon_days: np.ndarray, confidence: float
+) -> np.ndarray:
     """Haircut h_i of every lot at its liquidation horizon (calendar days T_m + T_o)."""
     return lognormal_haircut(
         lots.sigma,

@@ -159,7 +159,9 @@ def hold(
     proceeds_c += final * company_df(sale_day)
     # The final sale's shock is read at the month end nearest its day.
     right = np.clip(np.searchsorted(month_days, sale_day), 1, months)
-    nearest = np.where(sale_day - month_days[right - 1] <= month_days[right] - sale_day, right - 1, right)
+    nearest = np.where(
+        sale_day - month_days[right - 1] <= month_days[right] - sale_day, right - 1, right
+    )
     flat = lots.group * (months + 1) + nearest
     by_month += np.bincount(flat, weights=final_pv, minlength=n_groups * (months + 1)).reshape(
         n_groups, months + 1

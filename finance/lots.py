@@ -136,9 +136,10 @@ def prepare_lots(
     names = tuple(categories)
     code_of = {name: i for i, name in enumerate(names)}
     cat_codes = frame["category"].map(code_of)
+    unknown = cat_codes.isna().to_numpy()
     problems = [
         Problem(source, f"category {c!r} is not in the category table", int(r), "category")
-        for r, c in zip(rows[cat_codes.isna().to_numpy()], frame["category"][cat_codes.isna()])
+        for r, c in zip(rows[unknown], frame["category"].to_numpy()[unknown], strict=True)
     ]
     t0 = np.datetime64(valuation_date, "D")
     received = frame["received_date"].to_numpy(dtype="datetime64[D]")
@@ -149,7 +150,9 @@ def prepare_lots(
     age = age.astype(np.int64)
     future = has_received & (age_from_dates < 0) & np.isnan(file_age)
     problems += [
-        Problem(source, f"received after the valuation date {valuation_date}", int(r), "received_date")
+        Problem(
+            source, f"received after the valuation date {valuation_date}", int(r), "received_date"
+        )
         for r in rows[future]
     ]
     if problems:

@@ -51,7 +51,9 @@ class PriceScenarios:
         """
         days = np.asarray(days, dtype=np.int64)
         idx = np.searchsorted(self.days, days)
-        if np.any(idx >= len(self.days)) or np.any(self.days[np.minimum(idx, len(self.days) - 1)] != days):
+        if np.any(idx >= len(self.days)) or np.any(
+            self.days[np.minimum(idx, len(self.days) - 1)] != days
+        ):
             raise ValueError("day not on the scenario grid")
         return idx
 

@@ -45,7 +45,15 @@ def lot_frame(*rows: dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame(records, columns=list(DEFAULT_LOT))
     for col in ("received_date", "expiry_date"):
         frame[col] = pd.to_datetime(frame[col])
-    for col in ("quantity", "unit_cost", "unit_price", "age_days", "monthly_sales", "sigma", "erosion"):
+    for col in (
+        "quantity",
+        "unit_cost",
+        "unit_price",
+        "age_days",
+        "monthly_sales",
+        "sigma",
+        "erosion",
+    ):
         frame[col] = frame[col].astype("float64")
     frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
     frame.attrs["source"] = "test.csv"

@@ -19,7 +19,9 @@ LIMIT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("mv", "h", "book", "ca", "olv", "nolv", "ok", "expected", "binding"), LIMIT_CASES)
+@pytest.mark.parametrize(
+    ("mv", "h", "book", "ca", "olv", "nolv", "ok", "expected", "binding"), LIMIT_CASES
+)
 def test_lesser_of_rule(mv, h, book, ca, olv, nolv, ok, expected, binding):
     out = lendable_values(
         np.array([mv]), np.array([h]), np.array([book]), np.array([ca]), np.array([olv]), nolv,
@@ -41,11 +43,16 @@ def test_concentration_is_one_pass_over_the_total_before_it():
 
 
 def test_each_limit_binds_on_a_lot_in_evaluate():
-    a = make_assumptions(scenarios=500, concentration_limit=1.0, categories={"generic": {"cost_advance": 0.9}})
+    a = make_assumptions(
+        scenarios=500, concentration_limit=1.0, categories={"generic": {"cost_advance": 0.9}}
+    )
     frame = lot_frame(
         {"sigma": 1.0},  # wide haircut binds
         {"unit_cost": 2.0},  # cost advance 0.9 * BOOK = 0.9 * 200 = 180 binds
-        {"sigma": 0.0, "unit_cost": 12.0},  # 0.85 * OLV = 585.3 < 0.9 * 920 and < MV (1 - h) = 685.9
+        {
+            "sigma": 0.0,
+            "unit_cost": 12.0,
+        },  # 0.85 * OLV = 585.3 < 0.9 * 920 and < MV (1 - h) = 685.9
     )
     lots = evaluate(frame, a).lots
     assert list(lots["binding_limit"]) == ["haircut", "cost", "nolv"]

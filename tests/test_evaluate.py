@@ -14,10 +14,10 @@ from finance.evaluate import LOT_COLUMNS
 from finance.options import OPTION_COLUMNS
 
 SUMMARY_KEYS = (
-    "valuation_date currency lots market_value book_value eligible_value borrowing_base "
-    "portfolio_haircut expected_holding_loss holding_loss_p95 pledge_regulatory_lgd "
-    "recommended_option"
-).split()
+    "valuation_date", "currency", "lots", "market_value", "book_value", "eligible_value",
+    "borrowing_base", "portfolio_haircut", "expected_holding_loss", "holding_loss_p95",
+    "pledge_regulatory_lgd", "recommended_option",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -56,7 +56,9 @@ def test_basel_haircut(sigma, n_r, expected):
 def test_zero_risk_means_zero_haircut_in_evaluate():
     # MODEL.md section 9: sigma = 0, no erosion, markdown or expiry, d_o = 0 -> h = 0.
     a = make_assumptions(
-        categories={"generic": {"sigma": 0.0, "erosion": 0.0, "orderly_discount": 0.0, "selling_cost": 0.0}}
+        categories={
+            "generic": {"sigma": 0.0, "erosion": 0.0, "orderly_discount": 0.0, "selling_cost": 0.0}
+        }
     )
     result = evaluate(lot_frame({}), a)
     assert result.lots["haircut"].iloc[0] == 0.0
@@ -75,7 +77,9 @@ def test_lot_haircut_uses_markdowns_and_erosion_at_the_horizon():
 def test_lot_expiring_exactly_at_the_horizon_is_eligible_at_salvage():
     # expiry = t0 + T_m + T_o: not near expiry (strict <), but S(H) = salvage.
     a = make_assumptions(categories={"generic": {"salvage": 0.1}})
-    frame = lot_frame({"age_days": np.nan, "received_date": "2026-11-01", "expiry_date": "2027-02-06"})
+    frame = lot_frame(
+        {"age_days": np.nan, "received_date": "2026-11-01", "expiry_date": "2027-02-06"}
+    )
     result = evaluate(frame, a)
     lot = result.lots.iloc[0]
     assert lot["eligible"]

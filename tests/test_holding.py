@@ -28,7 +28,9 @@ def test_normal_course_then_orderly_sale_at_the_horizon(rate):
     proceeds = 90 * df(30) + 90 * df(61) + 70 * df(61)
     storage = 3 + 2 * df(30)
     result = evaluate(lot_frame({"quantity": 30.0, "monthly_sales": 10.0}), _assumptions(rate))
-    assert result.lots["expected_holding_loss"].iloc[0] == pytest.approx(300 - proceeds + storage, rel=1e-12)
+    assert result.lots["expected_holding_loss"].iloc[0] == pytest.approx(
+        300 - proceeds + storage, rel=1e-12
+    )
     hold = result.options.set_index("option").loc["hold"]
     assert hold["pv_costs"] == pytest.approx(storage, rel=1e-12)
     assert hold["npv"] == pytest.approx(proceeds - storage - 300, rel=1e-12)
@@ -44,13 +46,22 @@ def test_forced_sale_before_expiry():
          "received_date": "2026-11-01", "expiry_date": "2027-01-08"}
     )  # fmt: skip
     result = evaluate(frame, _assumptions(0.0))
-    assert result.lots["expected_holding_loss"].iloc[0] == pytest.approx(300 - 90 - 90 + 5, rel=1e-12)
+    assert result.lots["expected_holding_loss"].iloc[0] == pytest.approx(
+        300 - 90 - 90 + 5, rel=1e-12
+    )
 
 
 def test_already_expired_lot_is_sold_today_at_salvage():
-    a = make_assumptions(scenarios=200, curve={"1Y": 0.0}, categories={"generic": {**QUIET, "salvage": 0.2}})
+    a = make_assumptions(
+        scenarios=200, curve={"1Y": 0.0}, categories={"generic": {**QUIET, "salvage": 0.2}}
+    )
     frame = lot_frame(
-        {"quantity": 30.0, "age_days": np.nan, "received_date": "2026-01-01", "expiry_date": "2026-11-01"}
+        {
+            "quantity": 30.0,
+            "age_days": np.nan,
+            "received_date": "2026-01-01",
+            "expiry_date": "2026-11-01",
+        }
     )
     loss = evaluate(frame, a).lots["expected_holding_loss"].iloc[0]
     assert loss == pytest.approx(300 - 30 * 10 * 0.2 * 0.45, rel=1e-12)
@@ -60,5 +71,8 @@ def test_simulated_mean_agrees_with_the_closed_form():
     # E[X] = 1, so the simulated mean loss must sit within three standard errors.
     frame = lot_frame({"category": "copper"}, {"category": "apparel"}, {"category": "electronics"})
     s = evaluate(frame, make_assumptions(scenarios=20_000, seed=3)).summary
-    assert abs(s["holding_loss_mean_simulated"] - s["expected_holding_loss"]) < 3 * s["holding_loss_std_error"]
+    assert (
+        abs(s["holding_loss_mean_simulated"] - s["expected_holding_loss"])
+        < 3 * s["holding_loss_std_error"]
+    )
     assert s["holding_loss_p99"] >= s["holding_loss_p95"] >= s["expected_holding_loss"] * 0.5

@@ -39,7 +39,9 @@ def test_best_channels_fill_first_up_to_capacity():
 
 def test_liquidation_row_conserves_the_stock():
     # copper: lower_tier takes all at (1 - 0.02)(1 - 0.005), cash in 3 days.
-    frame = lot_frame({"category": "copper", "quantity": 10.0, "unit_price": 70000.0, "unit_cost": 60000.0})
+    frame = lot_frame(
+        {"category": "copper", "quantity": 10.0, "unit_price": 70000.0, "unit_cost": 60000.0}
+    )
     result = evaluate(frame, make_assumptions(scenarios=500, curve={"1Y": 0.0}, discount_rate=0.0))
     row = result.options.set_index("option").loc["liquidate"]
     assert row["cash_now"] == pytest.approx(700000 * 0.98 * 0.995)

@@ -6,7 +6,10 @@ from finance.options import OPTION_COLUMNS, OptionRow, options_table, recommend
 
 def _table(*rows):
     return options_table(
-        [OptionRow(o, cash, 0.0, 0.0, 0.0, 0.0, npv, float("nan"), ok, "") for o, cash, npv, ok in rows]
+        [
+            OptionRow(o, cash, 0.0, 0.0, 0.0, 0.0, npv, float("nan"), ok, "")
+            for o, cash, npv, ok in rows
+        ]
     )
 
 
@@ -16,7 +19,7 @@ def _table(*rows):
         ([("hold", 0, -10), ("liquidate", 100, -30)], 0, "hold"),
         ([("hold", 0, -10), ("liquidate", 100, -30)], 50, "liquidate"),
         ([("hold", 0, -10), ("liquidate", 100, -30), ("pledge_loan", 80, -12)], 50, "pledge_loan"),
-        ([("hold", 0, -10), ("liquidate", 100, -5, False)][0:1] + [("liquidate", 100, -5, False)], 50, "hold"),
+        ([("hold", 0, -10), ("liquidate", 100, -5, False)], 50, "hold"),
         ([("hold", 0, -10), ("liquidate", 100, -30)], 1000, "liquidate"),
     ],
 )

@@ -28,7 +28,9 @@ def test_same_seed_same_scenarios():
 def test_grid_lookup():
     sims = simulate_brownian(1, 0.0, np.array([30, 61, 92]), 10, seed=1)
     np.testing.assert_array_equal(sims.index_of(np.array([0, 61])), [0, 2])
-    np.testing.assert_array_equal(sims.nearest_index(np.array([14, 16, 45, 46, 200])), [0, 1, 1, 2, 3])
+    np.testing.assert_array_equal(
+        sims.nearest_index(np.array([14, 16, 45, 46, 200])), [0, 1, 1, 2, 3]
+    )
     with pytest.raises(ValueError):
         sims.index_of(31)
 

@@ -42,7 +42,9 @@ def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def safe_csv_bytes(frame: pd.DataFrame) -> bytes:
     """Encode a table as a neutralised UTF-8-with-BOM CSV (RFC 4180 quoting)."""
-    text = neutralize_frame(frame).to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    text = neutralize_frame(frame).to_csv(
+        index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
+    )
     return text.encode("utf-8-sig")
 
 

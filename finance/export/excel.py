@@ -91,13 +91,17 @@ def _assumptions_frame(result: ValuationResult) -> pd.DataFrame:
         else:
             rows.append((f.name, value))
     frame = pd.DataFrame(rows, columns=["key", "value"])
-    frame["value"] = frame["value"].map(lambda v: ", ".join(v) if isinstance(v, tuple | list) else v)
+    frame["value"] = frame["value"].map(
+        lambda v: ", ".join(v) if isinstance(v, tuple | list) else v
+    )
     # One column must hold text and numbers; keep numbers as numbers for the spreadsheet.
     frame["value"] = frame["value"].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
     return frame
 
 
-def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, formats: dict[str, Any]) -> None:
+def _write_sheet(
+    writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, formats: dict[str, Any]
+) -> None:
     frame = frame.replace([np.inf, -np.inf], np.nan)
     frame.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
     sheet = writer.sheets[name]
@@ -138,7 +142,9 @@ def workbook_bytes(result: ValuationResult) -> bytes:
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 1, 44)
         sheet.set_column(2, 2, 22)
-        for i, (key, value) in enumerate(zip(summary["key"], summary["value"], strict=True), start=1):
+        for i, (key, value) in enumerate(
+            zip(summary["key"], summary["value"], strict=True), start=1
+        ):
             if isinstance(value, float) and np.isfinite(value):
                 fmt = formats["pct"] if key in PERCENT_KEYS else formats["money"]
                 sheet.write_number(i, 2, value, fmt)

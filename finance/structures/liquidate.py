@@ -110,6 +110,15 @@ def plan_channels(
             )
     allocation = pd.DataFrame(
         rows,
-        columns=["category", "channel", "share", "discount", "fee", "net", "days_to_cash", "pv_rate"],
+        columns=[
+            "category",
+            "channel",
+            "share",
+            "discount",
+            "fee",
+            "net",
+            "days_to_cash",
+            "pv_rate",
+        ],
     )
     return ChannelPlan(allocation, sold, cash, cash_c, cost)
