@@ -311,11 +311,12 @@ def _check_curve(curve: Any, file: str) -> list[Problem]:
     return problems
 
 
-def _contradictions(merged: Mapping[str, Any], file: str) -> list[Problem]:
-    """Checks across keys: each names the keys that contradict each other."""
+def _contradictions(merged: Mapping[str, Any], file: str, bad: set[str]) -> list[Problem]:
+    """Check across keys, skipping a check whose keys already have a problem (``bad``)."""
     problems = []
     pl = merged["pledge_loan"]
-    if not pl["warning_line"] > pl["top_up_line"] > pl["forced_sale_line"]:
+    lines = {"pledge_loan.warning_line", "pledge_loan.top_up_line", "pledge_loan.forced_sale_line"}
+    if not lines & bad and not pl["warning_line"] > pl["top_up_line"] > pl["forced_sale_line"]:
         problems.append(
             Problem(
                 file,
@@ -326,7 +327,8 @@ def _contradictions(merged: Mapping[str, Any], file: str) -> list[Problem]:
             )
         )
     ab = merged["abs"]
-    if not ab["senior_target"] < ab["mezzanine_target"]:
+    targets = {"abs.senior_target", "abs.mezzanine_target"}
+    if not targets & bad and not ab["senior_target"] < ab["mezzanine_target"]:
         problems.append(
             Problem(
                 file,
@@ -439,7 +441,8 @@ def parse_assumptions(
     merged: dict[str, Any] = {k: v for k, v in defaults.items() if k not in ("categories",)}
     for key, value in user.items():
         if key in SECTIONS:
-            merged[key] = {**merged.get(key, {}), **value}
+            if isinstance(value, Mapping):  # a non-table is already a recorded problem
+                merged[key] = {**merged.get(key, {}), **value}
         elif key != "categories":
             merged[key] = value
     missing = [k for k in TOP_LEVEL if k not in merged and k != "valuation_date"]
@@ -449,23 +452,24 @@ def parse_assumptions(
     if "curve" not in merged:
         missing.append("curve")
     problems += [Problem(file, f"no value for {k}", key=k) for k in missing]
-    # Cross-key checks compare values, so they run only on sections whose values passed.
-    if (
-        not any(p.key and p.key.startswith(("pledge_loan", "abs")) for p in problems)
-        and not missing
-    ):
-        problems += _contradictions(merged, file)
+    # Cross-key checks compare values, so each runs only when its own keys passed.
+    bad = {p.key for p in problems if p.key}
+    sections_ok = all(isinstance(merged.get(k), Mapping) for k in ("pledge_loan", "abs"))
+    if not missing and sections_ok:
+        problems += _contradictions(merged, file, bad)
 
     categories = default_categories()
-    try:
-        if "categories" in defaults:
-            categories = parse_categories(defaults["categories"], base=categories, file=file)
-        if "categories" in user:
-            if not isinstance(user["categories"], Mapping):
-                raise InputError([Problem(file, "[categories] must hold tables", key="categories")])
-            categories = parse_categories(user["categories"], base=categories, file=file)
-    except InputError as exc:
-        problems += exc.problems
+    tables = dict(defaults.get("categories", {}))
+    if "categories" in user and not isinstance(user["categories"], Mapping):
+        problems.append(Problem(file, "[categories] must hold tables", key="categories"))
+    elif "categories" in user:
+        tables.update(user["categories"])
+    # One category at a time, so that a bad field in one hides no check on the others.
+    for name, table in tables.items():
+        try:
+            categories = parse_categories({name: table}, base=categories, file=file)
+        except InputError as exc:
+            problems += exc.problems
     for name, cat in categories.items():
         if cat.forced_days > cat.orderly_days:
             problems.append(

@@ -96,9 +96,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.valuation_date is not None:
         overrides["valuation_date"] = args.valuation_date
     name = Path(args.assumptions).name if args.assumptions else "command line"
-    document = read_assumptions_file(args.assumptions) if args.assumptions else {}
-    assumptions = parse_assumptions({**document, **overrides}, file=name)
-    lots = load_inventory(args.inventory)
+    problems: list[Problem] = []
+    assumptions = None
+    try:
+        document = read_assumptions_file(args.assumptions) if args.assumptions else {}
+        assumptions = parse_assumptions({**document, **overrides}, file=name)
+    except InputError as exc:
+        problems += exc.problems
+    # Read the stock list even when the assumptions are bad: the user fixes both at once.
+    try:
+        categories = assumptions.categories if assumptions is not None else None
+        lots = load_inventory(args.inventory, categories=categories)
+    except InputError as exc:
+        problems += exc.problems
+    if problems or assumptions is None:
+        raise InputError(problems)
     if args.format == "xlsx" and len(lots) > EXCEL_MAX_ROWS:
         raise InputError([Problem(
             Path(args.inventory).name,

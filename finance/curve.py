@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -37,7 +38,11 @@ def tenor_days(tenor: str) -> int:
     ValueError
         If the tenor is not a positive QuantLib period.
     """
-    period = ql.Period(tenor.strip().upper())
+    text = tenor.strip().upper()
+    # ql.Period reads "1.5Y" as 1Y: accept only whole numbers of one unit.
+    if not re.fullmatch(r"[1-9]\d*[DWMY]", text):
+        raise ValueError(f"tenor {tenor!r} must be a whole number of D, W, M or Y, like 6M")
+    period = ql.Period(text)
     length, unit = period.length(), period.units()
     per_unit = {ql.Days: 1, ql.Weeks: 7, ql.Months: 365 / 12, ql.Years: 365}
     if length <= 0 or unit not in per_unit:
