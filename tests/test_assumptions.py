@@ -1,0 +1,449 @@
+"""Tests of the assumptions loader (finance/assumptions.py, data/assumptions.toml).
+
+The defaults are written out here by hand from CONTRACT.md and data/assumptions.toml, so a
+change to a shipped default has to be made on purpose in both places.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import textwrap
+
+import pytest
+
+from finance.assumptions import (
+    DEFAULT_ASSUMPTIONS_FILE,
+    AbsTerms,
+    Assumptions,
+    LiquidateTerms,
+    PledgeLoanTerms,
+    ReceiptTrustTerms,
+    load_assumptions,
+    parse_assumptions,
+    read_assumptions_file,
+)
+from finance.categories import Category
+from finance.errors import InputError
+
+T0 = dt.date(2026, 11, 24)
+
+DEFAULT_CURVE = (
+    ("1M", 0.014),
+    ("3M", 0.0145),
+    ("6M", 0.015),
+    ("1Y", 0.016),
+    ("2Y", 0.0170),
+    ("3Y", 0.0178),
+    ("5Y", 0.019),
+)
+
+
+def write(tmp_path, text: str, name: str = "user.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems_of(tmp_path, text: str) -> tuple:
+    with pytest.raises(InputError) as info:
+        load_assumptions(write(tmp_path, text), today=T0)
+    return info.value.problems
+
+
+@pytest.fixture(scope="module")
+def defaults() -> Assumptions:
+    return load_assumptions(today=T0)
+
+
+# ---------------------------------------------------------------------------- defaults
+
+
+def test_defaults_are_typed_and_match_the_shipped_file(defaults):
+    a = defaults
+    assert isinstance(a, Assumptions)
+    assert a.valuation_date == T0
+    assert a.currency == "CNY"
+    # (key, value, type) written out from data/assumptions.toml
+    expected = [
+        ("confidence", 0.99, float),
+        ("margin_period_days", 14, int),
+        ("correlation", 0.3, float),
+        ("discount_rate", 0.08, float),
+        ("concentration_limit", 0.25, float),
+        ("nolv_advance", 0.85, float),
+        ("revaluation_days", 20, int),
+        ("horizon_months", 24, int),
+        ("scenarios", 10000, int),
+        ("seed", 7, int),
+        ("cash_target", 0.0, float),
+    ]
+    for key, value, kind in expected:
+        got = getattr(a, key)
+        assert type(got) is kind, key
+        assert got == value, key
+    assert a.curve == DEFAULT_CURVE
+    assert a.curve_map == dict(DEFAULT_CURVE)
+    assert a.pledge_loan == PledgeLoanTerms(
+        requested=0,
+        tenor_months=12,
+        rate=0.045,
+        upfront_fee=0.005,
+        monitoring_fee=0.003,
+        warning_line=1.3,
+        top_up_line=1.2,
+        forced_sale_line=1.1,
+        borrower_pd=0.02,
+    )
+    assert a.receipt_trust == ReceiptTrustTerms(
+        transfer_discount=0.10,
+        subordinated_share=0.20,
+        senior_coupon=0.05,
+        tenor_months=12,
+        trustee_fee=0.005,
+        upfront_fee=0.01,
+        buyback=False,
+    )
+    assert type(a.receipt_trust.buyback) is bool
+    assert a.abs == AbsTerms(
+        pool_months=12,
+        dso_days=60,
+        obligor_pd=0.03,
+        lgd=0.6,
+        credit_correlation=0.15,
+        senior_target=0.001,
+        mezzanine_target=0.01,
+        senior_spread=0.008,
+        mezzanine_spread=0.025,
+        underwriting_fee=0.003,
+        rating_fee=300000,
+        legal_fee=500000,
+        trustee_fee=0.0005,
+    )
+    assert a.liquidate == LiquidateTerms(("supplier_return", "outlet", "livestream", "lower_tier"))
+    assert set(a.categories) == {
+        "apparel",
+        "electronics",
+        "food",
+        "home_appliances",
+        "auto_parts",
+        "steel",
+        "copper",
+        "generic",
+    }
+    assert all(isinstance(c, Category) for c in a.categories.values())
+
+
+@pytest.mark.parametrize(
+    ("attribute", "field"),
+    [
+        (None, "confidence"),
+        ("pledge_loan", "rate"),
+        ("receipt_trust", "buyback"),
+        ("abs", "lgd"),
+        ("liquidate", "channels"),
+    ],
+)
+def test_assumptions_are_frozen(defaults, attribute, field):
+    target = defaults if attribute is None else getattr(defaults, attribute)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(target, field, 0.5)
+
+
+def test_category_is_frozen(defaults):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        defaults.categories["copper"].sigma = 0.5  # type: ignore[misc]
+
+
+def test_valuation_date_defaults_to_today_argument():
+    assert load_assumptions(today=dt.date(2030, 1, 2)).valuation_date == dt.date(2030, 1, 2)
+    assert parse_assumptions(None, today=dt.date(2027, 3, 4)).valuation_date == dt.date(2027, 3, 4)
+
+
+def test_valuation_date_in_file_wins_over_today(tmp_path):
+    path = write(tmp_path, "valuation_date = 2026-11-24\n")
+    assert load_assumptions(path, today=dt.date(2030, 1, 2)).valuation_date == T0
+
+
+def test_valuation_date_as_text_is_a_date():
+    a = parse_assumptions({"valuation_date": "2026-11-24"}, today=dt.date(2030, 1, 2))
+    assert a.valuation_date == T0
+    assert type(a.valuation_date) is dt.date
+
+
+def test_shipped_file_as_user_file_equals_defaults(defaults):
+    assert load_assumptions(DEFAULT_ASSUMPTIONS_FILE, today=T0) == defaults
+
+
+# ---------------------------------------------------------------------------- overrides
+
+
+def test_user_file_overrides_only_what_it_names(tmp_path, defaults):
+    path = write(
+        tmp_path,
+        """
+        confidence = 0.95
+        [pledge_loan]
+        rate = 0.05
+        [categories.copper]
+        sigma = 0.3
+        """,
+    )
+    a = load_assumptions(path, today=T0)
+    assert a.confidence == 0.95
+    assert a.pledge_loan == dataclasses.replace(defaults.pledge_loan, rate=0.05)
+    assert a.categories["copper"] == dataclasses.replace(defaults.categories["copper"], sigma=0.3)
+    for name, category in defaults.categories.items():
+        if name != "copper":
+            assert a.categories[name] == category, name
+    # Everything else is untouched.
+    untouched = {f.name for f in dataclasses.fields(Assumptions)} - {
+        "confidence",
+        "pledge_loan",
+        "categories",
+    }
+    for name in untouched:
+        assert getattr(a, name) == getattr(defaults, name), name
+
+
+def test_new_category_inherits_from_generic(tmp_path, defaults):
+    path = write(
+        tmp_path,
+        """
+        [categories.widgets]
+        sigma = 0.35
+        orderly_days = 50
+        """,
+    )
+    a = load_assumptions(path, today=T0)
+    generic = defaults.categories["generic"]
+    # label_zh is the one field a new category does not inherit ("其他" would be wrong).
+    assert a.categories["widgets"] == dataclasses.replace(
+        generic, sigma=0.35, orderly_days=50, label_zh=""
+    )
+    assert a.categories["generic"] == generic
+    assert type(a.categories["widgets"].orderly_days) is int
+
+
+def test_curve_section_replaces_the_whole_curve(tmp_path, defaults):
+    path = write(
+        tmp_path,
+        """
+        [curve]
+        "6M" = 0.02
+        "2Y" = 0.025
+        """,
+    )
+    a = load_assumptions(path, today=T0)
+    assert a.curve == (("6M", 0.02), ("2Y", 0.025))
+    assert a.curve_map == {"6M": 0.02, "2Y": 0.025}
+    assert a.pledge_loan == defaults.pledge_loan
+
+
+def test_liquidate_channels_subset(tmp_path):
+    path = write(tmp_path, '[liquidate]\nchannels = ["outlet"]\n')
+    assert load_assumptions(path, today=T0).liquidate.channels == ("outlet",)
+
+
+def test_bytes_input(defaults):
+    a = load_assumptions(b"valuation_date = 2026-11-24\nconfidence = 0.975\n")
+    assert a.valuation_date == T0
+    assert a.confidence == 0.975
+    assert a.pledge_loan == defaults.pledge_loan
+
+
+def test_bytes_with_bom_and_chinese_comment():
+    text = "\ufeff# 用户假设\nvaluation_date = 2026-11-24\nseed = 11\n"
+    assert load_assumptions(text.encode("utf-8")).seed == 11
+
+
+def test_read_assumptions_file_returns_the_raw_document(tmp_path):
+    path = write(tmp_path, "seed = 3\n[pledge_loan]\nrate = 0.05\n")
+    assert read_assumptions_file(path) == {"seed": 3, "pledge_loan": {"rate": 0.05}}
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("confidance = 0.99\n", "confidance"),
+        ("[pledge_loan]\nrat = 0.05\n", "pledge_loan.rat"),
+        ("[categories.copper]\nsigmaa = 0.2\n", "categories.copper.sigmaa"),
+        ("[bonds]\nrate = 0.05\n", "bonds"),
+    ],
+)
+def test_unknown_key_is_an_error_naming_it(tmp_path, text, key):
+    (problem,) = problems_of(tmp_path, text)
+    assert problem.key == key
+    assert key in problem.message
+    assert problem.file == "user.toml"
+    assert key in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("confidence = 1.2\n", "confidence"),
+        ("confidence = 0.5\n", "confidence"),
+        ("confidence = 1.0\n", "confidence"),
+        ("scenarios = 10\n", "scenarios"),
+        ("correlation = -0.1\n", "correlation"),
+        ("margin_period_days = -1\n", "margin_period_days"),
+        ("concentration_limit = 0\n", "concentration_limit"),
+        ("confidence = nan\n", "confidence"),
+        ("[categories.copper]\nsigma = -0.1\n", "categories.copper.sigma"),
+        ("[pledge_loan]\nupfront_fee = 1.0\n", "pledge_loan.upfront_fee"),
+        ("[pledge_loan]\ntenor_months = 0\n", "pledge_loan.tenor_months"),
+        ("[receipt_trust]\ntenor_months = 121\n", "receipt_trust.tenor_months"),
+        ("[abs]\nlgd = 1.5\n", "abs.lgd"),
+        ('[curve]\n"1M" = 2.0\n', "curve.1M"),
+    ],
+)
+def test_out_of_range_value_names_its_key(tmp_path, text, key):
+    (problem,) = problems_of(tmp_path, text)
+    assert problem.key == key
+    assert key in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('confidence = "high"\n', "confidence"),
+        ("seed = 1.5\n", "seed"),
+        ("scenarios = true\n", "scenarios"),
+        ('[receipt_trust]\nbuyback = "yes"\n', "receipt_trust.buyback"),
+        ('currency = "cny"\n', "currency"),
+        ("valuation_date = 2026-11-24T10:00:00\n", "valuation_date"),
+        ('valuation_date = "2026-13-01"\n', "valuation_date"),
+        ('[liquidate]\nchannels = "outlet"\n', "liquidate.channels"),
+        ('[categories.copper]\nreceipt_eligible = "yes"\n', "categories.copper.receipt_eligible"),
+    ],
+)
+def test_type_error_names_its_key(tmp_path, text, key):
+    (problem,) = problems_of(tmp_path, text)
+    assert problem.key == key
+    assert key.rsplit(".", 1)[-1] in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        # defaults: warning 1.3, top-up 1.2, forced sale 1.1
+        ("[pledge_loan]\ntop_up_line = 1.4\n", "pledge_loan.top_up_line", "top_up_line"),
+        ("[pledge_loan]\nforced_sale_line = 1.25\n", "pledge_loan.top_up_line", "forced_sale"),
+        # defaults: senior 0.001, mezzanine 0.01
+        ("[abs]\nsenior_target = 0.01\n", "abs.senior_target", "mezzanine_target"),
+        ("[abs]\nmezzanine_target = 0.0005\n", "abs.senior_target", "mezzanine_target"),
+        # copper: orderly_days 30
+        ("[categories.copper]\nforced_days = 40\n", "categories.copper.forced_days", "orderly"),
+        # a new category takes orderly_days 60 from generic
+        ("[categories.widgets]\nforced_days = 61\n", "categories.widgets.forced_days", "orderly"),
+    ],
+)
+def test_contradiction_is_named(tmp_path, text, key, words):
+    (problem,) = problems_of(tmp_path, text)
+    assert problem.key == key
+    assert words in problem.message
+
+
+def test_forced_days_equal_to_orderly_days_is_fine(tmp_path):
+    a = load_assumptions(write(tmp_path, "[categories.copper]\nforced_days = 30\n"), today=T0)
+    assert a.categories["copper"].forced_days == 30
+
+
+def test_unknown_channel_is_named(tmp_path):
+    (problem,) = problems_of(tmp_path, '[liquidate]\nchannels = ["outlet", "ebay"]\n')
+    assert problem.key == "liquidate.channels"
+    assert "ebay" in problem.message
+    assert "'outlet'" not in problem.message.split("known")[0]
+
+
+def test_all_problems_of_a_file_are_reported_together(tmp_path):
+    problems = problems_of(
+        tmp_path,
+        """
+        confidance = 0.99
+        scenarios = 10
+        seed = 1.5
+        [curve]
+        "abc" = 0.01
+        [receipt_trust]
+        buyback = "yes"
+        bogus = 1
+        [categories.copper]
+        sigma = -0.2
+        sigmaa = 0.1
+        [liquidate]
+        channels = ["ebay"]
+        """,
+    )
+    assert sorted(p.key for p in problems) == sorted(
+        [
+            "confidance",
+            "scenarios",
+            "seed",
+            "curve.abc",
+            "receipt_trust.buyback",
+            "receipt_trust.bogus",
+            "categories.copper.sigma",
+            "categories.copper.sigmaa",
+            "liquidate.channels",
+        ]
+    )
+    assert all(p.file == "user.toml" for p in problems)
+
+
+def test_contradiction_reported_next_to_a_problem_in_another_section(tmp_path):
+    problems = problems_of(tmp_path, "[abs]\nlgd = 2\n[pledge_loan]\ntop_up_line = 1.4\n")
+    assert sorted(p.key for p in problems) == ["abs.lgd", "pledge_loan.top_up_line"]
+
+
+def test_category_contradiction_reported_next_to_a_bad_field_of_another_category(tmp_path):
+    problems = problems_of(
+        tmp_path, "[categories.copper]\nsigma = -0.2\n[categories.steel]\nforced_days = 45\n"
+    )
+    assert sorted(p.key for p in problems) == [
+        "categories.copper.sigma",
+        "categories.steel.forced_days",
+    ]
+
+
+def test_section_given_as_a_value_is_an_input_error(tmp_path):
+    problems = problems_of(tmp_path, "pledge_loan = 3\n")
+    assert [p.key for p in problems] == ["pledge_loan"]
+
+
+def test_curve_errors_name_the_tenor(tmp_path):
+    problems = problems_of(tmp_path, '[curve]\n"1Y" = 0.01\n"1M" = 0.02\n"abc" = 0.02\n')
+    assert [p.key for p in problems] == ["curve.1M", "curve.abc"]
+    (empty,) = problems_of(tmp_path, "curve = {}\n")
+    assert empty.key == "curve"
+
+
+def test_bad_toml_syntax_is_an_input_error(tmp_path):
+    (problem,) = problems_of(tmp_path, "confidence = = 0.9\n")
+    assert problem.file == "user.toml"
+    assert "TOML" in problem.message
+
+
+def test_bad_toml_bytes_is_an_input_error():
+    with pytest.raises(InputError) as info:
+        load_assumptions(b"[pledge_loan\nrate = 0.05\n", name="upload.toml")
+    (problem,) = info.value.problems
+    assert problem.file == "upload.toml"
+    assert "TOML" in problem.message
+
+
+def test_non_utf8_bytes_is_an_input_error():
+    with pytest.raises(InputError):
+        load_assumptions("confidence = 0.9 # 置信度\n".encode("gb18030"))
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError) as info:
+        load_assumptions(tmp_path / "nope.toml")
+    (problem,) = info.value.problems
+    assert problem.file == "nope.toml"
+    assert "not found" in problem.message

@@ -1,0 +1,197 @@
+"""Tests of the category table (finance/categories.py, data/categories.toml)."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+import tomllib
+
+import pytest
+
+from finance.categories import (
+    CATEGORY_FIELDS,
+    DEFAULT_CATEGORY_FILE,
+    categories_frame,
+    default_categories,
+    load_categories,
+    parse_categories,
+)
+from finance.errors import InputError
+
+SHIPPED = (
+    "apparel",
+    "electronics",
+    "food",
+    "home_appliances",
+    "auto_parts",
+    "steel",
+    "copper",
+    "generic",
+)
+# Exchange-traded commodities: the only categories whose cost advance may exceed the FDIC
+# 65% ceiling (the file cites exchange and trader receipt practice for them).
+COMMODITIES = ("steel", "copper")
+FDIC_CEILING = 0.65
+
+ALL_FIELDS = {
+    "sigma",
+    "erosion",
+    "markdown",
+    "season_ends",
+    "shelf_life_days",
+    "salvage",
+    "aging_limit_days",
+    "selling_cost",
+    "orderly_discount",
+    "orderly_days",
+    "forced_discount",
+    "forced_days",
+    "storage_cost",
+    "cost_advance",
+    "months_to_clear",
+    "receipt_eligible",
+    "label_zh",
+}
+
+
+@pytest.fixture(scope="module")
+def raw_table() -> dict:
+    return tomllib.loads(DEFAULT_CATEGORY_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def table():
+    return default_categories()
+
+
+def test_shipped_table_has_all_categories(table, raw_table):
+    assert tuple(raw_table) == SHIPPED
+    assert tuple(table) == SHIPPED
+
+
+def test_category_fields_are_the_model_fields():
+    assert set(CATEGORY_FIELDS) == ALL_FIELDS
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_field_is_written_in_the_file(raw_table, name):
+    # Not inherited, not defaulted: each value in the file is one a reader can check.
+    assert set(raw_table[name]) == ALL_FIELDS
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_loaded_values_equal_the_file(table, raw_table, name):
+    loaded = dataclasses.asdict(table[name])
+    for key, value in raw_table[name].items():
+        expected = tuple(value) if key == "season_ends" else value
+        assert loaded[key] == expected, key
+    assert type(loaded["orderly_days"]) is int
+    assert type(loaded["sigma"]) is float
+    assert type(loaded["receipt_eligible"]) is bool
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_defaults_meet_model_section_9_preconditions(table, name):
+    c = table[name]
+    # OLV <= NRV and FLV <= NRV need the liquidation discounts to cover the selling cost.
+    assert c.orderly_discount >= c.selling_cost
+    assert c.forced_discount >= c.selling_cost
+    # A forced sale is the faster and the deeper one.
+    assert c.forced_days <= c.orderly_days
+    assert c.forced_discount >= c.orderly_discount
+    assert 0 <= c.selling_cost < 1
+    assert 0 <= c.orderly_discount < 1
+    assert 0 <= c.forced_discount < 1
+    assert c.sigma >= 0
+    assert c.erosion >= 0
+    assert 0 <= c.cost_advance <= 1
+    assert c.months_to_clear > 0
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if n not in COMMODITIES])
+def test_non_commodity_cost_advance_within_fdic_ceiling(table, name):
+    assert table[name].cost_advance <= FDIC_CEILING
+
+
+def test_commodities_are_the_receipt_eligible_categories(table):
+    assert tuple(n for n, c in table.items() if c.receipt_eligible) == COMMODITIES
+
+
+def test_only_food_expires(table):
+    # food: 365 days, salvage 5%; everything else does not expire.
+    assert {n: c.shelf_life_days for n, c in table.items() if c.shelf_life_days} == {"food": 365}
+
+
+def test_category_frame(table):
+    frame = categories_frame(table)
+    assert frame["category"].tolist() == list(SHIPPED)
+    assert list(frame.columns) == ["category", *CATEGORY_FIELDS]
+    apparel = frame.set_index("category").loc["apparel"]
+    assert apparel["season_ends"] == "02-28, 08-31"
+
+
+@pytest.mark.parametrize("season_end", ["02-30", "2-28", "13-01", "0228", "02/28", "02-29", 228])
+def test_bad_season_end_is_rejected(table, season_end):
+    with pytest.raises(InputError) as info:
+        parse_categories({"apparel": {"season_ends": [season_end]}}, base=table, file="x.toml")
+    (problem,) = info.value.problems
+    assert problem.key == "categories.apparel.season_ends"
+    assert repr(season_end) in problem.message
+
+
+def test_good_season_ends_are_kept(table):
+    merged = parse_categories(
+        {"apparel": {"season_ends": ["01-31", "12-31"]}}, base=table, file="x"
+    )
+    assert merged["apparel"].season_ends == ("01-31", "12-31")
+    assert table["apparel"].season_ends == ("02-28", "08-31")  # the base is not mutated
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("selling_cost", 1.5),
+        ("orderly_discount", 1.0),
+        ("forced_discount", -0.1),
+        ("storage_cost", -0.01),
+        ("cost_advance", 1.2),
+        ("months_to_clear", 0),
+        ("orderly_days", 1.5),
+        ("aging_limit_days", -1),
+        ("sigma", "high"),
+        ("sigma", float("nan")),
+        ("receipt_eligible", "yes"),
+        ("season_ends", "02-28"),
+    ],
+)
+def test_bad_field_value_is_rejected(table, key, value):
+    with pytest.raises(InputError) as info:
+        parse_categories({"copper": {key: value}}, base=table, file="x.toml")
+    (problem,) = info.value.problems
+    assert problem.key == f"categories.copper.{key}"
+
+
+def test_load_categories_reports_every_missing_field(tmp_path):
+    path = tmp_path / "cats.toml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            [generic]
+            sigma = 0.2
+            """
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        load_categories(path)
+    missing = {p.key for p in info.value.problems}
+    # every field but sigma and the optional label
+    assert missing == {f"categories.generic.{k}" for k in ALL_FIELDS - {"sigma", "label_zh"}}
+
+
+def test_load_categories_needs_generic(tmp_path, raw_table):
+    body = DEFAULT_CATEGORY_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "cats.toml"
+    path.write_text(body.replace("[generic]", "[other]"), encoding="utf-8")
+    with pytest.raises(InputError, match="generic"):
+        load_categories(path)

@@ -1,0 +1,103 @@
+"""Tests of the clearance-channel table (finance/channels.py, data/channels.csv)."""
+
+from __future__ import annotations
+
+import pytest
+
+from finance.assumptions import load_assumptions
+from finance.categories import default_categories
+from finance.channels import CHANNEL_COLUMNS, CHANNEL_FILE, load_channels
+from finance.errors import InputError
+
+HEADER = "channel,category,discount,fee,capacity,days_to_cash,note\n"
+
+
+@pytest.fixture(scope="module")
+def channels():
+    return load_channels()
+
+
+def test_table_loads_with_its_columns(channels):
+    assert tuple(channels.columns) == CHANNEL_COLUMNS
+    assert len(channels) == 24  # data rows of data/channels.csv
+    assert channels["days_to_cash"].dtype == "int64"
+    assert not channels[["channel", "category"]].duplicated().any()
+    assert set(channels["channel"]) == {"supplier_return", "outlet", "livestream", "lower_tier"}
+
+
+@pytest.mark.parametrize("column", ["discount", "fee", "capacity"])
+def test_fractions_within_zero_and_one(channels, column):
+    assert channels[column].between(0, 1).all()
+
+
+def test_days_to_cash_not_negative(channels):
+    assert (channels["days_to_cash"] >= 0).all()
+
+
+@pytest.mark.parametrize("category", list(default_categories()))
+def test_every_shipped_category_has_a_channel(channels, category):
+    rows = channels[channels["category"] == category]
+    assert len(rows) >= 1
+    assert rows["capacity"].gt(0).any()
+
+
+@pytest.mark.parametrize("category", ["steel", "copper"])
+def test_commodities_clear_through_lower_tier_at_full_capacity(channels, category):
+    rows = channels[channels["category"] == category].set_index("channel")
+    assert list(rows.index) == ["lower_tier"]
+    assert rows.at["lower_tier", "capacity"] == 1.0
+    # spot traders: small discount (2-3%) and quick cash (3 days)
+    assert rows.at["lower_tier", "discount"] <= 0.05
+    assert rows.at["lower_tier", "days_to_cash"] == 3
+
+
+def test_default_liquidation_channels_are_in_the_table(channels):
+    chosen = load_assumptions(b"valuation_date = 2026-11-24\n").liquidate.channels
+    assert set(chosen) <= set(channels["channel"])
+    generic = set(channels.loc[channels["category"] == "generic", "channel"])
+    assert set(chosen) == generic  # the generic fallback offers every default channel
+
+
+def test_load_channels_returns_a_copy():
+    first = load_channels()
+    first.loc[:, "capacity"] = 99.0
+    assert load_channels()["capacity"].max() <= 1.0
+
+
+def test_notes_are_text(channels):
+    assert channels["note"].map(lambda v: isinstance(v, str)).all()
+
+
+def test_bad_table_reports_every_bad_cell(tmp_path):
+    path = tmp_path / "channels.csv"
+    path.write_text(
+        HEADER
+        + "outlet,apparel,0.5,0.1,1.5,45,\n"  # row 2: capacity above 1
+        + "outlet,food,0.4,-0.1,0.4,30,\n"  # row 3: negative fee
+        + "outlet,apparel,0.5,0.1,0.4,45,\n"  # row 4: repeats row 2's pair
+        + "livestream,food,1.2,0.2,0.3,-1,\n",  # row 5: discount above 1, negative days
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        load_channels(path)
+    assert sorted((p.row, p.column) for p in info.value.problems) == [
+        (2, "capacity"),
+        (3, "fee"),
+        (4, "channel"),
+        (5, "days_to_cash"),
+        (5, "discount"),
+    ]
+    assert all(p.file == "channels.csv" for p in info.value.problems)
+
+
+def test_missing_column_is_named(tmp_path):
+    path = tmp_path / "channels.csv"
+    path.write_text("channel,category,discount,fee,days_to_cash\noutlet,food,0.1,0.1,3\n")
+    with pytest.raises(InputError) as info:
+        load_channels(path)
+    assert sorted(p.column for p in info.value.problems) == ["capacity", "note"]
+
+
+def test_shipped_file_is_the_default():
+    assert CHANNEL_FILE.name == "channels.csv"
+    assert load_channels(CHANNEL_FILE).equals(load_channels())

@@ -1,0 +1,340 @@
+"""Tests of the command line (finance/cli.py, python -m finance), run in-process."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import finance.export
+import finance.export.excel
+from finance.cli import main
+from finance.inventory import load_inventory
+from finance.paths import DATA_DIR
+
+SAMPLE = str(DATA_DIR / "sample_inventory.csv")
+SAMPLE_LOTS = 240
+ARGS = ["--valuation-date", "2026-11-24", "--scenarios", "2000"]
+OUTPUTS = ("lots.csv", "options.csv", "valuation.xlsx")
+LOT_COLUMNS_START = ["sku", "category", "quantity", "unit_cost", "unit_price", "age_days"]
+OPTION_KEYS = {
+    "option",
+    "cash_now",
+    "pv_costs",
+    "expected_loss_retained",
+    "expected_loss_transferred",
+    "loss_retained_p95",
+    "npv",
+    "effective_annual_cost",
+    "feasible",
+    "notes",
+}
+SUMMARY_KEYS = {
+    "valuation_date",
+    "currency",
+    "lots",
+    "market_value",
+    "book_value",
+    "eligible_value",
+    "borrowing_base",
+    "portfolio_haircut",
+    "expected_holding_loss",
+    "holding_loss_p95",
+    "pledge_regulatory_lgd",
+    "recommended_option",
+}
+
+# Three bad cells, one per kind: a bad number (row 2), an unknown category (row 3), a
+# repeated SKU (row 4).
+BAD_INVENTORY = (
+    "sku,category,quantity,unit_cost,unit_price,age_days\n"
+    "A1,apparel,ten,5,8,3\n"
+    "A2,gizmo,1,50000,70000,5\n"
+    "A1,copper,1,5,6,7\n"
+)
+GOOD_INVENTORY = (
+    "sku,category,quantity,unit_cost,unit_price,age_days\n"
+    "A1,apparel,10,50,80,30\n"
+    "A2,copper,1,50000,70000,5\n"
+)
+
+
+def strict_json(text: str):
+    """Parse JSON as the standard has it: NaN and Infinity are not JSON."""
+
+    def refuse(constant: str):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def listing(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_evaluate_writes_the_three_files(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["evaluate", SAMPLE, "--out", str(out), *ARGS]) == 0
+    assert listing(out) == sorted(OUTPUTS)  # and no staging folder left behind
+    lots = pd.read_csv(out / "lots.csv", encoding="utf-8-sig")
+    assert len(lots) == SAMPLE_LOTS
+    assert list(lots.columns[:6]) == LOT_COLUMNS_START
+    options = pd.read_csv(out / "options.csv", encoding="utf-8-sig")
+    assert set(options.columns) == OPTION_KEYS
+    assert (out / "valuation.xlsx").read_bytes()[:2] == b"PK"
+    stdout = capsys.readouterr().out
+    assert "Valuation 2026-11-24: 240 lots" in stdout
+    assert "Recommended:" in stdout
+
+
+def test_format_csv_writes_only_the_two_csvs(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["evaluate", SAMPLE, "--out", str(out), "--format", "csv", *ARGS]) == 0
+    assert listing(out) == ["lots.csv", "options.csv"]
+    assert (out / "lots.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    capsys.readouterr()
+
+
+def test_json_prints_summary_and_options(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["evaluate", SAMPLE, "--out", str(out), "--json", *ARGS, "--seed", "11"])
+    captured = capsys.readouterr()
+    assert code == 0
+    payload = strict_json(captured.out)
+    assert set(payload) == {"summary", "options"}
+    summary = payload["summary"]
+    assert set(summary) >= SUMMARY_KEYS
+    assert summary["valuation_date"] == "2026-11-24"
+    assert summary["lots"] == SAMPLE_LOTS
+    assert summary["scenarios"] == 2000
+    assert summary["seed"] == 11
+    assert isinstance(payload["options"], list)
+    assert [o["option"] for o in payload["options"]][:2] == ["hold", "liquidate"]
+    for option in payload["options"]:
+        assert set(option) == OPTION_KEYS
+        assert isinstance(option["feasible"], bool)
+    # --json piped: no progress bar on stderr
+    assert "[" not in captured.err
+
+
+def test_json_matches_the_csv(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["evaluate", SAMPLE, "--out", str(out), "--json", "--format", "csv", *ARGS]) == 0
+    payload = strict_json(capsys.readouterr().out)
+    options = pd.read_csv(out / "options.csv", encoding="utf-8-sig")
+    assert [o["npv"] for o in payload["options"]] == pytest.approx(options["npv"].tolist())
+
+
+def test_bad_inventory_reports_every_problem(tmp_path, capsys):
+    inventory = tmp_path / "bad.csv"
+    inventory.write_text(BAD_INVENTORY, encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["evaluate", str(inventory), "--out", str(out), *ARGS]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 3
+    expected = [("row 2", "'quantity'"), ("row 3", "'category'"), ("row 4", "'sku'")]
+    for line, (row, column) in zip(lines, expected, strict=True):
+        assert line.startswith("bad.csv, ")
+        assert row in line
+        assert f"column {column}" in line
+    assert "ten" in lines[0]
+    assert "gizmo" in lines[1]
+    assert "A1" in lines[2]
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+    assert listing(out) == []
+
+
+def test_bad_assumptions_returns_2(tmp_path, capsys):
+    toml = tmp_path / "bad.toml"
+    toml.write_text('confidence = 1.2\n[pledge_loan]\nrat = 0.05\nbuyback = "yes"\n')
+    out = tmp_path / "out"
+    code = main(["evaluate", SAMPLE, "--assumptions", str(toml), "--out", str(out), *ARGS])
+    assert code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith("bad.toml, key ") for line in lines)
+    assert listing(out) == []
+
+
+def test_bad_toml_syntax_returns_2(tmp_path, capsys):
+    toml = tmp_path / "broken.toml"
+    toml.write_text("confidence = = 1\n")
+    assert main(["evaluate", SAMPLE, "--assumptions", str(toml), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.toml" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "key"),
+    [
+        ("--valuation-date", "2026-02-30", "valuation_date"),
+        ("--scenarios", "10", "scenarios"),
+        ("--cash-target", "-5", "cash_target"),
+    ],
+)
+def test_bad_command_line_value_returns_2(tmp_path, capsys, option, value, key):
+    args = ["evaluate", SAMPLE, "--out", str(tmp_path / "out"), "--valuation-date", "2026-11-24"]
+    assert main([*args, option, value]) == 2
+    err = capsys.readouterr().err
+    assert f"key {key}" in err
+    assert listing(tmp_path / "out") == []
+
+
+def test_missing_inventory_returns_2(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o"), *ARGS]) == 2
+    assert "none.csv" in capsys.readouterr().err
+
+
+def test_assumptions_file_is_used(tmp_path, capsys):
+    toml = tmp_path / "a.toml"
+    toml.write_text("valuation_date = 2026-11-24\nscenarios = 500\ncash_target = 1000000\n")
+    code = main(["evaluate", SAMPLE, "--assumptions", str(toml), "--out", str(tmp_path), "--json"])
+    assert code == 0
+    summary = strict_json(capsys.readouterr().out)["summary"]
+    assert summary["scenarios"] == 500
+    assert summary["cash_target"] == 1_000_000
+
+
+def test_command_line_overrides_the_assumptions_file(tmp_path, capsys):
+    toml = tmp_path / "a.toml"
+    toml.write_text("valuation_date = 2027-01-05\nscenarios = 500\nseed = 3\n")
+    code = main(
+        ["evaluate", SAMPLE, "--assumptions", str(toml), "--out", str(tmp_path), "--json", *ARGS]
+    )
+    assert code == 0
+    summary = strict_json(capsys.readouterr().out)["summary"]
+    assert (summary["valuation_date"], summary["scenarios"], summary["seed"]) == (
+        "2026-11-24",
+        2000,
+        3,
+    )
+
+
+def test_category_added_by_the_assumptions_file(tmp_path, capsys):
+    inventory = tmp_path / "inv.csv"
+    inventory.write_text(GOOD_INVENTORY + "A3,widgets,5,10,20,3\n", encoding="utf-8")
+    toml = tmp_path / "a.toml"
+    toml.write_text("[categories.widgets]\nsigma = 0.3\n")
+    out = tmp_path / "out"
+    args = ["evaluate", str(inventory), "--assumptions", str(toml), "--out", str(out), *ARGS]
+    code = main([*args, "--format", "csv"])
+    assert capsys.readouterr().err == ""
+    assert code == 0
+    assert "widgets" in pd.read_csv(out / "lots.csv", encoding="utf-8-sig")["category"].tolist()
+
+
+def test_problems_of_both_files_are_reported_together(tmp_path, capsys):
+    inventory = tmp_path / "bad.csv"
+    inventory.write_text(BAD_INVENTORY, encoding="utf-8")
+    toml = tmp_path / "bad.toml"
+    toml.write_text("confidence = 1.2\n")
+    args = ["evaluate", str(inventory), "--assumptions", str(toml), "--out", str(tmp_path / "o")]
+    assert main(args) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 4
+    assert sum(line.startswith("bad.csv") for line in lines) == 3
+    assert sum(line.startswith("bad.toml") for line in lines) == 1
+
+
+def test_too_many_lots_for_xlsx_is_bad_input(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(finance.export.excel, "EXCEL_MAX_ROWS", 100)  # the sample has 240
+    out = tmp_path / "out"
+    assert main(["evaluate", SAMPLE, "--out", str(out), *ARGS]) == 2
+    assert "--format csv" in capsys.readouterr().err
+    assert listing(out) == []
+    # while CSV has no row limit
+    assert main(["evaluate", SAMPLE, "--out", str(out), "--format", "csv", *ARGS]) == 0
+    capsys.readouterr()
+
+
+def test_internal_error_returns_1_without_traceback(tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.delenv("FINANCE_DEBUG", raising=False)
+    monkeypatch.setattr(finance.export, "workbook_bytes", broken)
+    out = tmp_path / "out"
+    assert main(["evaluate", SAMPLE, "--out", str(out), *ARGS]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: ValueError: boom")
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert not (out / "lots.csv").exists()  # nothing is written when one file fails
+
+
+def test_internal_error_in_evaluate_returns_1(tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine failure")
+
+    monkeypatch.delenv("FINANCE_DEBUG", raising=False)
+    # finance.evaluate is the function; the module is reached through importlib
+    monkeypatch.setattr(importlib.import_module("finance.evaluate"), "evaluate", broken)
+    assert main(["evaluate", SAMPLE, "--out", str(tmp_path / "out"), *ARGS]) == 1
+    assert "RuntimeError: engine failure" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- sample
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_sample_writes_an_inventory(tmp_path, capsys, suffix):
+    path = tmp_path / f"x{suffix}"
+    assert main(["sample", "--lots", "50", "--seed", "3", "--out", str(path)]) == 0
+    assert "50 lots" in capsys.readouterr().out
+    lots = load_inventory(path)
+    assert len(lots) == 50
+    assert lots["sku"].is_unique
+
+
+def test_sample_is_deterministic(tmp_path, capsys):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(["sample", "--lots", "20", "--seed", "5", "--out", str(a)]) == 0
+    assert main(["sample", "--lots", "20", "--seed", "5", "--out", str(b)]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("lots", "name", "message"),
+    [
+        ("50", "x.txt", ".csv or .parquet"),
+        ("0", "x.csv", "--lots"),
+    ],
+)
+def test_sample_bad_arguments_return_2(tmp_path, capsys, lots, name, message):
+    path = tmp_path / name
+    assert main(["sample", "--lots", lots, "--out", str(path)]) == 2
+    assert message in capsys.readouterr().err
+    assert listing(tmp_path) == []
+
+
+def test_missing_subcommand_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+    capsys.readouterr()
+
+
+# ---------------------------------------------------------------------------- module entry
+
+
+def test_python_dash_m_finance(tmp_path):
+    out = tmp_path / "out"
+    completed = subprocess.run(
+        [sys.executable, "-m", "finance", "evaluate", SAMPLE, "--out", str(out), *ARGS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert listing(out) == sorted(OUTPUTS)
+    assert "Recommended:" in completed.stdout
