@@ -10,7 +10,7 @@ The format is told by the file name's suffix:
   that validation sees what the user wrote.
 - ``.xlsx`` and ``.xlsm``: the first worksheet, via openpyxl. Numbers and dates may be real
   number/date cells or text.
-- ``.parquet`` and ``.pq``: via pyarrow, with typed columns.
+- ``.parquet`` and ``.pq``: via pyarrow, with typed columns (a null or NaN is a blank cell).
 
 Row 1 holds the headers. A header matches a column name after Unicode NFKC normalisation,
 stripping, case folding, turning runs of spaces and hyphens into ``_``, and dropping a unit
@@ -170,7 +170,11 @@ _BOOL_WORDS: Mapping[str, bool] = {
     **dict.fromkeys(("true", "1", "yes", "y", "t", "是"), True),
     **dict.fromkeys(("false", "0", "no", "n", "f", "否"), False),
 }
+# Stands for the cell's text in messages worked out once per distinct value.
+_CELL = "{cell}"
 _BOOL_TEXT = "true/false, yes/no, y/n, t/f, 1/0 or 是/否"
+# What the Arrow cast takes, so that nothing matching it can fail to convert.
+_NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _NON_FINITE = frozenset(
     s + w for s in ("", "+", "-") for w in ("nan", "inf", "infinity", "nan(ind)")
 )
@@ -327,9 +331,12 @@ def _read_csv(data: bytes) -> _Table:
     text, utf8 = _decode(data)
     if not text.strip():
         raise _Unreadable("the file is empty")
-    first_line = text.split("\n", 1)[0]
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     sep = max((",", "\t", ";"), key=first_line.count)
-    width = len(next(csv.reader(io.StringIO(first_line), delimiter=sep), [""]))
+    try:
+        width = len(next(csv.reader([first_line], delimiter=sep), [""]))
+    except csv.Error as exc:
+        raise _Unreadable(f"cannot read the header row: {exc}") from exc
     try:
         table = pa_csv.read_csv(
             io.BytesIO(utf8),
@@ -585,22 +592,45 @@ def _is_number_dtype(dtype: object) -> bool:
 
 
 def _by_unique(
-    text: pd.Series, parse: Callable[[list[str]], tuple[list[object], dict[int, str]]]
+    keys: pd.Series,
+    parse: Callable[[pd.Series], tuple[np.ndarray, dict[int, str]]],
+    shown: pd.Series | None = None,
 ) -> tuple[np.ndarray, dict[int, str]]:
-    """Parse each distinct text once and spread the results over the cells.
+    """Parse each distinct key once and spread the results over the cells.
 
     Categories, flags and dates repeat a few values over many rows, so per-value work on the
-    distinct values stays cheap however long the file is. Returns the values (object array)
-    and the messages by position within ``text``.
+    distinct values stays cheap however long the file is.
+
+    Parameters
+    ----------
+    keys : pandas.Series
+        Cell texts, RangeIndex.
+    parse : callable
+        Takes the distinct keys (a str Series) and returns their values and, for the bad
+        ones, a message by position in which ``{cell}`` stands for the cell's text.
+    shown : pandas.Series, optional
+        The cell text to quote in messages, when it differs from ``keys``.
+
+    Returns
+    -------
+    values : numpy.ndarray
+        One per cell.
+    messages : dict of int to str
+        By position within ``keys``.
     """
-    codes, uniques = pd.factorize(text)
-    values, messages = parse([str(u) for u in uniques])
-    spread = np.asarray(values, dtype=object)[codes]
-    if not messages:
+    codes, uniques = pd.factorize(keys)
+    values, reasons = parse(pd.Series(uniques, dtype="str"))
+    spread = np.asarray(values)[codes]
+    if not reasons:
         return spread, {}
     bad = np.zeros(len(uniques), dtype=bool)
-    bad[list(messages)] = True
-    return spread, {int(p): messages[codes[p]] for p in np.flatnonzero(bad[codes])}
+    bad[list(reasons)] = True
+    shown = keys if shown is None else shown
+    messages = {
+        int(p): reasons[codes[p]].replace(_CELL, repr(shown.iloc[p]))
+        for p in np.flatnonzero(bad[codes])
+    }
+    return spread, messages
 
 
 # --------------------------------------------------------------------------------------
@@ -611,7 +641,10 @@ def _parse_text(raw: pd.Series) -> _Parsed:
     text, typed = _split(raw)
     if len(typed):
         text = text.copy()
-        text[typed.index] = typed.map(_typed_text).astype("str")
+        if pd.api.types.is_integer_dtype(typed.dtype):
+            text[typed.index] = typed.astype("str")
+        else:
+            text[typed.index] = typed.map(_typed_text).astype("str")
     return _Parsed(text, (text == "").to_numpy(dtype=bool, copy=True))
 
 
@@ -635,17 +668,12 @@ def _parse_number(raw: pd.Series) -> _Parsed:
     filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
     if len(filled_positions):
         filled = text.iloc[filled_positions]
-        parsed = _to_float(filled)
-        failed = np.isnan(parsed)
-        if failed.any():
-            cleaned = _clean_number_text(filled[failed])
-            parsed[failed] = _to_float(cleaned)
-            for position, original, clean, number in zip(
-                filled_positions[failed], filled[failed], cleaned, parsed[failed], strict=True
-            ):
-                if np.isnan(number):
-                    kind = "a finite number" if clean.lower() in _NON_FINITE else "a number"
-                    errors[int(position)] = f"{original!r} is not {kind}"
+        parsed = _text_numbers(pa.array(filled, type=pa.large_string()))
+        for i in np.flatnonzero(np.isnan(parsed)):
+            original = filled.iloc[i]
+            clean = unicodedata.normalize("NFKC", original).strip().lower()
+            kind = "a finite number" if clean in _NON_FINITE else "a number"
+            errors[int(filled_positions[i])] = f"{original!r} is not {kind}"
         values[filled_positions] = parsed
     for position in np.flatnonzero(np.isinf(values)):
         shown = text.iloc[position] or _typed_text(values[position])
@@ -654,25 +682,28 @@ def _parse_number(raw: pd.Series) -> _Parsed:
     return _Parsed(values, blank, errors)
 
 
-def _to_float(text: pd.Series) -> np.ndarray:
-    """Convert text to float64, NaN where it is not a plain number."""
+def _text_numbers(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Parse stripped, non-blank number text to float64; NaN where it is not a number.
+
+    Works in Arrow compute throughout: a column with a ``¥`` in every cell is as fast as a
+    clean one, and only the cells that stay NaN get per-cell attention (their messages).
+    """
     try:
-        # Arrow's parser is many times faster than pandas' and takes every clean column.
-        numbers_ = pc.cast(pa.array(text, type=pa.large_string()), pa.float64())
-        return np.array(numbers_, dtype=float, copy=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        numbers_ = pd.to_numeric(text, errors="coerce")
-        return numbers_.to_numpy(dtype=float, na_value=np.nan, copy=True)
-
-
-def _clean_number_text(text: pd.Series) -> pd.Series:
-    """Remove what a person types around a number: width, currency, thousands separators."""
+        # The usual case: plain numbers, one C++ cast for the whole column.
+        return np.array(pc.cast(text, pa.float64()), dtype=float, copy=True)
+    except pa.ArrowInvalid:
+        pass
     # NFKC turns full-width digits, signs, points, commas and ￥ into their ASCII forms.
-    text = text.str.normalize("NFKC").str.strip()
-    text = text.str.replace(r"^([+-]?)\s*¥\s*", r"\1", regex=True)
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(text, form="NFKC"))
+    text = pc.replace_substring_regex(text, pattern=r"^([+-]?)\s*¥\s*", replacement=r"\1")
     # Only commas grouping digits in threes are separators: "1,2" stays an error.
-    grouped = text.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?").to_numpy(dtype=bool)
-    return text.where(~grouped, text.str.replace(",", "", regex=False))
+    grouped = pc.match_substring_regex(text, pattern=r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+    text = pc.if_else(grouped, pc.replace_substring(text, pattern=",", replacement=""), text)
+    valid = pc.match_substring_regex(text, pattern=_NUMBER_PATTERN)
+    values = np.full(len(text), np.nan)
+    ok = np.array(valid, dtype=bool)
+    values[ok] = np.array(pc.cast(pc.filter(text, valid), pa.float64()), dtype=float)
+    return values
 
 
 def _check_range(parsed: _Parsed, column: str) -> None:
@@ -710,8 +741,13 @@ def _parse_date(raw: pd.Series) -> _Parsed:
                     errors[position] = message
     filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
     if len(filled_positions):
-        parsed, messages = _by_unique(text.iloc[filled_positions], _text_days)
-        days[filled_positions] = parsed.astype(float)
+        filled = text.iloc[filled_positions].reset_index(drop=True)
+        # Dropping the time of day first leaves few distinct dates however many timestamps.
+        dates = pc.replace_substring_regex(
+            pa.array(filled, type=pa.large_string()), pattern=_TIME_SUFFIX, replacement=""
+        )
+        parsed, messages = _by_unique(pd.Series(dates.to_pandas(), dtype="str"), _text_days, filled)
+        days[filled_positions] = parsed
         errors.update({int(filled_positions[i]): m for i, m in messages.items()})
     with np.errstate(invalid="ignore"):
         outside = (days < _MIN_DAY) | (days > _MAX_DAY)
@@ -757,14 +793,13 @@ def _typed_day(value: object) -> tuple[float, str | None]:
     return day, _serial_message(_show(value)) if np.isnan(day) else None
 
 
-def _text_days(texts: list[str]) -> tuple[list[object], dict[int, str]]:
+def _text_days(text: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
     """Parse distinct non-blank text dates; returns days and messages by position."""
-    text = pd.Series(texts, dtype="str")
     # ISO dates are what most exports write: one C-speed pass takes them all.
     days = _datetimes_to_days(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
     todo = np.flatnonzero(np.isnan(days))
     if not len(todo):
-        return list(days), {}
+        return days, {}
     rest = text.iloc[todo].str.normalize("NFKC").str.strip()
     rest = rest.str.replace(_TIME_SUFFIX, "", regex=True).reset_index(drop=True)
     rest_days = np.full(len(rest), np.nan)
@@ -778,25 +813,24 @@ def _text_days(texts: list[str]) -> tuple[list[object], dict[int, str]]:
         rest_days[serial] = _serial_to_days(pd.to_numeric(rest[serial]).to_numpy(dtype=float))
     days[todo] = rest_days
     messages = {
-        int(todo[i]): _date_message(texts[todo[i]], rest.iloc[i])
-        for i in np.flatnonzero(np.isnan(rest_days))
+        int(todo[i]): _date_reason(rest.iloc[i]) for i in np.flatnonzero(np.isnan(rest_days))
     }
-    return list(days), messages
+    return days, messages
 
 
-def _date_message(original: str, normalised: str) -> str:
-    """Say why a text cell is not a date (only called for cells that failed)."""
+def _date_reason(normalised: str) -> str:
+    """Say why a text is not a date (only called for texts that failed); see ``_by_unique``."""
     match = _DATE_SHAPE.fullmatch(normalised)
     if match:
         year, month, day = (int(g) for g in match.groups() if g and g.isdigit())
         try:
             dt.date(year, month, day)
         except ValueError:
-            return f"{original!r} is not a real date"
-        return f"{original!r} is outside the supported range {_DATE_RANGE_TEXT}"
+            return f"{_CELL} is not a real date"
+        return f"{_CELL} is outside the supported range {_DATE_RANGE_TEXT}"
     if re.fullmatch(_SERIAL_GATE, normalised):
-        return _serial_message(repr(original))
-    return f"{original!r} is not a date in an accepted format ({_DATE_FORMATS_TEXT})"
+        return _serial_message(_CELL)
+    return f"{_CELL} is not a date in an accepted format ({_DATE_FORMATS_TEXT})"
 
 
 def _parse_bool(raw: pd.Series) -> _Parsed:
@@ -807,6 +841,9 @@ def _parse_bool(raw: pd.Series) -> _Parsed:
     if len(typed):
         positions = typed.index.to_numpy()
         blank[positions] = False
+        if pd.api.types.is_bool_dtype(typed.dtype):
+            values[positions] = typed.to_numpy(dtype=bool)
+            typed = typed.iloc[:0]
         for position, value in typed.items():
             flag = _typed_bool(value)
             if flag is None:
@@ -815,16 +852,17 @@ def _parse_bool(raw: pd.Series) -> _Parsed:
                 values[position] = flag
     filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
     if len(filled_positions):
-        flags, messages = _by_unique(text.iloc[filled_positions], _text_bools)
-        values[filled_positions] = flags.astype(bool)
+        filled = text.iloc[filled_positions].reset_index(drop=True)
+        flags, messages = _by_unique(filled, _text_bools)
+        values[filled_positions] = flags
         errors.update({int(filled_positions[i]): m for i, m in messages.items()})
     return _Parsed(values, blank, errors)
 
 
-def _text_bools(texts: list[str]) -> tuple[list[object], dict[int, str]]:
+def _text_bools(texts: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
     flags = [_BOOL_WORDS.get(unicodedata.normalize("NFKC", t).strip().lower()) for t in texts]
-    messages = {i: f"{t!r} is not {_BOOL_TEXT}" for i, t in enumerate(texts) if flags[i] is None}
-    return [bool(f) for f in flags], messages
+    messages = {i: f"{_CELL} is not {_BOOL_TEXT}" for i, f in enumerate(flags) if f is None}
+    return np.array([bool(f) for f in flags], dtype=bool), messages
 
 
 def _typed_bool(value: object) -> bool | None:
@@ -851,17 +889,16 @@ def _parse_category(raw: pd.Series, categories: Mapping[str, Category]) -> _Pars
         lookup[_normalise_key(key)] = key
     known = ", ".join(f"{k} ({c.label_zh})" if c.label_zh else k for k, c in categories.items())
 
-    def keys_of(texts: list[str]) -> tuple[list[object], dict[int, str]]:
+    def keys_of(texts: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
         keys = [lookup.get(_normalise_key(t), "") for t in texts]
-        messages = {
-            i: f"unknown category {t!r}; known: {known}" for i, t in enumerate(texts) if not keys[i]
-        }
-        return keys, messages
+        reason = f"unknown category {_CELL}; known: {known}"
+        return np.array(keys, dtype=object), {i: reason for i, k in enumerate(keys) if not k}
 
     filled_positions = np.flatnonzero(~parsed.blank)
     keys = np.full(len(raw), "", dtype=object)
     if len(filled_positions):
-        found, parsed.errors = _by_unique(parsed.values.iloc[filled_positions], keys_of)
+        filled = parsed.values.iloc[filled_positions].reset_index(drop=True)
+        found, parsed.errors = _by_unique(filled, keys_of)
         keys[filled_positions] = found
         parsed.errors = {int(filled_positions[i]): m for i, m in parsed.errors.items()}
     parsed.values = pd.Series(keys, dtype="str")

@@ -1,0 +1,791 @@
+"""Tests of finance.inventory.load_inventory: formats, encodings, cell parsing, problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from finance.categories import default_categories, with_overrides
+from finance.errors import InputError, Problem
+from finance.inventory import ALIASES, COLUMNS, REQUIRED_COLUMNS, load_inventory
+
+HEADER = "sku,category,quantity,unit_cost,unit_price,received_date"
+GOOD_ROW = "A1,apparel,10,5,8,2026-01-05"
+
+EXPECTED_DTYPES = {
+    "sku": "str",
+    "category": "str",
+    "quantity": "float64",
+    "unit_cost": "float64",
+    "unit_price": "float64",
+    "received_date": "datetime64[ns]",
+    "age_days": "float64",
+    "expiry_date": "datetime64[ns]",
+    "monthly_sales": "float64",
+    "warehouse": "str",
+    "description": "str",
+    "unit": "str",
+    "consigned": "bool",
+    "in_transit": "bool",
+    "damaged": "bool",
+    "encumbered": "bool",
+    "sigma": "float64",
+    "erosion": "float64",
+}
+
+
+def csv_bytes(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> bytes:
+    return "\n".join([header, *rows, ""]).encode(encoding)
+
+
+def load_csv(*rows: str, header: str = HEADER, name: str = "lots.csv", **kw: Any) -> pd.DataFrame:
+    return load_inventory(csv_bytes(*rows, header=header), name=name, **kw)
+
+
+def problems(*rows: str, header: str = HEADER, name: str = "lots.csv") -> list[Problem]:
+    with pytest.raises(InputError) as info:
+        load_csv(*rows, header=header, name=name)
+    return list(info.value.problems)
+
+
+def problems_of(source: Any, name: str | None) -> list[Problem]:
+    with pytest.raises(InputError) as info:
+        load_inventory(source, name=name)
+    return list(info.value.problems)
+
+
+def where(found: Sequence[Problem]) -> list[tuple[int | None, str | None]]:
+    return [(p.row, p.column) for p in found]
+
+
+def one_cell(column: str, value: str) -> pd.DataFrame:
+    """Load a one-row file with ``column`` added to the minimal header."""
+    return load_csv(f"{GOOD_ROW},{value}", header=f"{HEADER},{column}")
+
+
+def one_cell_problem(column: str, value: str) -> Problem:
+    found = problems(f"{GOOD_ROW},{value}", header=f"{HEADER},{column}")
+    assert len(found) == 1, found
+    assert (found[0].row, found[0].column) == (2, column)
+    return found[0]
+
+
+def xlsx_bytes(rows: Sequence[Sequence[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------
+# Output shape
+
+
+def test_canonical_columns_dtypes_and_index():
+    frame = load_csv(GOOD_ROW, "A2,steel,1.5,2,3,2026-02-01")
+    assert tuple(frame.columns) == COLUMNS
+    assert {c: str(t) for c, t in frame.dtypes.items()} == EXPECTED_DTYPES
+    assert frame.index.name == "row"
+    assert frame.index.dtype == np.int64
+    assert frame.index.tolist() == [2, 3]
+    assert frame.attrs["source"] == "lots.csv"
+    row = frame.loc[2]
+    assert (row["sku"], row["category"], row["quantity"]) == ("A1", "apparel", 10.0)
+    assert row["received_date"] == pd.Timestamp("2026-01-05")
+    # Absent optional columns take their documented defaults.
+    assert pd.isna(row["expiry_date"]) and np.isnan(row["age_days"])
+    assert np.isnan(row["monthly_sales"]) and np.isnan(row["sigma"]) and np.isnan(row["erosion"])
+    assert (row["warehouse"], row["description"], row["unit"]) == ("", "", "")
+    assert not frame[["consigned", "in_transit", "damaged", "encumbered"]].any().any()
+
+
+def test_all_optional_columns_read():
+    header = (
+        "sku,category,quantity,unit_cost,unit_price,received_date,age_days,expiry_date,"
+        "monthly_sales,warehouse,description,unit,consigned,in_transit,damaged,encumbered,"
+        "sigma,erosion"
+    )
+    row = "A1,food,2,3,4,2026-01-05,30,2026-06-30,12.5,Shanghai,Rice 5kg,bag,yes,0,no,1,0.3,0.05"
+    frame = load_csv(row, header=header)
+    got = frame.loc[2].to_dict()
+    assert got == {
+        "sku": "A1",
+        "category": "food",
+        "quantity": 2.0,
+        "unit_cost": 3.0,
+        "unit_price": 4.0,
+        "received_date": pd.Timestamp("2026-01-05"),
+        "age_days": 30.0,
+        "expiry_date": pd.Timestamp("2026-06-30"),
+        "monthly_sales": 12.5,
+        "warehouse": "Shanghai",
+        "description": "Rice 5kg",
+        "unit": "bag",
+        "consigned": True,
+        "in_transit": False,
+        "damaged": False,
+        "encumbered": True,
+        "sigma": 0.3,
+        "erosion": 0.05,
+    }
+
+
+def test_blank_rows_dropped_and_rows_keep_spreadsheet_numbers():
+    frame = load_csv(GOOD_ROW, "", ",,,,,", "A2,steel,1,1,1,2026-01-05", ",,,,,", "")
+    assert frame.index.tolist() == [2, 5]
+
+
+def test_extra_columns_ignored():
+    frame = load_csv(f"{GOOD_ROW},whatever,42", header=f"{HEADER},note,备注")
+    assert tuple(frame.columns) == COLUMNS
+
+
+# --------------------------------------------------------------------------------------
+# Sources and formats
+
+
+CHINESE_HEADER = "商品编码,类别,数量,单位成本,单价,入库日期,仓库,描述"
+CHINESE_ROW = "SP-001,服装,12,50,80,2026/1/5,上海一号仓,男士衬衫"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"])
+def test_csv_encodings(encoding):
+    data = csv_bytes(CHINESE_ROW, header=CHINESE_HEADER, encoding=encoding)
+    frame = load_inventory(data, name="库存.csv")
+    row = frame.loc[2]
+    assert (row["sku"], row["category"], row["warehouse"]) == ("SP-001", "apparel", "上海一号仓")
+    assert row["description"] == "男士衬衫"
+    assert row["received_date"] == pd.Timestamp("2026-01-05")
+
+
+def test_undecodable_csv_is_a_file_problem():
+    found = problems_of(b"sku,category\n\xff\xfe\xff\n", "x.csv")
+    assert where(found) == [(None, None)]
+    assert "UTF-8" in found[0].message
+
+
+def test_tab_separated_txt():
+    data = csv_bytes(GOOD_ROW.replace(",", "\t"), header=HEADER.replace(",", "\t"))
+    assert load_inventory(data, name="lots.txt").loc[2, "sku"] == "A1"
+
+
+def test_path_input_names_the_file(tmp_path):
+    path = tmp_path / "stock.csv"
+    path.write_bytes(csv_bytes(GOOD_ROW))
+    assert load_inventory(path).attrs["source"] == "stock.csv"
+    assert load_inventory(str(path)).attrs["source"] == "stock.csv"
+    found = problems_of(tmp_path / "missing.csv", None)
+    assert found[0].file == "missing.csv" and found[0].row is None
+
+
+def test_bytes_and_file_objects():
+    data = csv_bytes(GOOD_ROW)
+    assert load_inventory(data, name="up.csv").attrs["source"] == "up.csv"
+    upload = io.BytesIO(data)
+    upload.name = "browser.csv"  # a browser upload carries its name
+    assert load_inventory(upload).attrs["source"] == "browser.csv"
+    assert load_inventory(io.BytesIO(data), name="given.csv").attrs["source"] == "given.csv"
+
+
+@pytest.mark.parametrize("source", [b"sku\n", io.BytesIO(b"sku\n")])
+def test_content_without_a_name_is_an_input_error(source):
+    found = problems_of(source, None)
+    assert where(found) == [(None, None)]
+    assert "file name" in found[0].message
+
+
+@pytest.mark.parametrize("name", ["lots.doc", "lots.xls", "lots", "lots.json"])
+def test_unknown_suffix(name):
+    found = problems_of(csv_bytes(GOOD_ROW), name)
+    assert where(found) == [(None, None)]
+    assert found[0].file == name
+    assert "unknown file type" in found[0].message
+
+
+@pytest.mark.parametrize("name", ["a.csv", "a.xlsx", "a.parquet"])
+@pytest.mark.parametrize("data", [b"", b"  \n\n"])
+def test_empty_file(name, data):
+    found = problems_of(data, name)
+    assert where(found) == [(None, None)]
+    assert "empty" in found[0].message
+
+
+def test_header_without_data_rows():
+    found = problems(",,,,,")
+    assert where(found) == [(None, None)]
+    assert "no data rows" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("a.xlsx", b"PK\x03\x04 this is not a workbook"),
+        ("a.xlsx", b"sku,category\nA1,apparel\n"),
+        ("a.xlsm", b"\x00\x01\x02"),
+        ("a.parquet", b"PAR1 broken PAR1"),
+        ("a.pq", b"sku,category\n"),
+    ],
+)
+def test_corrupt_binary_files_are_file_problems(name, data):
+    found = problems_of(data, name)
+    assert where(found) == [(None, None)]
+    assert found[0].file == name
+
+
+def test_xlsx_with_date_cells_numbers_and_blank_rows():
+    rows = [
+        ["品名", "类别", "数量", "单位成本", "单价", "入库日期", "到期日", "寄售"],
+        [10023, "服装", 12, 50.5, 80, dt.datetime(2026, 1, 5), dt.date(2026, 7, 1), True],
+        ["B-2", "steel", "3", "¥1,200", 1500, "2026/2/3", None, "否"],
+        [],  # a blank spreadsheet row: rows below keep their numbers
+        ["C-3", "copper", 1.5, 60000, 75000, 46027, "2026-12-31", None],
+        [None, None, None],
+    ]
+    frame = load_inventory(xlsx_bytes(rows), name="stock.xlsx")
+    assert frame.index.tolist() == [2, 3, 5]
+    assert {c: str(t) for c, t in frame.dtypes.items()} == EXPECTED_DTYPES
+    assert frame["sku"].tolist() == ["10023", "B-2", "C-3"]
+    assert frame["category"].tolist() == ["apparel", "steel", "copper"]
+    assert frame["quantity"].tolist() == [12.0, 3.0, 1.5]
+    assert frame["unit_cost"].tolist() == [50.5, 1200.0, 60000.0]
+    assert frame["received_date"].tolist() == [
+        pd.Timestamp("2026-01-05"),
+        pd.Timestamp("2026-02-03"),
+        pd.Timestamp("2026-01-05"),
+    ]
+    assert frame.loc[2, "expiry_date"] == pd.Timestamp("2026-07-01")
+    assert pd.isna(frame.loc[3, "expiry_date"])
+    assert frame["consigned"].tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([], "worksheet is empty"),
+        ([[None], [None, None]], "worksheet is empty"),
+        ([HEADER.split(",")], "no data rows"),
+    ],
+)
+def test_xlsx_without_data(rows, message):
+    found = problems_of(xlsx_bytes(rows), "stock.xlsx")
+    assert where(found) == [(None, None)]
+    assert message in found[0].message
+
+
+def test_xlsx_problems_name_rows_and_headers():
+    rows = [
+        ["sku", "category", "数量", "unit_cost", "unit_price", "received_date"],
+        ["A1", "apparel", 1, 1, 1, dt.datetime(2026, 1, 5)],
+        [],
+        ["A2", "apparel", "many", 1, 1, dt.time(12, 0)],
+        ["A3", "apparel", True, 1, 1, "03/04/2026"],
+    ]
+    with pytest.raises(InputError) as info:
+        load_inventory(xlsx_bytes(rows), name="stock.xlsx")
+    assert where(info.value.problems) == [
+        (4, "数量"),
+        (4, "received_date"),
+        (5, "数量"),
+        (5, "received_date"),
+    ]
+    assert all(p.file == "stock.xlsx" for p in info.value.problems)
+
+
+def test_parquet_typed_columns():
+    table = pa.table(
+        {
+            "sku": ["P1", "P2"],
+            "category": ["food", "食品"],
+            "quantity": pa.array([5, 7], pa.int64()),
+            "unit_cost": [1.25, 2.5],
+            "unit_price": [2.0, 3.0],
+            "received_date": pa.array([dt.date(2026, 1, 5), dt.date(2026, 2, 1)], pa.date32()),
+            "expiry_date": pa.array(
+                [dt.datetime(2026, 6, 1, 13, 30), None], pa.timestamp("us", tz="Asia/Shanghai")
+            ),
+            "damaged": pa.array([True, None], pa.bool_()),
+            "monthly_sales": pa.array([None, 3.0], pa.float64()),
+        }
+    )
+    frame = load_inventory(parquet_bytes(table), name="lots.parquet")
+    assert {c: str(t) for c, t in frame.dtypes.items()} == EXPECTED_DTYPES
+    assert frame.index.tolist() == [2, 3]
+    assert frame["category"].tolist() == ["food", "food"]
+    assert frame["quantity"].tolist() == [5.0, 7.0]
+    assert frame["received_date"].tolist() == [
+        pd.Timestamp("2026-01-05"),
+        pd.Timestamp("2026-02-01"),
+    ]
+    # Wall-clock date in the file's time zone; the time of day dropped.
+    assert frame.loc[2, "expiry_date"] == pd.Timestamp("2026-06-01")
+    assert frame["damaged"].tolist() == [True, False]
+    assert np.isnan(frame.loc[2, "monthly_sales"]) and frame.loc[3, "monthly_sales"] == 3.0
+
+
+def test_parquet_problems_use_spreadsheet_row_numbers():
+    table = pa.table(
+        {
+            "sku": ["P1", "P2", "P1"],
+            "category": ["food", "food", "food"],
+            "quantity": [1.0, -2.0, float("inf")],
+            "unit_cost": [1.0, 1.0, 1.0],
+            "unit_price": [1.0, 1.0, 1.0],
+            "age_days": [1.0, 2.0, 3.0],
+        }
+    )
+    found = problems_of(parquet_bytes(table), "lots.pq")
+    assert where(found) == [(3, "quantity"), (4, "sku"), (4, "quantity")]
+
+
+# --------------------------------------------------------------------------------------
+# Headers
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("age_days", "30", 30.0),
+        ("expiry_date", "2027-01-05", pd.Timestamp("2027-01-05")),
+        ("monthly_sales", "5", 5.0),
+        ("warehouse", "北京仓", "北京仓"),
+        ("description", "T恤", "T恤"),
+        ("unit", "件", "件"),
+        ("consigned", "是", True),
+        ("in_transit", "1", True),
+        ("damaged", "yes", True),
+        ("encumbered", "true", True),
+        ("sigma", "0.2", 0.2),
+        ("erosion", "0.1", 0.1),
+    ],
+)
+def test_every_alias_of_optional_columns(column, value, expected):
+    for header in (column, *ALIASES[column]):
+        frame = one_cell(header, value)
+        assert frame.loc[2, column] == expected, header
+
+
+REQUIRED_VALUES = {
+    "sku": ("A1", "A1"),
+    "category": ("服装", "apparel"),
+    "quantity": ("10", 10.0),
+    "unit_cost": ("5", 5.0),
+    "unit_price": ("8", 8.0),
+    "received_date": ("2026-01-05", pd.Timestamp("2026-01-05")),
+}
+
+
+@pytest.mark.parametrize("column", list(REQUIRED_VALUES))
+def test_every_alias_of_required_columns(column):
+    for alias in (column, *ALIASES[column]):
+        headers = [alias if c == column else c for c in REQUIRED_VALUES]
+        row = ",".join(v for v, _ in REQUIRED_VALUES.values())
+        frame = load_csv(row, header=",".join(headers))
+        assert frame.loc[2, column] == REQUIRED_VALUES[column][1], alias
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        " SKU ,Category,QUANTITY,Unit Cost,unit-price,Received Date",
+        "ｓｋｕ,类别,数量,单位成本（元）,单价(元),入库日期",
+        "sku,category,quantity,unit_cost,unit_price,库龄(天)",
+    ],
+)
+def test_header_normalisation(header):
+    frame = load_csv("A1,apparel,10,5,8,30" if "库龄" in header else GOOD_ROW, header=header)
+    assert frame.loc[2, "unit_cost"] == 5.0
+
+
+def test_two_columns_for_one_name_is_a_problem():
+    found = problems("A1,A1,apparel,1,1,1,2026-01-05", header=f"商品编码,品名,{HEADER[4:]}")
+    assert where(found) == [(None, "品名")]
+    assert "'商品编码' (A) and '品名' (B)" in found[0].message
+
+
+def test_missing_columns():
+    found = problems("A1,apparel,8", header="sku,category,unit_price")
+    assert where(found) == [
+        (None, "quantity"),
+        (None, "unit_cost"),
+        (None, "received_date"),
+    ]
+    assert "数量" in found[0].message  # the aliases are listed
+
+
+def test_age_days_instead_of_received_date():
+    frame = load_csv("A1,apparel,10,5,8,45", header=HEADER.replace("received_date", "库龄"))
+    assert frame.loc[2, "age_days"] == 45.0
+    assert pd.isna(frame.loc[2, "received_date"])
+
+
+# --------------------------------------------------------------------------------------
+# Numbers, dates, booleans, categories
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234.5", 1234.5),
+        ("  12 ", 12.0),
+        ("0", 0.0),
+        ("1e3", 1000.0),
+        ("１２３．５", 123.5),
+        ('"1,234.50"', 1234.5),
+        ('"12,345,678"', 12345678.0),
+        ("¥8", 8.0),
+        ("￥８", 8.0),
+        ('"¥1,234.50"', 1234.5),
+        ("¥ 99.9", 99.9),
+    ],
+)
+def test_accepted_numbers(text, expected):
+    frame = load_csv(f"A1,apparel,10,{text},8,2026-01-05")
+    assert frame.loc[2, "unit_cost"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("abc", "'abc' is not a number"),
+        ("1.2.3", "'1.2.3' is not a number"),
+        ('"1,2"', "'1,2' is not a number"),
+        ("12元", "'12元' is not a number"),
+        ("1 000", "'1 000' is not a number"),
+        ("$5", "'$5' is not a number"),
+        ("nan", "'nan' is not a finite number"),
+        ("NaN", "'NaN' is not a finite number"),
+        ("inf", "'inf' is not a finite number"),
+        ("-inf", "'-inf' is not a finite number"),
+        ("-1", "unit_cost must not be negative, got -1"),
+    ],
+)
+def test_rejected_numbers(text, message):
+    found = problems(f"A1,apparel,10,{text},8,2026-01-05")
+    assert where(found) == [(2, "unit_cost")]
+    assert found[0].message == message
+
+
+@pytest.mark.parametrize(
+    ("column", "text"),
+    [
+        ("quantity", "0"),
+        ("quantity", "-3"),
+        ("age_days", "-1"),
+        ("monthly_sales", "-2"),
+        ("sigma", "-0.1"),
+        ("erosion", "-0.5"),
+        ("unit_price", "-8"),
+    ],
+)
+def test_number_ranges(column, text):
+    if column in REQUIRED_COLUMNS:
+        cells = dict(zip(HEADER.split(","), GOOD_ROW.split(","), strict=True)) | {column: text}
+        found = problems(",".join(cells.values()))
+        assert where(found) == [(2, column)]
+    else:
+        found = [one_cell_problem(column, text)]
+    assert ("greater than 0" if column == "quantity" else "negative") in found[0].message
+
+
+@pytest.mark.parametrize("column", ["unit_cost", "unit_price", "age_days", "sigma"])
+def test_zero_is_allowed_where_only_negatives_are_not(column):
+    header = HEADER if column in REQUIRED_COLUMNS else f"{HEADER},{column}"
+    cells = dict.fromkeys(header.split(","), "1") | {"sku": "A1", "category": "apparel"}
+    cells |= {"received_date": "2026-01-05", column: "0"}
+    assert load_csv(",".join(cells.values()), header=header).loc[2, column] == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-05",
+        "2026-1-5",
+        "2026-01-05 13:45",
+        "2026-01-05 13:45:59",
+        "2026-01-05T08:00:00",
+        "2026/1/5",
+        "2026/01/05",
+        "2026/1/5 8:30",
+        "2026.1.5",
+        "2026.01.05",
+        "2026年1月5日",
+        "2026年01月05日",
+        "20260105",
+        "46027",
+        "46027.75",
+        " 2026-01-05 ",
+        "２０２６－０１－０５",
+    ],
+)
+def test_accepted_dates(text):
+    frame = load_csv(f"A1,apparel,10,5,8,{text}")
+    assert frame.loc[2, "received_date"] == pd.Timestamp("2026-01-05")
+
+
+@pytest.mark.parametrize(
+    ("text", "message_part"),
+    [
+        ("2026-02-30", "is not a real date"),
+        ("2026/13/1", "is not a real date"),
+        ("20261301", "is not a real date"),
+        ("2026年2月29日", "is not a real date"),
+        ("03/04/2026", "accepted format (YYYY-MM-DD, YYYY/M/D"),
+        ("4/3/2026", "accepted format"),
+        ("Jan 5 2026", "accepted format"),
+        ("2026-01", "accepted format"),
+        ("2026-01-05 25:00", "accepted format"),
+        ("0", "Excel day number runs from 1 to 2958465"),
+        ("9999-12-31", "outside the supported range"),
+        ("2958465", "outside the supported range"),
+    ],
+)
+def test_rejected_dates(text, message_part):
+    found = problems(f"A1,apparel,10,5,8,{text}")
+    assert where(found) == [(2, "received_date")]
+    assert message_part in found[0].message
+
+
+def test_expiry_before_received_is_reported_on_the_expiry_column():
+    found = problems(
+        f"{GOOD_ROW},2025-12-31",
+        "A2,apparel,1,1,1,2026-01-05,2026-01-05",
+        header=f"{HEADER},到期日",
+    )
+    assert where(found) == [(2, "到期日")]
+    assert "before the received date 2026-01-05" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", False),
+        ("true", True),
+        ("TRUE", True),
+        ("False", False),
+        ("1", True),
+        ("0", False),
+        ("yes", True),
+        ("No", False),
+        ("y", True),
+        ("N", False),
+        ("t", True),
+        ("F", False),
+        ("是", True),
+        ("否", False),
+        (" Yes ", True),
+        ("ＹＥＳ", True),
+    ],
+)
+def test_booleans(text, expected):
+    assert bool(one_cell("consigned", text).loc[2, "consigned"]) is expected
+
+
+@pytest.mark.parametrize("text", ["maybe", "2", "x", "有"])
+def test_rejected_booleans(text):
+    assert f"{text!r} is not true/false" in one_cell_problem("damaged", text).message
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("apparel", "apparel"),
+        (" APPAREL ", "apparel"),
+        ("服装", "apparel"),
+        ("Home Appliances", "home_appliances"),
+        ("auto-parts", "auto_parts"),
+        ("铜", "copper"),
+    ],
+)
+def test_category_matching(text, key):
+    assert load_csv(f"A1,{text},10,5,8,2026-01-05").loc[2, "category"] == key
+
+
+def test_unknown_category_lists_the_known_ones():
+    found = problems("A1,furniture,10,5,8,2026-01-05")
+    assert where(found) == [(2, "category")]
+    assert "unknown category 'furniture'" in found[0].message
+    assert "apparel (服装)" in found[0].message and "generic" in found[0].message
+
+
+def test_custom_category_table():
+    base = default_categories()["generic"]
+    table = {"widgets": with_overrides(base, label_zh="小部件")}
+    frame = load_csv("A1,小部件,1,1,1,2026-01-05", categories=table)
+    assert frame.loc[2, "category"] == "widgets"
+    with pytest.raises(InputError):
+        load_csv(GOOD_ROW, categories=table)
+
+
+# --------------------------------------------------------------------------------------
+# Problems: rows, columns and all of them together
+
+
+def test_blank_required_cells():
+    found = problems(" ,,, ,,2026-01-05", "A2,apparel,1,1,1,")
+    assert where(found) == [
+        (2, "sku"),
+        (2, "category"),
+        (2, "quantity"),
+        (2, "unit_cost"),
+        (2, "unit_price"),
+        (3, "received_date"),
+    ]
+    assert found[0].message == "blank cell: sku is required"
+    assert found[-1].message == "blank cell: received_date or age_days is required"
+
+
+def test_date_or_age_per_row_reported_on_age_column_when_only_it_exists():
+    found = problems("A1,apparel,1,1,1,", header=HEADER.replace("received_date", "库龄"))
+    assert where(found) == [(2, "库龄")]
+
+
+def test_date_or_age_either_is_enough():
+    header = f"{HEADER},age_days"
+    frame = load_csv("A1,apparel,1,1,1,,30", "A2,apparel,1,1,1,2026-01-05,", header=header)
+    assert frame["age_days"].isna().tolist() == [False, True]
+
+
+def test_duplicate_skus_name_the_first_row():
+    found = problems(
+        "A1,apparel,1,1,1,2026-01-05",
+        "B1,apparel,1,1,1,2026-01-05",
+        " A1 ,apparel,1,1,1,2026-01-05",
+        "",
+        "A1,apparel,1,1,1,2026-01-05",
+        "B1,apparel,1,1,1,2026-01-05",
+    )
+    assert where(found) == [(4, "sku"), (6, "sku"), (7, "sku")]
+    assert [p.message for p in found] == [
+        "duplicate SKU 'A1': first in row 2",
+        "duplicate SKU 'A1': first in row 2",
+        "duplicate SKU 'B1': first in row 3",
+    ]
+
+
+def test_every_problem_in_a_file_is_reported_together():
+    header = "品名,类别,数量,单位成本,单价,入库日期,到期日,残损,note"
+    found = problems(
+        "A1,服装,10,5,8,2026-01-05,,,fine",
+        "A2,sofa,0,abc,8,2026-02-30,,maybe,",
+        "A1,服装,,5,-8,03/04/2026,,,",
+        "A4,服装,1,1,1,2026-03-01,2026-02-01,是,",
+        header=header,
+    )
+    assert where(found) == [
+        (3, "类别"),
+        (3, "数量"),
+        (3, "单位成本"),
+        (3, "入库日期"),
+        (3, "残损"),
+        (4, "品名"),
+        (4, "数量"),
+        (4, "单价"),
+        (4, "入库日期"),
+        (5, "到期日"),
+    ]
+    assert {p.file for p in found} == {"lots.csv"}
+    text = str(InputError(found))
+    assert "lots.csv, row 4, column '品名': duplicate SKU 'A1': first in row 2" in text
+
+
+def test_every_bad_cell_of_a_long_column_is_reported():
+    rows = [f"A{i},apparel,{'x' if i % 2 else 1},1,1,2026-01-05" for i in range(2000)]
+    found = problems(*rows)
+    assert len(found) == 1000
+    assert [p.row for p in found] == list(range(3, 2002, 2))
+
+
+def test_overlong_csv_rows_are_reported_and_short_rows_padded():
+    found = problems(GOOD_ROW, "A2,apparel,1,1,1,2026-01-05,extra", "A3,apparel,1,1,1")
+    assert where(found) == [(3, None), (4, "received_date")]
+    assert "7 cells" in found[0].message
+
+
+def test_quoted_newlines_keep_the_record_count():
+    frame = load_csv(
+        'A1,apparel,1,1,1,2026-01-05,"two\nlines"',
+        "A2,apparel,1,1,1,2026-01-05,x",
+        header=f"{HEADER},description",
+    )
+    assert frame.loc[2, "description"] == "two\nlines"
+    assert frame.index.tolist() == [2, 3]
+
+
+# --------------------------------------------------------------------------------------
+# Properties
+
+CATEGORY_KEYS = sorted(default_categories())
+
+lots = st.lists(
+    st.tuples(
+        st.sampled_from(CATEGORY_KEYS),
+        st.floats(min_value=1e-6, max_value=1e9, allow_nan=False),
+        st.floats(min_value=0, max_value=1e9, allow_nan=False),
+        st.floats(min_value=0, max_value=1e9, allow_nan=False),
+        st.integers(min_value=0, max_value=20000),
+        st.one_of(st.none(), st.floats(min_value=0, max_value=5, allow_nan=False)),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lots=lots)
+def test_numbers_round_trip_through_csv(lots):
+    frame = pd.DataFrame(
+        {
+            "sku": [f"S{i}" for i in range(len(lots))],
+            "category": [lot[0] for lot in lots],
+            "quantity": [lot[1] for lot in lots],
+            "unit_cost": [lot[2] for lot in lots],
+            "unit_price": [lot[3] for lot in lots],
+            "received_date": [
+                (dt.date(1990, 1, 1) + dt.timedelta(days=lot[4])).isoformat() for lot in lots
+            ],
+            "sigma": [np.nan if lot[5] is None else lot[5] for lot in lots],
+        }
+    )
+    loaded = load_inventory(frame.to_csv(index=False).encode(), name="lots.csv")
+    for column in ("quantity", "unit_cost", "unit_price", "sigma"):
+        np.testing.assert_array_equal(loaded[column].to_numpy(), frame[column].to_numpy())
+    assert loaded["received_date"].tolist() == pd.to_datetime(frame["received_date"]).tolist()
+    assert loaded["category"].tolist() == frame["category"].tolist()
+    assert loaded.index.tolist() == list(range(2, len(lots) + 2))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.text(alphabet=st.sampled_from(list(',"\n\r\t ;¥1-/.a年')), max_size=200).map(
+            lambda t: (HEADER + "\n" + t).encode()
+        ),
+    ),
+    name=st.sampled_from(["f.csv", "f.xlsx", "f.parquet"]),
+)
+def test_bad_input_raises_only_input_error(data, name):
+    try:
+        load_inventory(data, name=name)
+    except InputError as exc:
+        assert all(p.file == name for p in exc.problems)
