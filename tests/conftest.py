@@ -14,6 +14,18 @@ from finance.assumptions import Assumptions, parse_assumptions
 
 T0 = dt.date(2026, 11, 24)
 
+#: The categories MODEL.md section 1 requires the shipped table to hold.
+SHIPPED_CATEGORIES = (
+    "apparel",
+    "electronics",
+    "food",
+    "home_appliances",
+    "auto_parts",
+    "steel",
+    "copper",
+    "generic",
+)
+
 DEFAULT_LOT: dict[str, Any] = {
     "sku": "X",
     "category": "generic",

@@ -11,6 +11,7 @@ import datetime as dt
 import textwrap
 
 import pytest
+from conftest import SHIPPED_CATEGORIES
 
 from finance.assumptions import (
     DEFAULT_ASSUMPTIONS_FILE,
@@ -121,16 +122,7 @@ def test_defaults_are_typed_and_match_the_shipped_file(defaults):
         trustee_fee=0.0005,
     )
     assert a.liquidate == LiquidateTerms(("supplier_return", "outlet", "livestream", "lower_tier"))
-    assert set(a.categories) == {
-        "apparel",
-        "electronics",
-        "food",
-        "home_appliances",
-        "auto_parts",
-        "steel",
-        "copper",
-        "generic",
-    }
+    assert set(a.categories) == set(SHIPPED_CATEGORIES)
     assert all(isinstance(c, Category) for c in a.categories.values())
 
 

@@ -7,6 +7,7 @@ import textwrap
 import tomllib
 
 import pytest
+from conftest import SHIPPED_CATEGORIES
 
 from finance.categories import (
     CATEGORY_FIELDS,
@@ -18,16 +19,7 @@ from finance.categories import (
 )
 from finance.errors import InputError
 
-SHIPPED = (
-    "apparel",
-    "electronics",
-    "food",
-    "home_appliances",
-    "auto_parts",
-    "steel",
-    "copper",
-    "generic",
-)
+SHIPPED = SHIPPED_CATEGORIES
 # Exchange-traded commodities: the only categories whose cost advance may exceed the FDIC
 # 65% ceiling (the file cites exchange and trader receipt practice for them).
 COMMODITIES = ("steel", "copper")

@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import lot_frame, make_assumptions
+from conftest import SHIPPED_CATEGORIES, lot_frame, make_assumptions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,16 +14,7 @@ from finance import evaluate
 #   OLV = 1000 * exp(-0.1 * 60/365) * 0.70, FLV = 1000 * exp(-0.1 * 14/365) * 0.45.
 OLV_GENERIC = 1000 * math.exp(-0.1 * 60 / 365) * 0.70
 FLV_GENERIC = 1000 * math.exp(-0.1 * 14 / 365) * 0.45
-CATEGORIES = [
-    "apparel",
-    "electronics",
-    "food",
-    "home_appliances",
-    "auto_parts",
-    "steel",
-    "copper",
-    "generic",
-]
+CATEGORIES = list(SHIPPED_CATEGORIES)
 CASES = [
     ({}, 1000.0, 920.0, 800.0, OLV_GENERIC, FLV_GENERIC),
     # cost above net price: BOOK is the NRV
