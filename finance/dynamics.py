@@ -17,9 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from finance.categories import Category
+from finance.curve import DAYS_PER_YEAR
 from finance.lots import Lots
-
-DAYS_PER_YEAR = 365.0
 
 
 def season_end_days(

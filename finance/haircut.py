@@ -23,11 +23,11 @@ from statistics import NormalDist
 
 import numpy as np
 
+from finance.curve import DAYS_PER_YEAR
 from finance.dynamics import price_factor
 from finance.lots import Lots
 from finance.scenarios import PriceScenarios, group_totals
 
-DAYS_PER_YEAR = 365.0
 BASEL_HOLDING_DAYS = 20  # T_M for secured lending, business days
 BASEL_TAU_DAYS = 14  # ten business days, in calendar days
 

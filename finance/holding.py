@@ -25,12 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finance.curve import DiscountTable
+from finance.curve import DAYS_PER_YEAR, DiscountTable
 from finance.dynamics import price_factor
 from finance.lots import Lots
-from finance.scenarios import PriceScenarios, group_totals
-
-DAYS_PER_YEAR = 365.0
+from finance.scenarios import PriceScenarios, group_totals, nearest_grid_index
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -158,10 +156,7 @@ def hold(
     proceeds += final_pv
     proceeds_c += final * company_df(sale_day)
     # The final sale's shock is read at the month end nearest its day.
-    right = np.clip(np.searchsorted(month_days, sale_day), 1, months)
-    nearest = np.where(
-        sale_day - month_days[right - 1] <= month_days[right] - sale_day, right - 1, right
-    )
+    nearest = nearest_grid_index(month_days, sale_day)
     flat = lots.group * (months + 1) + nearest
     by_month += np.bincount(flat, weights=final_pv, minlength=n_groups * (months + 1)).reshape(
         n_groups, months + 1

@@ -18,7 +18,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DAYS_PER_YEAR = 365.0
+from finance.curve import DAYS_PER_YEAR
+
+
+def nearest_grid_index(grid: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Position in a sorted grid of days (at least two) nearest to each day.
+
+    Ties go to the earlier grid day; days outside the grid map to its ends.
+    """
+    days = np.asarray(days, dtype=np.int64)
+    right = np.clip(np.searchsorted(grid, days), 1, len(grid) - 1)
+    left = right - 1
+    closer_left = (days - grid[left]) <= (grid[right] - days)
+    return np.where(closer_left, left, right)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -59,11 +71,7 @@ class PriceScenarios:
 
     def nearest_index(self, days: np.ndarray) -> np.ndarray:
         """Grid position nearest to each day (ties to the earlier grid day)."""
-        days = np.asarray(days, dtype=np.int64)
-        right = np.clip(np.searchsorted(self.days, days), 1, len(self.days) - 1)
-        left = right - 1
-        closer_left = (days - self.days[left]) <= (self.days[right] - days)
-        return np.where(closer_left, left, right)
+        return nearest_grid_index(self.days, days)
 
     def shocks(self, group_category: np.ndarray, group_sigma: np.ndarray) -> np.ndarray:
         """Price shocks X_g(t) for shock groups on the whole grid.

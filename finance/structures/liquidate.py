@@ -15,9 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from finance.curve import DiscountTable
-
-DAYS_PER_YEAR = 365.0
+from finance.curve import DAYS_PER_YEAR, DiscountTable
 
 
 @dataclass(frozen=True, slots=True, eq=False)
