@@ -49,6 +49,9 @@ class PledgeLoanTerms:
         Collateral-to-loan coverage ratios of the trigger ladder (警戒线, 补仓线, 平仓线).
     borrower_pd : float
         One-year probability of default of the borrower.
+    interest_period_months : int
+        Months between interest (and monitoring-fee) payments; 3 is Chinese banks'
+        quarterly settlement (按季结息).
     """
 
     requested: float
@@ -60,11 +63,31 @@ class PledgeLoanTerms:
     top_up_line: float
     forced_sale_line: float
     borrower_pd: float
+    interest_period_months: int
 
 
 @dataclass(frozen=True, slots=True)
 class ReceiptTrustTerms:
-    """Terms of a warehouse-receipt trust (仓单信托); decimals, fees per year where noted."""
+    """Terms of a warehouse-receipt trust (仓单信托).
+
+    Attributes
+    ----------
+    transfer_discount : float
+        The trust buys the goods at market value times (1 - transfer_discount).
+    subordinated_share : float
+        Share of the trust's units the company keeps (paid last).
+    senior_coupon : float
+        Senior units' annual coupon, simple interest on Actual/365 Fixed, paid at maturity.
+    tenor_months : int
+        Months to the trust's maturity, when the goods are sold.
+    trustee_fee : float
+        Per year, on the transfer price, paid from the sale proceeds at maturity.
+    upfront_fee : float
+        Of the transfer price, paid at t0 out of the senior proceeds.
+    buyback : bool
+        The company must buy the receipts back at the senior claim (回购): it keeps the
+        whole price risk.
+    """
 
     transfer_discount: float
     subordinated_share: float
@@ -77,7 +100,34 @@ class ReceiptTrustTerms:
 
 @dataclass(frozen=True, slots=True)
 class AbsTerms:
-    """Terms of a receivables ABS; decimals, fixed fees in the currency."""
+    """Terms of an ABS on the receivables that selling the stock on credit creates.
+
+    Attributes
+    ----------
+    pool_months : int
+        Months of sales whose receivables form the pool.
+    dso_days : int
+        Days from a sale to its collection (days sales outstanding).
+    obligor_pd : float
+        Probability that an obligor defaults before paying.
+    lgd : float
+        Loss given an obligor's default, fraction of the receivable.
+    credit_correlation : float
+        Vasicek asset correlation of the obligors.
+    senior_target, mezzanine_target : float
+        Largest probability of loss each sold tranche may have.
+    senior_spread, mezzanine_spread : float
+        Spread over the curve (continuously compounded) at which each tranche is priced.
+    underwriting_fee : float
+        Fraction of the tranches sold.
+    rating_fee, legal_fee : float
+        Fixed amounts in the currency.
+    trustee_fee : float
+        Per year, on the notes outstanding.
+    max_fixed_cost_share : float
+        Rating and legal fees above this share of the issue flag it as below a sensible
+        deal size, and make the route infeasible.
+    """
 
     pool_months: int
     dso_days: int
@@ -92,6 +142,7 @@ class AbsTerms:
     rating_fee: float
     legal_fee: float
     trustee_fee: float
+    max_fixed_cost_share: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +310,7 @@ SECTIONS: dict[str, dict[str, Check]] = {
         "top_up_line": _number(0, 100, lo_open=True),
         "forced_sale_line": _number(0, 100, lo_open=True),
         "borrower_pd": FRACTION,
+        "interest_period_months": _whole(1, 12),
     },
     "receipt_trust": {
         "transfer_discount": RATE,
@@ -283,6 +335,7 @@ SECTIONS: dict[str, dict[str, Check]] = {
         "rating_fee": AMOUNT,
         "legal_fee": AMOUNT,
         "trustee_fee": RATE,
+        "max_fixed_cost_share": _number(0, 1, lo_open=True),
     },
     "liquidate": {"channels": _text_list},
 }

@@ -144,3 +144,47 @@ def month_offsets(valuation_date: dt.date, months: int) -> np.ndarray:
         return np.array(
             [(start + ql.Period(m, ql.Months)) - start for m in range(months + 1)], dtype=np.int64
         )
+
+
+def payment_dates(start: dt.date, months: int, period_months: int) -> list[dt.date]:
+    """Dates of a payment schedule: ``start``, then every ``period_months`` to ``months``.
+
+    A QuantLib schedule generated forward from ``start`` on the China (SSE) calendar,
+    modified following, the maturity rolled the same way; a short last period when
+    ``months`` is not a multiple of ``period_months``.
+
+    Returns
+    -------
+    list of datetime.date
+        ``start`` (unadjusted) first, then each payment date.
+    """
+    with quantlib_lock():
+        cal = china_calendar("SSE")
+        first = to_ql_date(start)
+        schedule = ql.MakeSchedule(
+            first,
+            first + ql.Period(months, ql.Months),
+            ql.Period(period_months, ql.Months),
+            calendar=cal,
+            convention=ql.ModifiedFollowing,
+            terminalDateConvention=ql.ModifiedFollowing,
+            rule=ql.DateGeneration.Forward,
+        )
+        dates = [from_ql_date(d) for d in schedule]
+    return [start, *dates[1:]]
+
+
+def monitoring_dates(start: dt.date, end: dt.date, every_business_days: int) -> list[dt.date]:
+    """Business days every ``every_business_days`` from ``start``, strictly before ``end``.
+
+    The dates on which a lender revalues the collateral (China SSE calendar).
+    """
+    with quantlib_lock():
+        cal = china_calendar("SSE")
+        first, last = to_ql_date(start), to_ql_date(end)
+        dates = []
+        step = 1
+        while (day := cal.advance(first, step * every_business_days, ql.Days)) < last:
+            dates.append(from_ql_date(day))
+            step += 1
+    return dates

@@ -130,3 +130,18 @@ def build_discount_table(
             count=max_days + 1,
         )
     return DiscountTable(valuation_date, factors)
+
+
+def quantlib_curve(table: DiscountTable, today: ql.Date, last_day: int) -> ql.YieldTermStructure:
+    """QuantLib discount curve through the table's daily factors, days 0..last_day.
+
+    Call inside :func:`finance._ql.quantlib_at`: the curve is QuantLib's and must not leave
+    the locked block. Log-linear between daily nodes, so it reproduces the table exactly on
+    whole days; beyond the last one it continues at the last daily forward rate.
+    """
+    days = np.arange(last_day + 1)
+    curve = ql.DiscountCurve(
+        [today + int(d) for d in days], table.discount(days).tolist(), ql.Actual365Fixed()
+    )
+    curve.enableExtrapolation()
+    return curve

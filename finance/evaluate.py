@@ -16,21 +16,41 @@ import numpy as np
 import pandas as pd
 
 from finance.assumptions import Assumptions
-from finance.borrowing_base import lendable_values
-from finance.calendar import month_offsets
+from finance.calendar import month_offsets, payment_dates
 from finance.categories import categories_frame
 from finance.channels import load_channels
-from finance.collateral import collateral_values
-from finance.curve import build_discount_table
+from finance.comparison import (
+    abs_row,
+    hold_row,
+    liquidate_row,
+    pledge_loan_row,
+    receipt_trust_row,
+)
+from finance.curve import DAYS_PER_YEAR, DiscountTable, build_discount_table
 from finance.dynamics import markdown_counts
-from finance.eligibility import REASONS, ineligible_reasons, liquidation_days
-from finance.haircut import basel_haircut, lognormal_haircut, lot_haircuts, portfolio_haircut
+from finance.eligibility import REASONS, liquidation_days
+from finance.haircut import (
+    basel_haircut,
+    liquidation_proceeds,
+    lognormal_haircut,
+    portfolio_haircut,
+)
 from finance.holding import HoldingResult, hold
+from finance.lending import collateral_position
 from finance.lots import NO_EXPIRY, Lots, prepare_lots
-from finance.options import OptionRow, Recommendation, options_table, recommend
-from finance.regulatory import firb_lgd
-from finance.scenarios import simulate_brownian
-from finance.structures.liquidate import ChannelPlan, plan_channels
+from finance.options import Recommendation, options_table, recommend
+from finance.pool import pool_amounts, pool_values
+from finance.scenarios import PriceScenarios, simulate_brownian
+from finance.structures.abs import AbsResult, abs_deal
+from finance.structures.liquidate import plan_channels
+from finance.structures.pledge_loan import (
+    LoanDates,
+    PledgeLoanResult,
+    SingleGroupPool,
+    loan_dates,
+    pledge_loan,
+)
+from finance.structures.receipt_trust import ReceiptTrustResult, receipt_trust
 
 #: Progress callback: (fraction done in [0, 1], what is being done).
 Progress = Callable[[float, str], None]
@@ -85,6 +105,12 @@ class ValuationResult:
         The liquidation's allocation to clearance channels.
     holding_losses : numpy.ndarray
         Portfolio holding loss per scenario (currency), for its distribution.
+    pledge_loan : PledgeLoanResult
+        The loan's schedule, trigger ladder and lender's figures.
+    receipt_trust : ReceiptTrustResult
+        The trust's waterfall and the investors' side.
+    abs : AbsResult
+        The ABS tranches, retention and costs.
     assumptions : Assumptions
     """
 
@@ -94,6 +120,9 @@ class ValuationResult:
     haircuts: pd.DataFrame
     channels: pd.DataFrame
     holding_losses: np.ndarray
+    pledge_loan: PledgeLoanResult = field(repr=False)
+    receipt_trust: ReceiptTrustResult = field(repr=False)
+    abs: AbsResult = field(repr=False)
     assumptions: Assumptions = field(repr=False)
 
     def to_csv(self, folder: str | Path) -> list[Path]:
@@ -103,63 +132,10 @@ class ValuationResult:
         return write_csvs(self, Path(folder))
 
     def to_excel(self, path: str | Path) -> Path:
-        """Write the formatted workbook (Summary, Lots, Options, Haircuts, Assumptions)."""
+        """Write the formatted workbook (Summary, Lots, Options, structure sheets, ...)."""
         from finance.export import write_workbook
 
         return write_workbook(self, Path(path))
-
-
-def _horizon_day(assumptions: Assumptions, lots: Lots, liquidation: np.ndarray) -> int:
-    """Largest day any computation looks at, with room for channel payment terms."""
-    longest = max(int(liquidation.max(initial=0)), int(lots.param("orderly_days").max(initial=0)))
-    return int(max(longest, 31 * assumptions.horizon_months + 31) + 400)
-
-
-def _hold_row(held: HoldingResult, losses: np.ndarray) -> OptionRow:
-    return OptionRow(
-        option="hold",
-        cash_now=0.0,
-        pv_costs=float(held.storage_pv.sum()),
-        expected_loss_retained=float(held.expected_loss.sum()),
-        expected_loss_transferred=0.0,
-        loss_retained_p95=float(np.quantile(losses, 0.95)),
-        npv=float(held.npv.sum()),
-        effective_annual_cost=float("nan"),
-        feasible=True,
-        notes="keeps all stock and sells it in the normal course; no cash now",
-    )
-
-
-def _liquidate_row(
-    lots: Lots,
-    plan: ChannelPlan,
-    full: HoldingResult,
-    rest: HoldingResult,
-    rest_losses: np.ndarray,
-) -> OptionRow:
-    share = plan.sold_share[lots.category]
-    market_value = lots.market_value
-    sold_value = float((market_value * share).sum())
-    cash = float((market_value * plan.cash_rate[lots.category]).sum())
-    company_cash = float((market_value * plan.company_cash_rate[lots.category]).sum())
-    given_up = float((market_value * plan.cost_rate[lots.category]).sum())
-    total = float(market_value.sum())
-    placed = sold_value / total if total else 0.0
-    notes = f"{placed:.0%} of market value sold through clearance channels now"
-    if placed < 1:
-        notes += "; the rest is held and sold in the normal course"
-    return OptionRow(
-        option="liquidate",
-        cash_now=cash,
-        pv_costs=given_up + float(rest.storage_pv.sum()),
-        expected_loss_retained=float(rest.expected_loss.sum()),
-        expected_loss_transferred=float(full.expected_loss.sum() - rest.expected_loss.sum()),
-        loss_retained_p95=float(np.quantile(rest_losses, 0.95)),
-        npv=company_cash + float(rest.npv.sum()) - sold_value,
-        effective_annual_cost=float("nan"),
-        feasible=sold_value > 0,
-        notes=notes if sold_value > 0 else "no channel takes this stock",
-    )
 
 
 def _lots_table(
@@ -225,6 +201,117 @@ def _haircut_table(assumptions: Assumptions, lots: Lots) -> pd.DataFrame:
     return table
 
 
+def _horizon_day(assumptions: Assumptions, lots: Lots, liquidation: np.ndarray, *days: int) -> int:
+    """Largest day any computation looks at, with room for channel and ABS payment terms."""
+    longest = max(
+        int(liquidation.max(initial=0)), int(lots.param("orderly_days").max(initial=0)), *days
+    )
+    return int(max(longest, 31 * assumptions.horizon_months + 31) + 400 + assumptions.abs.dso_days)
+
+
+def _hold_rest(
+    lots: Lots,
+    counts: np.ndarray,
+    month_days: np.ndarray,
+    curve: DiscountTable,
+    a: Assumptions,
+    taken: np.ndarray,
+) -> HoldingResult:
+    """Holding schedule of what a route leaves with the company (``taken``: share per lot)."""
+    return hold(
+        lots, counts, month_days, curve, a.discount_rate, quantity=lots.quantity * (1.0 - taken)
+    )
+
+
+def _single_group(
+    lots: Lots, counts: np.ndarray, mask: np.ndarray, last_day: int
+) -> tuple[float, float] | None:
+    """(sigma, erosion) when the masked lots move as one lognormal value up to ``last_day``.
+
+    That is: one shock group, one erosion rate, no season end and no expiry before
+    ``last_day``. Then closed forms (barrier, put) check the simulation.
+    """
+    chosen = mask > 0
+    if not chosen.any():
+        return None
+    groups = np.unique(lots.group[chosen])
+    erosion = np.unique(lots.erosion[chosen])
+    category = lots.group_category[groups[0]]
+    marks = counts[category, min(last_day, counts.shape[1] - 1)]
+    if len(groups) != 1 or len(erosion) != 1 or marks > 0:
+        return None
+    if (lots.expiry_day[chosen] <= last_day).any():
+        return None
+    return float(lots.group_sigma[groups[0]]), float(erosion[0])
+
+
+def _pledge_loan(
+    a: Assumptions,
+    lots: Lots,
+    counts: np.ndarray,
+    eligible: np.ndarray,
+    eligible_value: float,
+    borrowing_base: float,
+    dates: LoanDates,
+    scenarios: PriceScenarios,
+    shocks: np.ndarray,
+    proceeds_at_horizon: np.ndarray,
+    curve: DiscountTable,
+) -> PledgeLoanResult:
+    pledged = eligible.astype(np.float64)
+    monitoring = dates.monitoring_days
+    paths = pool_values(
+        scenarios, shocks, monitoring, pool_amounts(lots, counts, pledged, monitoring)
+    )
+    expected = pool_amounts(lots, counts, pledged, dates.payment_days).sum(axis=0)
+    single = _single_group(lots, counts, pledged, dates.maturity_day)
+    return pledge_loan(
+        a.pledge_loan,
+        a.valuation_date,
+        dates,
+        borrowing_base,
+        eligible_value,
+        expected,
+        paths,
+        proceeds_at_horizon,
+        curve,
+        a.discount_rate,
+        SingleGroupPool(*single) if single else None,
+    )
+
+
+def _receipt_trust(
+    a: Assumptions,
+    lots: Lots,
+    counts: np.ndarray,
+    in_trust: np.ndarray,
+    maturity_day: int,
+    scenarios: PriceScenarios,
+    shocks: np.ndarray,
+    curve: DiscountTable,
+) -> ReceiptTrustResult:
+    day = np.array([maturity_day])
+    amounts = pool_amounts(lots, counts, in_trust * (1.0 - lots.param("orderly_discount")), day)
+    proceeds = pool_values(scenarios, shocks, day, amounts)[:, 0]
+    storage = float(
+        (in_trust * lots.param("storage_cost") * lots.market_value).sum()
+        * maturity_day
+        / DAYS_PER_YEAR
+    )
+    single = _single_group(lots, counts, in_trust, maturity_day)
+    return receipt_trust(
+        a.receipt_trust,
+        a.valuation_date,
+        maturity_day,
+        float((in_trust * lots.market_value).sum()),
+        proceeds,
+        float(amounts.sum()),
+        storage,
+        curve,
+        single[0] if single else None,
+    )
+
+
 def evaluate(
     lots: pd.DataFrame,
     assumptions: Assumptions,
@@ -261,67 +348,130 @@ def evaluate(
     t0 = a.valuation_date
     report(0.0, "preparing lots")
     prepared = prepare_lots(lots, a.categories, t0)
-    liquidation = liquidation_days(prepared, a.margin_period_days)
+    liquidation = liquidation_days(prepared, a.margin_period_days)  # also sizes the curve
     month_days = month_offsets(t0, a.horizon_months)
-    max_day = _horizon_day(a, prepared, liquidation)
+    loan_calendar = loan_dates(t0, a.pledge_loan, a.revaluation_days)
+    trust_day = (
+        payment_dates(t0, a.receipt_trust.tenor_months, a.receipt_trust.tenor_months)[-1] - t0
+    ).days
+    max_day = _horizon_day(a, prepared, liquidation, loan_calendar.maturity_day, trust_day)
     counts = markdown_counts(prepared.categories, t0, max_day)
     curve = build_discount_table(t0, a.curve_map, max_day)
 
     report(0.1, "collateral values and haircuts")
-    values = collateral_values(prepared, counts)
-    reasons = ineligible_reasons(prepared, a.margin_period_days)
-    eligible = reasons == ""
-    haircut = lot_haircuts(prepared, counts, liquidation, a.confidence)
-    basel = basel_haircut(prepared.sigma, a.revaluation_days)
-    lend = lendable_values(
-        values.market_value,
-        haircut,
-        values.book_value,
-        prepared.param("cost_advance"),
-        values.olv,
-        a.nolv_advance,
-        eligible,
-        a.concentration_limit,
+    position = collateral_position(
+        prepared,
+        counts,
+        confidence=a.confidence,
+        margin_period_days=a.margin_period_days,
+        nolv_advance=a.nolv_advance,
+        concentration_limit=a.concentration_limit,
     )
+    values, reasons, haircut, lend = (
+        position.values,
+        position.reasons,
+        position.haircut,
+        position.lend,
+    )
+    eligible = position.eligible
+    basel = basel_haircut(prepared.sigma, a.revaluation_days)
 
-    report(0.3, "simulating prices")
+    report(0.2, "simulating prices")
+    grid = np.concatenate(
+        [month_days, np.unique(liquidation), loan_calendar.monitoring_days, [trust_day]]
+    )
     scenarios = simulate_brownian(
-        len(prepared.categories),
-        a.correlation,
-        np.concatenate([month_days, np.unique(liquidation)]),
-        a.scenarios,
-        a.seed,
+        len(prepared.categories), a.correlation, grid, a.scenarios, a.seed
     )
     shocks = scenarios.shocks(prepared.group_category, prepared.group_sigma)
-    port_haircut = portfolio_haircut(
-        prepared, counts, liquidation, eligible, scenarios, shocks, a.confidence
+    eligible_value = position.eligible_value
+    proceeds_at_horizon = liquidation_proceeds(
+        prepared, counts, liquidation, eligible, scenarios, shocks
     )
+    port_haircut = portfolio_haircut(proceeds_at_horizon, eligible_value, a.confidence)
 
-    report(0.5, "holding loss")
+    report(0.35, "holding loss")
     held = hold(prepared, counts, month_days, curve, a.discount_rate)
-    group_losses = held.group_losses(scenarios, shocks)
-    losses = group_losses.sum(axis=1)
+    losses = held.group_losses(scenarios, shocks).sum(axis=1)
+    rows = [hold_row(held, losses)]
 
-    report(0.7, "liquidation through channels")
+    report(0.45, "liquidation through channels")
     plan = plan_channels(
         load_channels(), prepared.category_names, a.liquidate.channels, curve, a.discount_rate
     )
-    rest_quantity = prepared.quantity * (1.0 - plan.sold_share[prepared.category])
-    rest = hold(prepared, counts, month_days, curve, a.discount_rate, quantity=rest_quantity)
+    rest = _hold_rest(prepared, counts, month_days, curve, a, plan.sold_share[prepared.category])
     rest_losses = rest.group_losses(scenarios, shocks).sum(axis=1)
+    rows.append(
+        liquidate_row(values.market_value, prepared.category, plan, held, rest, rest_losses)
+    )
 
-    rows = [_hold_row(held, losses), _liquidate_row(prepared, plan, held, rest, rest_losses)]
+    report(0.55, "pledge loan")
+    loan = _pledge_loan(
+        a,
+        prepared,
+        counts,
+        eligible,
+        eligible_value,
+        lend.borrowing_base,
+        loan_calendar,
+        scenarios,
+        shocks,
+        proceeds_at_horizon,
+        curve,
+    )
+    rows.append(pledge_loan_row(loan, held, losses, a.currency))
+
+    report(0.65, "warehouse-receipt trust")
+    receipt = np.array([c.receipt_eligible for c in prepared.categories])[prepared.category]
+    in_trust = (eligible & receipt).astype(np.float64)
+    trust = _receipt_trust(a, prepared, counts, in_trust, trust_day, scenarios, shocks, curve)
+    rest = _hold_rest(prepared, counts, month_days, curve, a, in_trust)
+    rows.append(
+        receipt_trust_row(
+            trust,
+            float(curve.discount(trust_day)),
+            float(np.exp(-a.discount_rate * trust_day / DAYS_PER_YEAR)),
+            rest,
+            rest.group_losses(scenarios, shocks).sum(axis=1),
+            float(values.market_value.sum()),
+        )
+    )
+
+    report(0.75, "receivables ABS")
+    pool_months = min(a.abs.pool_months, a.horizon_months)
+    window = np.arange(1, pool_months + 1)
+    at_sales = shocks[:, :, scenarios.index_of(month_days[window])]
+    deal = abs_deal(
+        a.abs,
+        t0,
+        month_days[window],
+        held.group_nominal[:, window].sum(axis=0),
+        np.einsum("sgm,gm->sm", at_sales, held.group_nominal[:, window]),
+        curve,
+        a.discount_rate,
+        a.seed,
+    )
+    company_df = np.exp(-a.discount_rate * month_days[window] / DAYS_PER_YEAR)
+    rows.append(
+        abs_row(
+            deal,
+            held,
+            losses,
+            np.einsum("sgm,gm->s", at_sales, held.group_proceeds[:, window]),
+            float(held.group_proceeds[:, window].sum()),
+            float((held.group_nominal[:, window].sum(axis=0) * company_df).sum()),
+            a.currency,
+        )
+    )
+
     options = options_table(rows)
     choice: Recommendation = recommend(options, a.cash_target, a.currency)
 
     report(0.9, "tables")
     table = _lots_table(lots, prepared, values, reasons, haircut, basel, lend, held, liquidation)
     market_value = float(values.market_value.sum())
-    eligible_value = float(values.market_value[eligible].sum())
     borrowing_base = lend.borrowing_base
-    loan = min(a.pledge_loan.requested or borrowing_base, borrowing_base)
     by_reason = {r: float(values.market_value[reasons == r].sum()) for r in REASONS}
-    weights = values.market_value * eligible
     summary: dict[str, Any] = {
         "valuation_date": t0.isoformat(),
         "currency": a.currency,
@@ -337,15 +487,20 @@ def evaluate(
         "concentration_excess": float(lend.concentration_excess.sum()),
         "borrowing_base": borrowing_base,
         "portfolio_haircut": port_haircut,
-        "weighted_lot_haircut": float((haircut * weights).sum() / weights.sum())
-        if weights.sum()
-        else 0.0,
+        "weighted_lot_haircut": position.weighted_haircut,
         "expected_holding_loss": float(held.expected_loss.sum()),
         "holding_loss_p95": float(np.quantile(losses, 0.95)),
         "holding_loss_p99": float(np.quantile(losses, 0.99)),
         "holding_loss_mean_simulated": float(losses.mean()),
         "holding_loss_std_error": float(losses.std(ddof=1) / np.sqrt(len(losses))),
-        "pledge_regulatory_lgd": firb_lgd(loan, eligible_value),
+        "loan_amount": loan.loan,
+        "loan_all_in_cost": loan.all_in_cost,
+        "margin_call_probability": loan.margin_call_probability,
+        "lender_expected_loss": loan.lender_expected_loss,
+        "pledge_regulatory_lgd": loan.regulatory_lgd,
+        "trust_pool_value": trust.pool_value,
+        "trust_fair_senior_coupon": trust.fair_senior_coupon,
+        "abs_issue_size": deal.issue_size,
         "recommended_option": choice.option,
         "recommendation": choice.reason,
         "cash_target": a.cash_target,
@@ -360,5 +515,8 @@ def evaluate(
         haircuts=_haircut_table(a, prepared),
         channels=plan.allocation,
         holding_losses=losses,
+        pledge_loan=loan,
+        receipt_trust=trust,
+        abs=deal,
         assumptions=a,
     )

@@ -108,30 +108,30 @@ def basel_haircut(sigma: np.ndarray | float, revaluation_days: int) -> np.ndarra
     return np.minimum(1.0, h10 * np.sqrt((revaluation_days + BASEL_HOLDING_DAYS - 1) / 10.0))
 
 
-def portfolio_haircut(
+def liquidation_proceeds(
     lots: Lots,
     counts: np.ndarray,
     horizon_days: np.ndarray,
-    eligible: np.ndarray,
+    mask: np.ndarray,
     scenarios: PriceScenarios,
     shocks: np.ndarray,
-    confidence: float,
-) -> float:
-    """Haircut of the eligible portfolio from the joint simulation.
+) -> np.ndarray:
+    """Proceeds per scenario of selling the masked lots, each at its liquidation horizon.
 
-    Each lot is sold at its own horizon H_i; lots of a shock group share the group's shock
+    Each lot sells at ``P_i(H_i) (1 - d_o)``; lots of a shock group share the group's shock
     at that day (the scenario grid must contain every H_i). ``shocks`` is
-    ``scenarios.shocks(...)`` for the lots' groups, shape (S, G, T). Returns 0 for an empty
-    pool.
+    ``scenarios.shocks(...)`` for the lots' groups, shape (S, G, T).
+
+    Returns
+    -------
+    numpy.ndarray, shape (S,)
+        Sale proceeds in currency, undiscounted.
     """
-    market_value = float(lots.market_value[eligible].sum())
-    if market_value == 0:
-        return 0.0
     proceeds = (
         lots.market_value
         * price_factor(lots, counts, horizon_days)
         * (1.0 - lots.param("orderly_discount"))
-        * eligible
+        * mask
     )
     # Aggregate by (group, horizon position): cost is groups x horizons x scenarios.
     position = scenarios.index_of(horizon_days)
@@ -139,5 +139,27 @@ def portfolio_haircut(
     per_group = group_totals(
         np.eye(len(positions))[local] * proceeds[:, None], lots.group, lots.n_groups
     )
-    value = np.einsum("sgj,gj->s", shocks[:, :, positions], per_group)
-    return float(1.0 - np.quantile(value, 1.0 - confidence) / market_value)
+    return np.einsum("sgj,gj->s", shocks[:, :, positions], per_group)
+
+
+def portfolio_haircut(proceeds: np.ndarray, market_value: float, confidence: float) -> float:
+    """Haircut of the eligible portfolio from the joint simulation.
+
+    Parameters
+    ----------
+    proceeds : numpy.ndarray, shape (S,)
+        Liquidation proceeds of the eligible lots per scenario
+        (:func:`liquidation_proceeds`).
+    market_value : float
+        Their market value today.
+    confidence : float
+        alpha.
+
+    Returns
+    -------
+    float
+        ``1 - q_(1-alpha)(proceeds) / market_value``; 0 for an empty pool.
+    """
+    if market_value == 0:
+        return 0.0
+    return float(1.0 - np.quantile(proceeds, 1.0 - confidence) / market_value)

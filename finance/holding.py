@@ -47,6 +47,10 @@ class HoldingResult:
         The same at the company's discount rate.
     group_proceeds : numpy.ndarray, shape (G, M + 1)
         PV (curve) of proceeds per shock group and month position, before shocks.
+    group_nominal : numpy.ndarray, shape (G, M + 1)
+        The same proceeds undiscounted (what a structure on the sales receives).
+    group : numpy.ndarray of int64, shape (N,)
+        Shock group of each lot.
     """
 
     month_days: np.ndarray
@@ -56,6 +60,7 @@ class HoldingResult:
     proceeds_company: np.ndarray
     storage_company: np.ndarray
     group_proceeds: np.ndarray
+    group_nominal: np.ndarray
     group: np.ndarray
 
     @property
@@ -137,6 +142,7 @@ def hold(
     storage = np.zeros_like(left)
     storage_c = np.zeros_like(left)
     by_month = np.zeros((n_groups, months + 1))
+    nominal = np.zeros((n_groups, months + 1))
     for m in range(1, months + 1):
         start, end = int(month_days[m - 1]), int(month_days[m])
         bill = np.where(start < exit_day, storage_rate * left, 0.0)
@@ -147,6 +153,7 @@ def hold(
         proceeds += value * curve.discount(end)
         proceeds_c += value * company_df(end)
         by_month[:, m] = group_totals(value * curve.discount(end), lots.group, n_groups)
+        nominal[:, m] = group_totals(value, lots.group, n_groups)
         left -= sold
 
     sale_day = np.where(forced, np.maximum(forced_day, 0), horizon)
@@ -158,9 +165,9 @@ def hold(
     # The final sale's shock is read at the month end nearest its day.
     nearest = nearest_grid_index(month_days, sale_day)
     flat = lots.group * (months + 1) + nearest
-    by_month += np.bincount(flat, weights=final_pv, minlength=n_groups * (months + 1)).reshape(
-        n_groups, months + 1
-    )
+    size = n_groups * (months + 1)
+    by_month += np.bincount(flat, weights=final_pv, minlength=size).reshape(n_groups, months + 1)
+    nominal += np.bincount(flat, weights=final, minlength=size).reshape(n_groups, months + 1)
     return HoldingResult(
         month_days=np.asarray(month_days, dtype=np.int64),
         market_value=q * p,
@@ -169,5 +176,6 @@ def hold(
         proceeds_company=proceeds_c,
         storage_company=storage_c,
         group_proceeds=by_month,
+        group_nominal=nominal,
         group=lots.group,
     )

@@ -95,6 +95,7 @@ def test_defaults_are_typed_and_match_the_shipped_file(defaults):
         top_up_line=1.2,
         forced_sale_line=1.1,
         borrower_pd=0.02,
+        interest_period_months=3,
     )
     assert a.receipt_trust == ReceiptTrustTerms(
         transfer_discount=0.10,
@@ -120,6 +121,7 @@ def test_defaults_are_typed_and_match_the_shipped_file(defaults):
         rating_fee=300000,
         legal_fee=500000,
         trustee_fee=0.0005,
+        max_fixed_cost_share=0.01,
     )
     assert a.liquidate == LiquidateTerms(("supplier_return", "outlet", "livestream", "lower_tier"))
     assert set(a.categories) == set(SHIPPED_CATEGORIES)

@@ -33,7 +33,9 @@ def result(sample):
 def test_contract_columns_and_keys(result):
     assert list(result.lots.columns[: len(LOT_COLUMNS)]) == list(LOT_COLUMNS)
     assert list(result.options.columns) == list(OPTION_COLUMNS)
-    assert list(result.options["option"]) == ["hold", "liquidate"]
+    assert list(result.options["option"]) == [
+        "hold", "liquidate", "pledge_loan", "receipt_trust", "abs"
+    ]  # fmt: skip
     assert set(SUMMARY_KEYS) <= set(result.summary)
     assert result.summary["valuation_date"] == T0.isoformat()
 
