@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
                     help="xlsx: CSVs and workbook; csv: the two CSVs only")  # fmt: skip
     ev.add_argument("--json", action="store_true", help="print summary and options as JSON")
+    ev.add_argument("--stress", action="store_true",
+                    help="also reprice under price, volatility and rate stresses and tabulate "
+                         "the borrowing base against confidence and margin period")  # fmt: skip
     sa = sub.add_parser("sample", help="write a synthetic inventory")
     sa.add_argument("--lots", type=int, required=True, help="number of lots")
     sa.add_argument("--seed", type=int, default=0)
@@ -117,13 +120,24 @@ def _evaluate(args: argparse.Namespace) -> int:
             f"{len(lots):,} lots do not fit in an XLSX sheet; use --format csv",
         )])  # fmt: skip
     bar = _ProgressBar(enabled=not (args.json and not sys.stdout.isatty()))
-    result = evaluate(lots, assumptions, progress=bar)
+    stages = 2 if args.stress else 1
+    result = evaluate(lots, assumptions, progress=lambda f, s: bar(f / stages, s))
+    stress = None
+    if args.stress:
+        from finance.stress import stress_test
+
+        stress = stress_test(
+            lots, assumptions, base=result, progress=lambda f, s: bar(0.5 + f / 2, f"stress: {s}")
+        )
 
     # Build every file in memory first, then move them into place together: an error
     # while building leaves nothing behind.
     files = {"lots.csv": safe_csv_bytes(result.lots), "options.csv": safe_csv_bytes(result.options)}
+    if stress is not None:
+        files["stress.csv"] = safe_csv_bytes(stress.comparison)
+        files["sensitivity.csv"] = safe_csv_bytes(stress.sensitivity)
     if args.format == "xlsx":
-        files["valuation.xlsx"] = workbook_bytes(result)
+        files["valuation.xlsx"] = workbook_bytes(result, stress)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
@@ -140,19 +154,34 @@ def _evaluate(args: argparse.Namespace) -> int:
             "summary": _clean(result.summary),
             "options": [_clean(row) for row in result.options.to_dict(orient="records")],
         }
+        if stress is not None:
+            payload["stress"] = [_clean(r) for r in stress.comparison.to_dict(orient="records")]
+            payload["sensitivity"] = [
+                _clean(r) for r in stress.sensitivity.to_dict(orient="records")
+            ]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(format_report(result))
+        if stress is not None:
+            print("\n" + format_stress(stress, result.summary["currency"]))
         print(f"\nWrote {', '.join(str(out / f) for f in files)}")
     return 0
 
 
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _pct(value: float) -> str:
+    return "-" if not math.isfinite(value) else f"{value:.2%}"
+
+
 def format_report(result: Any) -> str:
-    """Plain-text headline figures and the comparison, for the terminal."""
+    """Plain-text headline figures, the comparison and each route's key terms."""
     s = result.summary
     cur = s["currency"]
     lines = [
-        f"Valuation {s['valuation_date']}: {s['lots']} lots",
+        f"Valuation {s['valuation_date']}: {s['lots']} lots ({cur})",
         f"  market value           {cur} {s['market_value']:>18,.0f}",
         f"  lower of cost and NRV  {cur} {s['book_value']:>18,.0f}",
         f"  eligible value         {cur} {s['eligible_value']:>18,.0f}",
@@ -161,16 +190,101 @@ def format_report(result: Any) -> str:
         f"  expected holding loss  {cur} {s['expected_holding_loss']:>18,.0f}",
         f"  holding loss, 95%      {cur} {s['holding_loss_p95']:>18,.0f}",
         "",
-        f"{'option':<14}{'cash now':>16}{'costs (PV)':>16}{'loss kept':>16}"
-        f"{'loss handed over':>18}{'NPV':>16}  feasible",
+        f"{'option':<14}{'cash now':>14}{'all-in cost':>12}{'costs (PV)':>13}{'loss kept':>13}"
+        f"{'kept, 95%':>13}{'handed over':>13}{'NPV':>14}  feasible",
     ]
     for row in result.options.itertuples():
         lines.append(
-            f"{row.option:<14}{row.cash_now:>16,.0f}{row.pv_costs:>16,.0f}"
-            f"{row.expected_loss_retained:>16,.0f}{row.expected_loss_transferred:>18,.0f}"
-            f"{row.npv:>16,.0f}  {'yes' if row.feasible else 'no'}"
+            f"{row.option:<14}{row.cash_now:>14,.0f}{_pct(row.effective_annual_cost):>12}"
+            f"{row.pv_costs:>13,.0f}{row.expected_loss_retained:>13,.0f}"
+            f"{row.loss_retained_p95:>13,.0f}{row.expected_loss_transferred:>13,.0f}"
+            f"{row.npv:>14,.0f}  {'yes' if row.feasible else 'no'}"
         )
+    lines.append("")
+    lines += [f"  {row.option}: {row.notes}" for row in result.options.itertuples()]
+
+    loan = result.pledge_loan
+    lines += [
+        "",
+        f"Pledge loan: {cur} {_money(loan.loan)} for {len(loan.schedule) - 1} interest periods, "
+        f"all-in {_pct(loan.all_in_cost)} a year; coverage at drawdown {loan.coverage:.2f}x",
+    ]
+    for t in loan.triggers.itertuples():
+        check = (
+            f" (closed form {t.probability_closed_form:.2%})"
+            if math.isfinite(t.probability_closed_form)
+            else ""
+        )
+        lines.append(
+            f"  {t.line.replace('_', ' '):<17}{t.coverage:.2f}x  collateral below "
+            f"{cur} {_money(t.collateral_at_line)}: probability {t.probability:.2%}{check}"
+        )
+    lines.append(
+        f"  expected top-up {cur} {_money(loan.expected_top_up)}; lender's expected loss "
+        f"{cur} {_money(loan.lender_expected_loss)}; F-IRB LGD {_pct(loan.regulatory_lgd)}"
+    )
+
+    trust = result.receipt_trust
+    lines += [
+        "",
+        f"Receipt trust: goods worth {cur} {_money(trust.pool_value)} sold at "
+        f"{cur} {_money(trust.transfer_price)}; senior units {cur} "
+        f"{_money(trust.senior_principal)} to investors, subordinated {cur} "
+        f"{_money(trust.subordinated_principal)} kept",
+        f"  investors' expected shortfall {cur} {_money(trust.senior_shortfall_pv)}; "
+        f"fair senior coupon {_pct(trust.fair_senior_coupon)} against the curve's "
+        f"{_pct(trust.curve_rate)}"
+        + ("; BUYBACK: secured borrowing in substance" if trust.buyback else ""),
+    ]
+
+    deal = result.abs
+    lines += ["", f"ABS: issue {cur} {_money(deal.issue_size)}; {deal.retention_rule}"]
+    for t in deal.tranches.itertuples():
+        lines.append(
+            f"  {t.tranche:<10} {t.attachment:6.1%}-{t.detachment:6.1%}  face "
+            f"{cur} {_money(t.face):>13}  price {t.price_per_100:7.2f}  WAL "
+            f"{t.wal_years:4.2f}y  duration {t.modified_duration:4.2f}  "
+            f"P(loss) {t.probability_of_loss:.2%}  sold {t.sold_share:.0%}"
+        )
+    lines.append(f"  costs {cur} {_money(deal.costs['total'])}")
     lines += ["", f"Recommended: {s['recommendation']}"]
+    return "\n".join(lines)
+
+
+def format_stress(stress: Any, currency: str) -> str:
+    """Plain-text stress table (NPV against today's unstressed value) and sensitivity grid."""
+    npv = stress.comparison.pivot(index="stress", columns="option", values="npv_vs_base_value")
+    order = list(dict.fromkeys(stress.comparison["stress"]))
+    options = list(dict.fromkeys(stress.comparison["option"]))
+    npv = npv.loc[order, options]
+    chosen = stress.headline.set_index("stress")
+    lines = [
+        f"Stress: NPV of each route against today's unstressed market value ({currency})",
+        f"{'stress':<18}" + "".join(f"{o:>15}" for o in options) + "  recommended",
+    ]
+    for name, row in npv.iterrows():
+        lines.append(
+            f"{name:<18}"
+            + "".join(f"{v:>15,.0f}" for v in row)
+            + f"  {chosen.loc[name, 'recommended_option']}"
+        )
+    grid = stress.sensitivity.pivot(
+        index="confidence", columns="margin_period_days", values="borrowing_base"
+    )
+    haircut = stress.sensitivity.pivot(
+        index="confidence", columns="margin_period_days", values="weighted_haircut"
+    )
+    lines += [
+        "",
+        f"Borrowing base ({currency}) and weighted haircut by confidence (rows) and margin "
+        "period in days (columns)",
+        f"{'':<8}" + "".join(f"{int(c):>24}" for c in grid.columns),
+    ]
+    for conf in grid.index:
+        cells = "".join(
+            f"{grid.loc[conf, c]:>17,.0f} {haircut.loc[conf, c]:>6.1%}" for c in grid.columns
+        )
+        lines.append(f"{conf:<8.3f}{cells}")
     return "\n".join(lines)
 
 

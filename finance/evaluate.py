@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ from finance.structures.pledge_loan import (
     pledge_loan,
 )
 from finance.structures.receipt_trust import ReceiptTrustResult, receipt_trust
+
+if TYPE_CHECKING:
+    from finance.stress import StressResult
 
 #: Progress callback: (fraction done in [0, 1], what is being done).
 Progress = Callable[[float, str], None]
@@ -131,11 +134,14 @@ class ValuationResult:
 
         return write_csvs(self, Path(folder))
 
-    def to_excel(self, path: str | Path) -> Path:
-        """Write the formatted workbook (Summary, Lots, Options, structure sheets, ...)."""
+    def to_excel(self, path: str | Path, stress: StressResult | None = None) -> Path:
+        """Write the formatted workbook (Summary, Lots, Options, structure sheets, ...).
+
+        Given the result of :func:`finance.stress.stress_test`, add its sheets.
+        """
         from finance.export import write_workbook
 
-        return write_workbook(self, Path(path))
+        return write_workbook(self, Path(path), stress)
 
 
 def _lots_table(

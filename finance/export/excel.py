@@ -1,4 +1,8 @@
-"""The valuation workbook: Summary, Lots, Options, Haircuts, Assumptions, Channels.
+"""The valuation workbook, one sheet per table.
+
+Summary, Lots, Options, Haircuts, Assumptions and Channels, then one sheet per structure
+(Loan schedule, Loan triggers, Trust waterfall, ABS tranches, ABS payments) and, when a
+stress test was run, Stress, Stress summary and Sensitivity.
 
 Written with xlsxwriter with ``strings_to_formulas`` and ``strings_to_urls`` off, so a
 text cell such as ``=HYPERLINK(...)`` from an ERP export stays text: no spreadsheet
@@ -21,6 +25,7 @@ from finance.export.csv import atomic_write
 
 if TYPE_CHECKING:
     from finance.evaluate import ValuationResult
+    from finance.stress import StressResult
 
 EXCEL_MAX_ROWS = 1_048_575  # data rows below the header
 
@@ -28,12 +33,19 @@ MONEY = {
     "unit_cost", "unit_price", "market_value", "nrv", "book_value", "olv", "flv",
     "lendable_value", "concentration_excess", "expected_holding_loss", "cash_now", "pv_costs",
     "expected_loss_retained", "expected_loss_transferred", "loss_retained_p95", "npv",
+    "interest", "monitoring_fee", "principal", "payment", "pv", "expected_collateral",
+    "collateral_at_line", "expected", "p05", "p95", "face", "price", "collections",
+    "senior_principal", "mezzanine_principal", "equity_principal", "npv_vs_base_value",
+    "borrowing_base", "eligible_value", "volatility_limit", "holding_loss_p95",
 }  # fmt: skip
 PERCENT = {
     "haircut", "basel_haircut", "advance_rate", "effective_annual_cost", "volatility_haircut",
     "sigma", "erosion", "markdown", "salvage", "selling_cost", "orderly_discount",
     "forced_discount", "storage_cost", "cost_advance", "share", "discount", "fee", "net",
-    "pv_rate", "capacity",
+    "pv_rate", "capacity", "probability", "probability_closed_form", "std_error",
+    "attachment", "detachment", "sold_share", "spread", "yield", "probability_of_loss",
+    "probability_of_loss_simulated", "expected_loss", "margin_call_probability",
+    "weighted_haircut", "confidence",
 }  # fmt: skip
 
 SUMMARY_LABELS: dict[str, str] = {
@@ -56,14 +68,24 @@ SUMMARY_LABELS: dict[str, str] = {
     "holding_loss_p99": "Holding loss, 99% quantile",
     "holding_loss_mean_simulated": "Holding loss, simulated mean",
     "holding_loss_std_error": "Holding loss, standard error of the mean",
+    "loan_amount": "Pledge loan amount (质押贷款金额)",
+    "loan_all_in_cost": "Pledge loan all-in annual cost (综合年化成本)",
+    "margin_call_probability": "Margin-call probability (补仓概率)",
+    "lender_expected_loss": "Lender's expected loss (贷款方预期损失)",
     "pledge_regulatory_lgd": "Pledge loan F-IRB LGD (监管违约损失率)",
+    "trust_pool_value": "Trust pool market value (信托资产池市值)",
+    "trust_fair_senior_coupon": "Fair senior coupon for investors (优先级合理收益率)",
+    "abs_issue_size": "ABS issue size (ABS发行规模)",
     "recommended_option": "Recommended option (推荐方案)",
     "recommendation": "Why",
     "cash_target": "Cash target (融资目标)",
     "scenarios": "Scenarios",
     "seed": "Seed",
 }
-PERCENT_KEYS = {"portfolio_haircut", "weighted_lot_haircut", "pledge_regulatory_lgd"}
+PERCENT_KEYS = {
+    "portfolio_haircut", "weighted_lot_haircut", "pledge_regulatory_lgd", "loan_all_in_cost",
+    "margin_call_probability", "trust_fair_senior_coupon",
+}  # fmt: skip
 
 
 def _summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
@@ -115,8 +137,32 @@ def _write_sheet(
         sheet.set_column(i, i, max(width, 12 if fmt else 8), fmt)
 
 
-def workbook_bytes(result: ValuationResult) -> bytes:
-    """Build the workbook in memory.
+def structure_sheets(result: ValuationResult) -> dict[str, pd.DataFrame]:
+    """The structure sheets: loan schedule and triggers, trust waterfall, ABS tables."""
+    schedule = result.pledge_loan.schedule.assign(
+        date=lambda t: t["date"].map(lambda d: d.isoformat())
+    )
+    payments = result.abs.payments.assign(date=lambda t: t["date"].map(lambda d: d.isoformat()))
+    return {
+        "Loan schedule": schedule,
+        "Loan triggers": result.pledge_loan.triggers,
+        "Trust waterfall": result.receipt_trust.waterfall_table,
+        "ABS tranches": result.abs.tranches,
+        "ABS payments": payments,
+    }
+
+
+def stress_sheets(stress: StressResult) -> dict[str, pd.DataFrame]:
+    """The stress sheets: the comparison per stress, its headline, the sensitivity grid."""
+    return {
+        "Stress": stress.comparison,
+        "Stress summary": stress.headline,
+        "Sensitivity": stress.sensitivity,
+    }
+
+
+def workbook_bytes(result: ValuationResult, stress: StressResult | None = None) -> bytes:
+    """Build the workbook in memory (with the stress sheets when ``stress`` is given).
 
     Raises
     ------
@@ -155,9 +201,14 @@ def workbook_bytes(result: ValuationResult) -> bytes:
         _write_sheet(writer, "Haircuts", result.haircuts, formats)
         _write_sheet(writer, "Assumptions", _assumptions_frame(result), formats)
         _write_sheet(writer, "Channels", result.channels, formats)
+        sheets = structure_sheets(result)
+        if stress is not None:
+            sheets |= stress_sheets(stress)
+        for name, frame in sheets.items():
+            _write_sheet(writer, name, frame, formats)
     return buffer.getvalue()
 
 
-def write_workbook(result: ValuationResult, path: Path) -> Path:
+def write_workbook(result: ValuationResult, path: Path, stress: StressResult | None = None) -> Path:
     """Write ``valuation.xlsx`` (or ``path``) atomically."""
-    return atomic_write(path, workbook_bytes(result))
+    return atomic_write(path, workbook_bytes(result, stress))

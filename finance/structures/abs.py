@@ -148,8 +148,10 @@ class AbsResult:
         Expected pool sales before credit losses.
     tranches : pandas.DataFrame
         Per tranche: ``tranche``, ``attachment``, ``detachment``, ``face``, ``sold_share``,
-        ``spread``, ``price`` (currency, whole tranche), ``price_per_100``, ``yield``
-        (effective annual), ``wal_years``, ``modified_duration``, ``probability_of_loss``
+        ``spread``, ``price`` (currency, whole tranche; for the equity, which is kept, its
+        expected value on the curve: the pool's residual after the sold tranches),
+        ``price_per_100``, ``yield`` (effective annual; NaN for the equity), ``wal_years``, ``modified_duration``
+        (at the bond's yield), ``probability_of_loss``
         (exact in the credit factor), ``probability_of_loss_simulated``,
         ``expected_loss`` (fraction of face).
     payments : pandas.DataFrame
@@ -344,6 +346,11 @@ def abs_deal(
     sold_paid_pv = ((1.0 - tranche_loss) * (sold * promised_pv)).sum(axis=1)
     sold_paid_c = ((1.0 - tranche_loss) * (sold * promised_c)).sum(axis=1)
 
+    # The equity is not sold: show what it is worth to the company, the pool's expected
+    # residual (upside included) less the retained slices of the sold tranches.
+    retained_slices = ((1.0 - tranche_loss[:, :2]) * ((1.0 - sold[:2]) * promised_pv[:2])).sum(1)
+    price[2] = float((collections_pv - sold_paid_pv - retained_slices).mean())
+    priced[2]["yield"] = math.nan
     outstanding = issue - np.concatenate([[0.0], np.cumsum(by_period)[:-1]])
     accrual = np.diff(pay_days) / DAYS_PER_YEAR
     costs = {
