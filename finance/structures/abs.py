@@ -150,8 +150,8 @@ class AbsResult:
         Per tranche: ``tranche``, ``attachment``, ``detachment``, ``face``, ``sold_share``,
         ``spread``, ``price`` (currency, whole tranche; for the equity, which is kept, its
         expected value on the curve: the pool's residual after the sold tranches),
-        ``price_per_100``, ``yield`` (effective annual; NaN for the equity), ``wal_years``, ``modified_duration``
-        (at the bond's yield), ``probability_of_loss``
+        ``price_per_100``, ``yield`` (effective annual; NaN for the equity), ``wal_years``,
+        ``modified_duration`` (at the bond's yield), ``probability_of_loss``
         (exact in the credit factor), ``probability_of_loss_simulated``,
         ``expected_loss`` (fraction of face).
     payments : pandas.DataFrame
