@@ -113,12 +113,64 @@ def test_json_prints_summary_and_options(tmp_path, capsys):
     assert summary["scenarios"] == 2000
     assert summary["seed"] == 11
     assert isinstance(payload["options"], list)
-    assert [o["option"] for o in payload["options"]][:2] == ["hold", "liquidate"]
+    assert [o["option"] for o in payload["options"]] == [
+        "hold", "liquidate", "pledge_loan", "receipt_trust", "abs"
+    ]  # fmt: skip
     for option in payload["options"]:
         assert set(option) == OPTION_KEYS
         assert isinstance(option["feasible"], bool)
     # --json piped: no progress bar on stderr
     assert "[" not in captured.err
+
+
+def test_report_shows_each_route_and_the_recommendation(tmp_path, capsys):
+    assert main(["evaluate", SAMPLE, "--out", str(tmp_path), *ARGS]) == 0
+    stdout = capsys.readouterr().out
+    for heading in (
+        "Pledge loan:",
+        "warning line",
+        "top up line",
+        "forced sale line",
+        "Receipt trust:",
+        "fair senior coupon",
+        "ABS: issue",
+        "senior",
+        "equity",
+    ):
+        assert heading in stdout, heading  # fmt: skip
+    table = stdout[stdout.index("option") :].splitlines()[1:6]
+    assert [line.split()[0] for line in table] == [
+        "hold", "liquidate", "pledge_loan", "receipt_trust", "abs"
+    ]  # fmt: skip
+
+
+def test_stress_writes_and_prints_the_stress_tables(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["evaluate", SAMPLE, "--out", str(out), "--stress", *ARGS]) == 0
+    assert listing(out) == sorted([*OUTPUTS, "stress.csv", "sensitivity.csv"])
+    stress = pd.read_csv(out / "stress.csv", encoding="utf-8-sig")
+    assert list(dict.fromkeys(stress["stress"])) == [
+        "base", "prices -10%", "prices -20%", "prices -30%", "volatility x1.5", "rates +100bp"
+    ]  # fmt: skip
+    sensitivity = pd.read_csv(out / "sensitivity.csv", encoding="utf-8-sig")
+    assert len(sensitivity) == 16
+    stdout = capsys.readouterr().out
+    assert "Stress: NPV of each route" in stdout
+    assert "Borrowing base (CNY) and weighted haircut" in stdout
+    # the base stress is the valuation itself
+    options = pd.read_csv(out / "options.csv", encoding="utf-8-sig")
+    base = stress[stress["stress"] == "base"]
+    assert base["npv"].tolist() == pytest.approx(options["npv"].tolist())
+
+
+def test_stress_in_json(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["evaluate", SAMPLE, "--out", str(out), "--stress", "--json", "--format", "csv"]
+    assert main([*args, *ARGS]) == 0
+    payload = strict_json(capsys.readouterr().out)
+    assert set(payload) == {"summary", "options", "stress", "sensitivity"}
+    assert len(payload["stress"]) == 30
+    assert listing(out) == ["lots.csv", "options.csv", "sensitivity.csv", "stress.csv"]
 
 
 def test_json_matches_the_csv(tmp_path, capsys):

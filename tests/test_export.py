@@ -17,6 +17,8 @@ from openpyxl.utils.escape import unescape
 from finance import evaluate
 from finance.export import neutralize, safe_csv_bytes, workbook_bytes
 from finance.export.excel import EXCEL_MAX_ROWS
+from finance.stress import StressResult
+from finance.structures.receipt_trust import WATERFALL_LINES
 
 BOM = b"\xef\xbb\xbf"
 
@@ -259,15 +261,47 @@ def test_nan_cells_are_written_blank(workbook, result):
         assert (cell.value is None) if np.isnan(cost) else cell.value == pytest.approx(cost)
 
 
+BASE_SHEETS = ["Summary", "Lots", "Options", "Haircuts", "Assumptions", "Channels"]
+STRUCTURE_SHEETS = [
+    "Loan schedule", "Loan triggers", "Trust waterfall", "ABS tranches", "ABS payments"
+]  # fmt: skip
+
+
 def test_workbook_sheets(workbook):
-    assert workbook.sheetnames == [
-        "Summary",
-        "Lots",
-        "Options",
-        "Haircuts",
-        "Assumptions",
-        "Channels",
-    ]
+    assert workbook.sheetnames == BASE_SHEETS + STRUCTURE_SHEETS
+
+
+def test_structure_sheets_hold_the_structures(workbook, result):
+    schedule = sheet_columns(workbook["Loan schedule"])
+    expected_dates = [d.isoformat() for d in result.pledge_loan.schedule["date"]]
+    assert [c.value for c in schedule["date"]] == expected_dates
+    assert [c.value for c in schedule["interest"]] == pytest.approx(
+        result.pledge_loan.schedule["interest"].tolist()
+    )
+    assert schedule["interest"][1].number_format == "#,##0.00"
+    waterfall = sheet_columns(workbook["Trust waterfall"])
+    assert [c.value for c in waterfall["line"]] == list(WATERFALL_LINES)
+    tranches = sheet_columns(workbook["ABS tranches"])
+    assert [c.value for c in tranches["tranche"]] == ["senior", "mezzanine", "equity"]
+    assert tranches["attachment"][0].number_format == "0.00%"
+    triggers = sheet_columns(workbook["Loan triggers"])
+    assert [c.value for c in triggers["probability"]] == pytest.approx(
+        result.pledge_loan.triggers["probability"].tolist()
+    )
+
+
+def test_stress_sheets_are_added_when_given(result, tmp_path):
+    stress = StressResult(
+        comparison=pd.DataFrame({"stress": ["base"], "option": ["hold"], "npv": [-1.0]}),
+        headline=pd.DataFrame({"stress": ["base"], "recommended_option": ["hold"]}),
+        sensitivity=pd.DataFrame({"confidence": [0.99], "borrowing_base": [10.0]}),
+    )
+    path = result.to_excel(tmp_path / "v.xlsx", stress=stress)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == [
+        *BASE_SHEETS, *STRUCTURE_SHEETS, "Stress", "Stress summary", "Sensitivity"
+    ]  # fmt: skip
+    assert book["Sensitivity"]["A2"].number_format == "0.00%"
 
 
 def test_every_sheet_has_a_frozen_header(workbook):
