@@ -131,7 +131,7 @@ def fair_senior_claim(available: np.ndarray, principal: float, discount: float) 
         k = int(np.searchsorted(values, claim))
         return (below[k] + claim * (n - k)) / n
 
-    lo, hi = principal, float(values[-1])
+    lo, hi = 0.0, float(values[-1])  # df > 1 (negative rates) puts the claim below par
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         if discount * expected_min(mid) < principal:
