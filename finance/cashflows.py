@@ -39,7 +39,8 @@ def effective_annual_cost(
         r with ``received = sum(amount / (1 + r) ** (days / 365))``; NaN when nothing is
         raised or paid, or when no rate solves it.
     """
-    flows = [(int(d), float(a)) for d, a in payments if a != 0.0]
+    # QuantLib's solver needs the flows in date order.
+    flows = sorted((int(d), float(a)) for d, a in payments if a != 0.0)
     if received <= 0 or not flows or any(d <= 0 for d, _ in flows):
         return float("nan")
     with quantlib_at(valuation_date) as today:

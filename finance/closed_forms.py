@@ -63,10 +63,10 @@ def touch_probability(
     float
         In [0, 1]; 1 when the value starts at or below the barrier.
     """
+    if spot <= barrier:  # already touched: no correction makes that less certain
+        return 1.0
     if monitoring_interval_days > 0:
         barrier *= math.exp(-BGK_BETA * sigma * math.sqrt(monitoring_interval_days / 365.0))
-    if spot <= barrier:
-        return 1.0
     if sigma == 0.0 or days <= 0:
         return float(spot * math.exp(-erosion * max(days, 0) / 365.0) <= barrier)
     with quantlib_at(valuation_date) as today:

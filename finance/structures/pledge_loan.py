@@ -13,8 +13,9 @@ monitoring date (every ``revaluation_days`` business days): the warning line (�
 top-up line (补仓线) and the forced-sale line (平仓线). The probability of each is that of
 the coverage of the original pledge falling below it on some monitoring date (or already
 being below it at drawdown). When coverage falls below the top-up line the company posts
-cash margin to bring it back to the warning line; the margin sits with the lender until
-maturity, so its cost to the company is the time value of the cash.
+cash margin to bring it back to the warning line (at drawdown already, if the loan starts
+below the top-up line); the margin sits with the lender until maturity, so its cost to the
+company is the time value of the cash.
 
 The lender's expected loss is ``PD_T * E[(loan - proceeds at H)+]``, with the proceeds of
 selling the pledged lots over their liquidation horizon (MODEL.md section 5) and ``PD_T =
@@ -168,7 +169,8 @@ def _schedule(
     days = dates.payment_days
     accrual = np.diff(days) / DAYS_PER_YEAR
     interest = loan * terms.rate * accrual
-    fee = terms.monitoring_fee * accrual * expected_collateral[:-1]
+    # No loan, no pledge and no supervisor to pay.
+    fee = terms.monitoring_fee * accrual * expected_collateral[:-1] * (loan > 0)
     principal = np.zeros_like(accrual)
     principal[-1] = loan
     payment = interest + fee + principal
@@ -290,6 +292,13 @@ def pledge_loan(
     carry = np.zeros(n_scenarios)
     maturity_df_c = np.exp(-company_rate * dates.maturity_day / DAYS_PER_YEAR)
     called = np.zeros(n_scenarios, dtype=bool)
+    if loan > 0 and collateral_value < terms.top_up_line * loan:
+        # Below the top-up line at drawdown: the margin is posted at once.
+        need = terms.warning_line * loan - collateral_value
+        posted += need
+        top_up_pv += need
+        carry += need * (1.0 - maturity_df_c)
+        called[:] = True
     if loan > 0:
         for j, day in enumerate(monitoring):
             value = collateral_paths[:, j] + posted
