@@ -21,6 +21,22 @@ from finance.structures.receipt_trust import ReceiptTrustResult
 P95 = 0.95
 
 
+def _nothing_taken(option: str, held: HoldingResult, losses: np.ndarray, why: str) -> OptionRow:
+    """The row of a route that takes nothing: all stock stays held, nothing is raised."""
+    return OptionRow(
+        option=option,
+        cash_now=0.0,
+        pv_costs=float(held.storage_pv.sum()),
+        expected_loss_retained=float(held.expected_loss.sum()),
+        expected_loss_transferred=0.0,
+        loss_retained_p95=float(np.quantile(losses, P95)),
+        npv=float(held.npv.sum()),
+        effective_annual_cost=float("nan"),
+        feasible=False,
+        notes=why,
+    )
+
+
 def hold_row(held: HoldingResult, losses: np.ndarray) -> OptionRow:
     """Keep the stock and sell it in the normal course: no cash now."""
     return OptionRow(
@@ -75,17 +91,8 @@ def pledge_loan_row(
 ) -> OptionRow:
     """Borrow against the eligible stock; the company keeps the stock and all its loss."""
     if loan.loan <= 0:
-        return OptionRow(
-            "pledge_loan",
-            0.0,
-            0.0,
-            float(held.expected_loss.sum()),
-            0.0,
-            float(np.quantile(losses, P95)),
-            float(held.npv.sum()),
-            float("nan"),
-            False,
-            "no borrowing base: no eligible stock to pledge",
+        return _nothing_taken(
+            "pledge_loan", held, losses, "no borrowing base: no eligible stock to pledge"
         )
     notes = [
         f"loan {currency} {loan.loan:,.0f} at coverage {loan.coverage:.2f}x",
@@ -122,17 +129,8 @@ def receipt_trust_row(
 ) -> OptionRow:
     """Sell receipt-eligible stock into a trust and keep the subordinated units."""
     if trust.pool_value <= 0:
-        return OptionRow(
-            "receipt_trust",
-            0.0,
-            float(rest.storage_pv.sum()),
-            float(rest.expected_loss.sum()),
-            0.0,
-            float(np.quantile(rest_losses, P95)),
-            float(rest.npv.sum()),
-            float("nan"),
-            False,
-            "no eligible stock of a receipt-eligible category",
+        return _nothing_taken(
+            "receipt_trust", rest, rest_losses, "no eligible stock of a receipt-eligible category"
         )
     back = trust.company_at_maturity
     pool_loss = trust.pool_value - trust.cash_now - maturity_discount * back
