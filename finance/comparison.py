@@ -100,7 +100,11 @@ def pledge_loan_row(
         f"(expected top-up {currency} {loan.expected_top_up:,.0f})",
         "the company keeps all the price risk",
     ]
-    if loan.loan < loan.borrowing_base - 0.5:
+    if loan.requested > loan.borrowing_base + 0.5:
+        notes.insert(
+            1, f"the request of {currency} {loan.requested:,.0f} is capped at the borrowing base"
+        )
+    elif loan.loan < loan.borrowing_base - 0.5:
         notes.insert(1, f"below the borrowing base of {currency} {loan.borrowing_base:,.0f}")
     return OptionRow(
         option="pledge_loan",
@@ -171,25 +175,18 @@ def receipt_trust_row(
     )
 
 
-def abs_row(
-    deal: AbsResult,
-    held: HoldingResult,
-    losses: np.ndarray,
-    pool_sales_pv: np.ndarray,
-    pool_sales_expected: float,
-    pool_sales_company: float,
-    currency: str,
-) -> OptionRow:
+def abs_row(deal: AbsResult, held: HoldingResult, losses: np.ndarray, currency: str) -> OptionRow:
     """Securitise the receivables of the pool months' sales; keep the equity.
 
-    ``pool_sales_pv`` is, per scenario, the PV on the curve of the pool months' sales that
-    holding would have brought in as cash; ``pool_sales_expected`` its exact expectation
-    and ``pool_sales_company`` that at the company's rate.
+    The deal is measured against the same receivables without it: selling on credit
+    (its bad debt and collection delay) is the company's commercial terms, not a cost of
+    the financing, so the row swaps the receivables' collections for the cash now and the
+    pool's residual. Everything else is the holding schedule.
     """
-    loss = losses + pool_sales_pv - deal.cash_now - deal.residual_pv
+    loss = losses + deal.collections_pv - deal.cash_now - deal.residual_pv
     expected = (
         float(held.expected_loss.sum())
-        + pool_sales_expected
+        + float(deal.collections_pv.mean())
         - deal.cash_now
         - float(deal.residual_pv.mean())
     )
@@ -218,7 +215,7 @@ def abs_row(
         expected_loss_transferred=deal.sold_expected_loss_pv,
         loss_retained_p95=float(np.quantile(loss, P95)),
         npv=float(held.npv.sum())
-        - pool_sales_company
+        - float(deal.collections_company.mean())
         + deal.cash_now
         + float(deal.residual_company.mean()),
         effective_annual_cost=deal.all_in_cost,

@@ -457,21 +457,10 @@ def evaluate(
         a.discount_rate,
         a.seed,
     )
-    company_df = np.exp(-a.discount_rate * month_days[window] / DAYS_PER_YEAR)
-    rows.append(
-        abs_row(
-            deal,
-            held,
-            losses,
-            np.einsum("sgm,gm->s", at_sales, held.group_proceeds[:, window]),
-            float(held.group_proceeds[:, window].sum()),
-            float((held.group_nominal[:, window].sum(axis=0) * company_df).sum()),
-            a.currency,
-        )
-    )
+    rows.append(abs_row(deal, held, losses, a.currency))
 
     options = options_table(rows)
-    choice: Recommendation = recommend(options, a.cash_target, a.currency)
+    choice: Recommendation = recommend(options, a.cash_target, a.currency, a.discount_rate)
 
     report(0.9, "tables")
     table = _lots_table(lots, prepared, values, reasons, haircut, basel, lend, held, liquidation)

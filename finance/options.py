@@ -69,11 +69,17 @@ class Recommendation:
     reason: str
 
 
-def recommend(table: pd.DataFrame, cash_target: float, currency: str = "CNY") -> Recommendation:
+def recommend(
+    table: pd.DataFrame,
+    cash_target: float,
+    currency: str = "CNY",
+    discount_rate: float | None = None,
+) -> Recommendation:
     """Recommend the feasible option with the best ``npv`` that raises ``cash_target``.
 
     With no feasible option raising the target, recommend the feasible one raising the
-    most cash and say that the target is out of reach.
+    most cash and say that the target is out of reach. Given the company's
+    ``discount_rate``, the sentence names it: the NPVs value cash at that rate.
     """
     feasible = table[table["feasible"].astype(bool)]
     if feasible.empty:
@@ -87,6 +93,7 @@ def recommend(table: pd.DataFrame, cash_target: float, currency: str = "CNY") ->
             f"{best['option']} raises the most, {currency} {best['cash_now']:,.0f}.",
         )
     best = raising.loc[raising["npv"].idxmax()]
+    rate = "" if discount_rate is None else f" at the company's {discount_rate:.1%} cost of capital"
     target = "" if cash_target <= 0 else f" among those raising {currency} {cash_target:,.0f}"
     others = raising[raising["option"] != best["option"]]
     if others.empty:
@@ -99,6 +106,6 @@ def recommend(table: pd.DataFrame, cash_target: float, currency: str = "CNY") ->
             why = f"it ties with {runner['option']}"
     return Recommendation(
         str(best["option"]),
-        f"{best['option']} has the best net present value{target} "
+        f"{best['option']} has the best net present value{rate}{target} "
         f"({currency} {best['npv']:,.0f}): {why}.",
     )

@@ -38,3 +38,12 @@ def test_target_out_of_reach_is_said():
 def test_columns_in_contract_order():
     assert list(_table(("hold", 0, 0, True)).columns) == list(OPTION_COLUMNS)
     assert isinstance(_table(("hold", 0, 0, True)), pd.DataFrame)
+
+
+def test_the_sentence_names_the_company_rate():
+    table = _table(("hold", 0, -10, True), ("pledge_loan", 80, -8, True))
+    rec = recommend(table, 0, "CNY", 0.08)
+    assert rec.reason == (
+        "pledge_loan has the best net present value at the company's 8.0% cost of capital "
+        "(CNY -8): it beats the next best, hold, by CNY 2."
+    )

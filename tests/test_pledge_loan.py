@@ -527,3 +527,11 @@ def test_higher_volatility_smaller_base_more_margin_calls(low, bump):
     assert calm.loan == wild.loan == 350.0
     assert wild.borrowing_base <= calm.borrowing_base
     assert wild.margin_call_probability >= calm.margin_call_probability
+
+
+def test_a_request_above_the_base_is_capped_and_said():
+    result = _copper(scenarios=500, requested=10_000.0)
+    assert result.pledge_loan.loan == pytest.approx(result.summary["borrowing_base"])
+    assert result.pledge_loan.requested == 10_000.0
+    notes = result.options.set_index("option").loc["pledge_loan", "notes"]
+    assert "the request of CNY 10,000 is capped at the borrowing base" in notes

@@ -169,6 +169,9 @@ class AbsResult:
         Issue size at which rating and legal fees reach ``max_fixed_cost_share``.
     pool_loss : numpy.ndarray, shape (S,)
         Pool loss fraction per scenario (credit factor simulated).
+    collections_pv, collections_company : numpy.ndarray, shape (S,)
+        What the pool's receivables bring in per scenario without the deal (credit losses
+        and the collection delay included), PV on the curve and at the company's rate.
     residual_pv, residual_company : numpy.ndarray, shape (S,)
         What the company gets back from the pool per scenario (equity and retained
         slices), PV on the curve and at its rate.
@@ -192,6 +195,8 @@ class AbsResult:
     cash_now: float
     minimum_issue: float
     pool_loss: np.ndarray
+    collections_pv: np.ndarray
+    collections_company: np.ndarray
     residual_pv: np.ndarray
     residual_company: np.ndarray
     sold_promised_pv: float
@@ -406,6 +411,8 @@ def abs_deal(
         cash_now=cash_now,
         minimum_issue=(terms.rating_fee + terms.legal_fee) / terms.max_fixed_cost_share,
         pool_loss=pool_loss,
+        collections_pv=collections_pv,
+        collections_company=collections_c,
         residual_pv=collections_pv - sold_paid_pv,
         residual_company=collections_c - sold_paid_c,
         sold_promised_pv=float(sold @ promised_pv),

@@ -110,6 +110,8 @@ class PledgeLoanResult:
     ----------
     loan : float
         Principal drawn, ``min(requested, borrowing_base)``.
+    requested : float
+        What was asked for (the borrowing base when the terms ask for 0).
     borrowing_base, collateral_value : float
         Borrowing base and market value of the pledged (eligible) stock at t0.
     coverage : float
@@ -141,6 +143,7 @@ class PledgeLoanResult:
     """
 
     loan: float
+    requested: float
     borrowing_base: float
     collateral_value: float
     coverage: float
@@ -314,6 +317,7 @@ def pledge_loan(
     shortfall = np.maximum(loan - liquidation_proceeds, 0.0)
     return PledgeLoanResult(
         loan=loan,
+        requested=requested,
         borrowing_base=borrowing_base,
         collateral_value=collateral_value,
         coverage=coverage0,

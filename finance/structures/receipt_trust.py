@@ -171,8 +171,9 @@ class ReceiptTrustResult:
     curve_rate : float
         The curve's simple rate to maturity, for comparison.
     all_in_cost : float
-        Effective annual rate (Actual/365 Fixed) from the cash now to the expected senior
-        payment and trustee fee at maturity.
+        Effective annual rate (Actual/365 Fixed) from the cash now to the contractual
+        senior claim and trustee fee at maturity (as the loan's and the notes' costs are
+        contractual; the investors' expected loss shows in the fair senior coupon).
     buyback : bool
     """
 
@@ -300,7 +301,7 @@ def receipt_trust(
         all_in_cost=effective_annual_cost(
             t0,
             senior_principal - upfront,
-            [(maturity_day, float(flows.senior.mean() + flows.trustee_fee.mean()))],
+            [(maturity_day, claim + trustee)],
         ),
         buyback=terms.buyback,
     )
