@@ -9,6 +9,8 @@ and their loss counts in the row.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from finance.holding import HoldingResult
@@ -39,18 +41,10 @@ def _nothing_taken(option: str, held: HoldingResult, losses: np.ndarray, why: st
 
 def hold_row(held: HoldingResult, losses: np.ndarray) -> OptionRow:
     """Keep the stock and sell it in the normal course: no cash now."""
-    return OptionRow(
-        option="hold",
-        cash_now=0.0,
-        pv_costs=float(held.storage_pv.sum()),
-        expected_loss_retained=float(held.expected_loss.sum()),
-        expected_loss_transferred=0.0,
-        loss_retained_p95=float(np.quantile(losses, P95)),
-        npv=float(held.npv.sum()),
-        effective_annual_cost=float("nan"),
-        feasible=True,
-        notes="keeps all stock and sells it in the normal course; no cash now",
+    row = _nothing_taken(
+        "hold", held, losses, "keeps all stock and sells it in the normal course; no cash now"
     )
+    return dataclasses.replace(row, feasible=True)
 
 
 def liquidate_row(
