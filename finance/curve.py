@@ -50,6 +50,14 @@ def tenor_days(tenor: str) -> int:
     return round(length * per_unit[unit])
 
 
+def flat_discount(rate: float, days: np.ndarray | int) -> np.ndarray:
+    """Discount factors at a flat rate (continuously compounded, Actual/365 Fixed).
+
+    The company's own discount rate values its side of every route (``npv``).
+    """
+    return np.exp(-rate * np.asarray(days) / DAYS_PER_YEAR)
+
+
 @dataclass(frozen=True, slots=True)
 class DiscountTable:
     """Discount factors for whole days from the valuation date.

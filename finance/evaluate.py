@@ -26,7 +26,7 @@ from finance.comparison import (
     pledge_loan_row,
     receipt_trust_row,
 )
-from finance.curve import DAYS_PER_YEAR, DiscountTable, build_discount_table
+from finance.curve import DAYS_PER_YEAR, DiscountTable, build_discount_table, flat_discount
 from finance.dynamics import markdown_counts
 from finance.eligibility import REASONS, liquidation_days
 from finance.haircut import (
@@ -436,7 +436,7 @@ def evaluate(
         receipt_trust_row(
             trust,
             float(curve.discount(trust_day)),
-            float(np.exp(-a.discount_rate * trust_day / DAYS_PER_YEAR)),
+            float(flat_discount(a.discount_rate, trust_day)),
             rest,
             rest.group_losses(scenarios, shocks).sum(axis=1),
             float(values.market_value.sum()),

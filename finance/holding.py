@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finance.curve import DAYS_PER_YEAR, DiscountTable
+from finance.curve import DiscountTable, flat_discount
 from finance.dynamics import price_factor
 from finance.lots import Lots
 from finance.scenarios import PriceScenarios, group_totals, nearest_grid_index
@@ -126,9 +126,6 @@ def hold(
     n_groups, months = lots.n_groups, len(month_days) - 1
     horizon = int(month_days[-1])
 
-    def company_df(days: np.ndarray | int) -> np.ndarray:
-        return np.exp(-company_rate * np.asarray(days) / DAYS_PER_YEAR)
-
     # NO_EXPIRY is far beyond any horizon, so lots without expiry are never force-sold.
     forced_day = lots.expiry_day - lots.param("forced_days").astype(np.int64)
     exit_day = np.minimum(np.maximum(forced_day, 0), horizon)
@@ -147,11 +144,11 @@ def hold(
         start, end = int(month_days[m - 1]), int(month_days[m])
         bill = np.where(start < exit_day, storage_rate * left, 0.0)
         storage += bill * curve.discount(start)
-        storage_c += bill * company_df(start)
+        storage_c += bill * flat_discount(company_rate, start)
         sold = np.where(end < forced_day, np.minimum(lots.monthly_sales, left), 0.0)
         value = sold * p * price_factor(lots, counts, end) * selling_share
         proceeds += value * curve.discount(end)
-        proceeds_c += value * company_df(end)
+        proceeds_c += value * flat_discount(company_rate, end)
         by_month[:, m] = group_totals(value * curve.discount(end), lots.group, n_groups)
         nominal[:, m] = group_totals(value, lots.group, n_groups)
         left -= sold
@@ -161,7 +158,7 @@ def hold(
     final = left * p * price_factor(lots, counts, sale_day) * (1.0 - discount)
     final_pv = final * curve.discount(sale_day)
     proceeds += final_pv
-    proceeds_c += final * company_df(sale_day)
+    proceeds_c += final * flat_discount(company_rate, sale_day)
     # The final sale's shock is read at the month end nearest its day.
     nearest = nearest_grid_index(month_days, sale_day)
     flat = lots.group * (months + 1) + nearest

@@ -222,3 +222,13 @@ def test_tenor_days_rejects_bad_tenors(tenor):
     # cannot read, which callers (assumptions) also catch.
     with pytest.raises((ValueError, RuntimeError)):
         tenor_days(tenor)
+
+
+@pytest.mark.parametrize(
+    ("rate", "days", "expected"),
+    [(0.08, 365, 0.9231163463866358), (0.08, 0, 1.0), (0.05, 730, 0.9048374180359595)],
+)
+def test_flat_discount_is_continuous_actual_365(rate, days, expected):
+    from finance.curve import flat_discount
+
+    assert float(flat_discount(rate, days)) == pytest.approx(expected, rel=1e-15)

@@ -47,7 +47,7 @@ from finance._ql import quantlib_at
 from finance.assumptions import AbsTerms
 from finance.calendar import china_calendar, payment_dates
 from finance.cashflows import effective_annual_cost
-from finance.curve import DAYS_PER_YEAR, DiscountTable, quantlib_curve
+from finance.curve import DAYS_PER_YEAR, DiscountTable, flat_discount, quantlib_curve
 
 RETENTION_SHARE = 0.05  # of the issue and of the most junior tranche (2013 rule)
 TRANCHES: tuple[str, ...] = ("senior", "mezzanine", "equity")
@@ -311,7 +311,7 @@ def abs_deal(
     months = int(period.max(initial=1))
     dates, pay_days = dates[: months + 1], pay_days[: months + 1]
     pay_factor = curve.discount(pay_days)
-    pay_factor_c = np.exp(-company_rate * pay_days / DAYS_PER_YEAR)
+    pay_factor_c = flat_discount(company_rate, pay_days)
 
     keep = 1.0 - terms.lgd * terms.obligor_pd
     by_period = np.bincount(period, weights=expected_sales * keep, minlength=months + 1)[1:]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from finance.curve import DAYS_PER_YEAR, DiscountTable
+from finance.curve import DiscountTable, flat_discount
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -82,7 +82,7 @@ def plan_channels(
         )
         own = own.assign(
             pv_rate=own["net"] * curve.discount(own["days_to_cash"].to_numpy()),
-            company_rate=own["net"] * np.exp(-company_rate * own["days_to_cash"] / DAYS_PER_YEAR),
+            company_rate=own["net"] * flat_discount(company_rate, own["days_to_cash"]),
         ).sort_values(["pv_rate", "channel"], ascending=[False, True])
         room = 1.0
         for _, ch in own.iterrows():  # a handful of channels per category

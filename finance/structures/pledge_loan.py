@@ -35,7 +35,7 @@ from finance.assumptions import PledgeLoanTerms
 from finance.calendar import monitoring_dates, payment_dates
 from finance.cashflows import effective_annual_cost
 from finance.closed_forms import touch_probability
-from finance.curve import DAYS_PER_YEAR, DiscountTable
+from finance.curve import DAYS_PER_YEAR, DiscountTable, flat_discount
 from finance.regulatory import firb_lgd
 
 LINES: tuple[str, ...] = ("warning_line", "top_up_line", "forced_sale_line")
@@ -248,8 +248,7 @@ def pledge_loan(
     costs_pv = upfront + float(
         ((schedule["interest"] + schedule["monitoring_fee"]) * schedule["discount_factor"]).sum()
     )
-    company_df = np.exp(-company_rate * days[1:] / DAYS_PER_YEAR)
-    payments_company = float((payments * company_df).sum())
+    payments_company = float((payments * flat_discount(company_rate, days[1:])).sum())
     all_in = effective_annual_cost(t0, loan - upfront, list(zip(days[1:], payments, strict=True)))
 
     n_scenarios = collateral_paths.shape[0]
@@ -293,7 +292,7 @@ def pledge_loan(
     posted = np.zeros(n_scenarios)
     top_up_pv = np.zeros(n_scenarios)
     carry = np.zeros(n_scenarios)
-    maturity_df_c = np.exp(-company_rate * dates.maturity_day / DAYS_PER_YEAR)
+    maturity_df_c = flat_discount(company_rate, dates.maturity_day)
     called = np.zeros(n_scenarios, dtype=bool)
     if loan > 0 and collateral_value < terms.top_up_line * loan:
         # Below the top-up line at drawdown: the margin is posted at once.
@@ -311,7 +310,7 @@ def pledge_loan(
             called |= need > 0
             posted += need
             top_up_pv += need * curve.discount(int(day))
-            carry += need * (np.exp(-company_rate * day / DAYS_PER_YEAR) - maturity_df_c)
+            carry += need * (flat_discount(company_rate, day) - maturity_df_c)
 
     tenor_pd = 1.0 - (1.0 - terms.borrower_pd) ** (dates.maturity_day / DAYS_PER_YEAR)
     shortfall = np.maximum(loan - liquidation_proceeds, 0.0)
