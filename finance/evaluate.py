@@ -115,6 +115,8 @@ class ValuationResult:
     abs : AbsResult
         The ABS tranches, retention and costs.
     assumptions : Assumptions
+    recommendation : Recommendation
+        The recommended option and its reasons, as parts (for text in any language).
     """
 
     lots: pd.DataFrame
@@ -127,6 +129,7 @@ class ValuationResult:
     receipt_trust: ReceiptTrustResult = field(repr=False)
     abs: AbsResult = field(repr=False)
     assumptions: Assumptions = field(repr=False)
+    recommendation: Recommendation = field(repr=False)
 
     def to_csv(self, folder: str | Path) -> list[Path]:
         """Write ``lots.csv`` and ``options.csv`` (UTF-8 with BOM) into ``folder``."""
@@ -514,4 +517,5 @@ def evaluate(
         receipt_trust=trust,
         abs=deal,
         assumptions=a,
+        recommendation=choice,
     )

@@ -63,10 +63,33 @@ def options_table(rows: list[OptionRow]) -> pd.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    """The recommended route and why, in one sentence."""
+    """The recommended route and why: one English sentence and its parts.
+
+    Attributes
+    ----------
+    option : str
+        The recommended option ("" when none is feasible).
+    reason : str
+        Why, in one English sentence.
+    kind : str
+        ``none_feasible``, ``target_out_of_reach`` (the option raises the most cash),
+        ``only`` (the only feasible route raising the target), ``beats`` or ``ties`` (best
+        NPV ahead of, or level with, ``runner_up``).
+    runner_up : str
+        The next best option by NPV ("" when there is none).
+    margin : float
+        NPV lead over the runner-up, currency (0 when there is none).
+    npv, cash_now : float
+        The recommended option's NPV and cash raised now, currency.
+    """
 
     option: str
     reason: str
+    kind: str = ""
+    runner_up: str = ""
+    margin: float = 0.0
+    npv: float = float("nan")
+    cash_now: float = float("nan")
 
 
 def recommend(
@@ -83,7 +106,7 @@ def recommend(
     """
     feasible = table[table["feasible"].astype(bool)]
     if feasible.empty:
-        return Recommendation("", "No option is feasible for this inventory.")
+        return Recommendation("", "No option is feasible for this inventory.", "none_feasible")
     raising = feasible[feasible["cash_now"] >= cash_target - 1e-6]
     if raising.empty:
         best = feasible.loc[feasible["cash_now"].idxmax()]
@@ -91,21 +114,31 @@ def recommend(
             str(best["option"]),
             f"No option raises the target of {currency} {cash_target:,.0f}; "
             f"{best['option']} raises the most, {currency} {best['cash_now']:,.0f}.",
+            "target_out_of_reach",
+            npv=float(best["npv"]),
+            cash_now=float(best["cash_now"]),
         )
     best = raising.loc[raising["npv"].idxmax()]
     rate = "" if discount_rate is None else f" at the company's {discount_rate:.1%} cost of capital"
     target = "" if cash_target <= 0 else f" among those raising {currency} {cash_target:,.0f}"
     others = raising[raising["option"] != best["option"]]
+    kind, runner_up, gap = "only", "", 0.0
     if others.empty:
         why = "it is the only feasible route"
     else:
         runner = others.loc[others["npv"].idxmax()]
-        gap = best["npv"] - runner["npv"]
-        why = f"it beats the next best, {runner['option']}, by {currency} {gap:,.0f}"
+        runner_up, gap = str(runner["option"]), float(best["npv"] - runner["npv"])
+        kind = "beats"
+        why = f"it beats the next best, {runner_up}, by {currency} {gap:,.0f}"
         if math.isclose(gap, 0.0, abs_tol=0.5):
-            why = f"it ties with {runner['option']}"
+            kind, why = "ties", f"it ties with {runner_up}"
     return Recommendation(
         str(best["option"]),
         f"{best['option']} has the best net present value{rate}{target} "
         f"({currency} {best['npv']:,.0f}): {why}.",
+        kind,
+        runner_up,
+        gap,
+        float(best["npv"]),
+        float(best["cash_now"]),
     )

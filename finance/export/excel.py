@@ -1,6 +1,7 @@
 """The valuation workbook, one sheet per table.
 
-Summary, Lots, Options, Haircuts, Assumptions and Channels, then one sheet per structure
+Summary, Lots, Options, Haircuts, Borrowing base (the certificate), Assumptions and
+Channels, then one sheet per structure
 (Loan schedule, Loan triggers, Trust waterfall, ABS tranches, ABS payments) and, when a
 stress test was run, Stress, Stress summary and Sensitivity.
 
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from finance.certificate import borrowing_base_certificate
 from finance.export.csv import atomic_write
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ MONEY = {
     "interest", "monitoring_fee", "principal", "payment", "pv", "expected_collateral",
     "collateral_at_line", "expected", "p05", "p95", "face", "price", "collections",
     "senior_principal", "mezzanine_principal", "equity_principal", "npv_vs_base_value",
-    "borrowing_base", "eligible_value", "volatility_limit", "holding_loss_p95",
+    "borrowing_base", "eligible_value", "volatility_limit", "holding_loss_p95", "amount",
 }  # fmt: skip
 PERCENT = {
     "haircut", "basel_haircut", "advance_rate", "effective_annual_cost", "volatility_haircut",
@@ -199,6 +201,7 @@ def workbook_bytes(result: ValuationResult, stress: StressResult | None = None) 
         _write_sheet(writer, "Lots", result.lots, formats)
         _write_sheet(writer, "Options", result.options, formats)
         _write_sheet(writer, "Haircuts", result.haircuts, formats)
+        _write_sheet(writer, "Borrowing base", borrowing_base_certificate(result), formats)
         _write_sheet(writer, "Assumptions", _assumptions_frame(result), formats)
         _write_sheet(writer, "Channels", result.channels, formats)
         sheets = structure_sheets(result)
