@@ -67,7 +67,9 @@ def borrowing_base_certificate(result: ValuationResult) -> pd.DataFrame:
         rows.append((f"limit_{limit}", "item", int(mask.sum()), float(before[mask].sum())))
     rows.append(("lendable_before_concentration", "total", n_eligible, float(before.sum())))
     excess = lots["concentration_excess"]
-    rows.append(("concentration_excess", "less", int((excess > 0).sum()), -float(excess.sum())))
+    rows.append(
+        ("concentration_excess", "less", int((excess > 0).sum()), -float(excess.sum()) + 0.0)
+    )
     base = float(lots["lendable_value"].sum())
     rows.append(("borrowing_base", "total", n_eligible, base))
     loan = float(result.pledge_loan.loan)

@@ -261,7 +261,15 @@ def test_nan_cells_are_written_blank(workbook, result):
         assert (cell.value is None) if np.isnan(cost) else cell.value == pytest.approx(cost)
 
 
-BASE_SHEETS = ["Summary", "Lots", "Options", "Haircuts", "Borrowing base", "Assumptions", "Channels"]
+BASE_SHEETS = [
+    "Summary",
+    "Lots",
+    "Options",
+    "Haircuts",
+    "Borrowing base",
+    "Assumptions",
+    "Channels",
+]
 STRUCTURE_SHEETS = [
     "Loan schedule", "Loan triggers", "Trust waterfall", "ABS tranches", "ABS payments"
 ]  # fmt: skip
