@@ -1,13 +1,50 @@
-"""Streamlit entry point (placeholder until the app is built).
+"""Inventory financing evaluator: the Streamlit entry point.
 
-The valuation core is ready and used from the command line; the pages come next.
+Run ``streamlit run app.py``. Sets up the page, the session's language (from the
+browser's locale until the user picks one) and the navigation; each page is a module in
+``app_pages/`` that describes its part of the UI. All figures come from ``finance``.
 """
 
 import streamlit as st
 
-st.set_page_config(page_title="Inventory financing evaluator", page_icon=":material/inventory_2:")
-st.title("Inventory financing evaluator · 库存融资评估")
-st.info(
-    "The browser app comes next. Meanwhile value an inventory from the command line: "
-    "`python -m finance evaluate data/sample_inventory.csv`."
+from ui.i18n import LANGUAGES, language_of, t
+from ui.state import LANG, LANG_PICKER, init_state
+
+st.set_page_config(
+    page_title="Inventory financing evaluator · 库存融资评估",
+    page_icon=":material/inventory_2:",
+    layout="wide",
 )
+init_state(language_of(st.context.locale))
+
+
+def _pick_language() -> None:
+    st.session_state[LANG] = st.session_state[LANG_PICKER]
+
+
+with st.sidebar:
+    st.selectbox(
+        "Language · 语言",
+        options=list(LANGUAGES),
+        index=list(LANGUAGES).index(st.session_state[LANG]),
+        format_func=LANGUAGES.get,
+        key=LANG_PICKER,
+        on_change=_pick_language,
+    )
+
+pages = [
+    st.Page(
+        "app_pages/inventory.py",
+        title=t("nav.inventory"),
+        icon=":material/inventory_2:",
+        default=True,
+    ),
+    st.Page("app_pages/assumptions.py", title=t("nav.assumptions"), icon=":material/tune:"),
+    st.Page(
+        "app_pages/collateral.py", title=t("nav.collateral"), icon=":material/account_balance:"
+    ),
+    st.Page("app_pages/risk.py", title=t("nav.risk"), icon=":material/trending_down:"),
+    st.Page("app_pages/financing.py", title=t("nav.financing"), icon=":material/payments:"),
+    st.Page("app_pages/export.py", title=t("nav.export"), icon=":material/download:"),
+]
+st.navigation(pages, position="sidebar").run()

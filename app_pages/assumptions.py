@@ -1,0 +1,162 @@
+"""Assumptions: the market, the lender's policy, each route's terms; load and save as TOML."""
+
+import streamlit as st
+
+from finance import InputError, load_assumptions
+from finance.channels import load_channels
+from finance.export.assumptions_toml import assumptions_document, assumptions_toml
+from ui import compute, fields
+from ui.i18n import label, maybe, t
+from ui.session import show_problems
+from ui.state import (
+    ASSUMPTIONS,
+    ASSUMPTIONS_FILE_PROBLEMS,
+    ASSUMPTIONS_UPLOAD,
+    ASSUMPTIONS_UPLOAD_SEEN,
+    CATEGORY_BASE,
+    CATEGORY_EDITOR,
+    CURVE_BASE,
+    CURVE_EDITOR,
+    RESET,
+    assumptions_doc,
+)
+
+
+def _reset() -> None:
+    st.session_state[ASSUMPTIONS] = {}
+    for key in (CATEGORY_BASE, CURVE_BASE, ASSUMPTIONS_FILE_PROBLEMS):
+        st.session_state.pop(key, None)
+
+
+def _load(upload: object) -> None:
+    try:
+        loaded = load_assumptions(upload.getvalue(), name=upload.name)
+    except InputError as exc:
+        st.session_state[ASSUMPTIONS_FILE_PROBLEMS] = exc.to_frame()
+        return
+    _reset()
+    st.session_state[ASSUMPTIONS] = assumptions_document(loaded)
+
+
+st.title(t("assumptions.title"))
+st.markdown(t("assumptions.intro"))
+
+with st.expander(t("assumptions.file"), expanded=False):
+    upload = st.file_uploader(
+        t("assumptions.load"), type=["toml"], key=ASSUMPTIONS_UPLOAD, max_upload_size=1
+    )
+    if upload is not None and st.session_state.get(ASSUMPTIONS_UPLOAD_SEEN) != upload.file_id:
+        st.session_state[ASSUMPTIONS_UPLOAD_SEEN] = upload.file_id
+        _load(upload)
+    st.button(t("assumptions.reset"), key=RESET, on_click=_reset)
+
+if (bad_file := st.session_state.get(ASSUMPTIONS_FILE_PROBLEMS)) is not None:
+    show_problems(bad_file, t("problems.assumptions_file", n=len(bad_file)))
+
+a, problems = compute.assumptions_from(assumptions_doc())
+if a is None:
+    show_problems(problems, t("problems.assumptions", n=len(problems)))
+    st.button(t("assumptions.reset"), key="reset_after_problem", on_click=_reset)
+    st.stop()
+
+st.download_button(
+    t("assumptions.save"),
+    data=assumptions_toml(a),
+    file_name="assumptions.toml",
+    mime="application/toml",
+    key="save_assumptions",
+    on_click="ignore",
+    icon=":material/save:",
+)
+
+
+def _form(items: tuple[fields.Field, ...], columns: int = 3) -> None:
+    cols = st.columns(columns)
+    for i, f in enumerate(items):
+        with cols[i % columns]:
+            fields.widget(f, a, t(f.label_key), help=maybe(f"{f.label_key}_help"))
+
+
+general, lender, curve, categories, loan, trust, abs_, clearance = st.tabs(
+    [
+        t(f"assumptions.tab.{name}")
+        for name in (
+            "general",
+            "lender",
+            "curve",
+            "categories",
+            "pledge_loan",
+            "receipt_trust",
+            "abs",
+            "liquidate",
+        )
+    ]
+)
+with general:
+    st.caption(t("assumptions.general_caption", currency=a.currency))
+    _form(fields.GENERAL)
+with lender:
+    st.caption(t("assumptions.lender_caption"))
+    _form(fields.LENDER)
+with curve:
+    st.caption(t("assumptions.curve_caption"))
+    if CURVE_EDITOR not in st.session_state or CURVE_BASE not in st.session_state:
+        st.session_state[CURVE_BASE] = fields.curve_table(a)
+    edited_curve = st.data_editor(
+        st.session_state[CURVE_BASE],
+        num_rows="dynamic",
+        key=CURVE_EDITOR,
+        hide_index=True,
+        column_config={
+            "tenor": st.column_config.TextColumn(t("assumptions.tenor"), required=True),
+            "rate_pct": st.column_config.NumberColumn(
+                t("assumptions.zero_rate"), format="%.3f%%", min_value=-5.0, max_value=50.0
+            ),
+        },
+    )
+    if not edited_curve.equals(st.session_state[CURVE_BASE]):
+        assumptions_doc()["curve"] = fields.curve_document(edited_curve)
+with categories:
+    st.caption(t("assumptions.categories_caption"))
+    if CATEGORY_EDITOR not in st.session_state or CATEGORY_BASE not in st.session_state:
+        st.session_state[CATEGORY_BASE] = fields.category_table(a)
+    edited = st.data_editor(
+        st.session_state[CATEGORY_BASE],
+        num_rows="dynamic",
+        key=CATEGORY_EDITOR,
+        hide_index=True,
+        column_config={
+            "category": st.column_config.TextColumn(t("col.category"), required=True),
+            **{
+                name: st.column_config.Column(label("col", name))
+                for name in st.session_state[CATEGORY_BASE].columns
+                if name != "category"
+            },
+        },
+    )
+    if not edited.equals(st.session_state[CATEGORY_BASE]):
+        assumptions_doc()["categories"] = fields.category_overrides(edited)
+with loan:
+    st.caption(t("assumptions.pledge_loan_caption"))
+    _form(fields.PLEDGE_LOAN)
+with trust:
+    st.caption(t("assumptions.receipt_trust_caption"))
+    _form(fields.RECEIPT_TRUST)
+with abs_:
+    st.caption(t("assumptions.abs_caption"))
+    _form(fields.ABS)
+with clearance:
+    st.caption(t("assumptions.liquidate_caption"))
+    channels = sorted(load_channels()["channel"].unique())
+    st.multiselect(
+        t("field.liquidate.channels"),
+        options=channels,
+        default=list(a.liquidate.channels),
+        format_func=lambda c: label("channel", c),
+        key="a.liquidate.channels",
+        on_change=lambda: (
+            assumptions_doc()
+            .setdefault("liquidate", {})
+            .update(channels=list(st.session_state["a.liquidate.channels"]))
+        ),
+    )

@@ -1,0 +1,112 @@
+"""Collateral, the lender's view: values, eligibility, haircuts, the borrowing base."""
+
+import pandas as pd
+import streamlit as st
+
+from finance.certificate import borrowing_base_certificate
+from finance.export.csv import safe_csv_bytes
+from finance.summary import concentration_table
+from ui import charts, session
+from ui.formatting import money_metric, pct, table, translate_codes
+from ui.i18n import label, t
+
+given = session.inputs()
+result = session.result(given)
+s, currency = result.summary, given.assumptions.currency
+
+st.title(t("collateral.title"))
+session.source_caption(given)
+
+cols = st.columns(5)
+money_metric(cols[0], t("metric.market_value"), s["market_value"], currency)
+money_metric(cols[1], t("metric.eligible_value"), s["eligible_value"], currency)
+money_metric(cols[2], t("metric.borrowing_base"), s["borrowing_base"], currency)
+cols[3].metric(
+    t("metric.portfolio_haircut"),
+    pct(s["portfolio_haircut"]),
+    help=t("metric.portfolio_haircut_help"),
+)
+cols[4].metric(t("metric.weighted_lot_haircut"), pct(s["weighted_lot_haircut"]))
+
+st.subheader(t("collateral.ladder"))
+st.caption(t("collateral.ladder_caption"))
+ladder = pd.DataFrame(
+    {
+        "step": [
+            label("ladder", k) for k in ("market_value", "nrv", "olv", "flv", "borrowing_base")
+        ],
+        "value": [s["market_value"], s["nrv"], s["olv"], s["flv"], s["borrowing_base"]],
+    }
+)
+st.altair_chart(charts.ordered_bars(ladder, "step", "value", "", currency), width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("collateral.ineligible"))
+    reasons = pd.DataFrame(
+        {
+            "reason": list(s["ineligible_by_reason"]),
+            "market_value": list(s["ineligible_by_reason"].values()),
+        }
+    )
+    reasons = reasons[reasons["market_value"] > 0].sort_values("market_value", ascending=False)
+    if reasons.empty:
+        st.info(t("collateral.all_eligible"))
+    else:
+        shown = translate_codes(reasons, {"reason": "reason"})
+        st.altair_chart(
+            charts.ranked_bars(shown, "reason", "market_value", currency), width="stretch"
+        )
+with right:
+    st.subheader(t("collateral.concentration"))
+    st.caption(
+        t("collateral.concentration_caption", limit=pct(given.assumptions.concentration_limit, 0))
+    )
+    table(translate_codes(concentration_table(result.lots), {"category": "category"}), currency)
+
+st.subheader(t("collateral.certificate"))
+st.caption(t("collateral.certificate_caption", date=s["valuation_date"], currency=currency))
+certificate = borrowing_base_certificate(result)
+lines = certificate.assign(line=certificate["line"].map(lambda k: label("certificate", k)))
+amounts = lines[certificate["kind"] != "ratio"][["line", "lots", "amount"]]
+st.dataframe(
+    amounts,
+    hide_index=True,
+    height=35 * (len(amounts) + 1) + 3,
+    column_config={
+        "line": st.column_config.Column(t("certificate.col_line"), width="large"),
+        "lots": st.column_config.NumberColumn(t("col.lots")),
+        "amount": st.column_config.NumberColumn(
+            t("certificate.col_amount", currency=currency), format="accounting"
+        ),
+    },
+)
+ratio = lines[certificate["kind"] == "ratio"].iloc[0]
+st.markdown(f"{ratio['line']}: **{pct(ratio['amount'])}**")
+download = lines[["line", "lots", "amount"]].rename(
+    columns={
+        "line": t("certificate.col_line"),
+        "lots": t("col.lots"),
+        "amount": t("certificate.col_amount", currency=currency),
+    }
+)
+st.download_button(
+    t("collateral.certificate_download"),
+    data=safe_csv_bytes(download),
+    file_name=f"borrowing_base_certificate_{s['valuation_date']}.csv",
+    mime="text/csv",
+    key="certificate_download",
+    on_click="ignore",
+    icon=":material/download:",
+)
+
+st.subheader(t("collateral.lots"))
+lot_columns = [
+    "sku", "category", "warehouse", "market_value", "nrv", "olv", "flv", "eligible",
+    "ineligible_reason", "haircut", "binding_limit", "lendable_value", "concentration_excess",
+]  # fmt: skip
+lots = translate_codes(
+    result.lots[lot_columns],
+    {"category": "category", "ineligible_reason": "reason", "binding_limit": "limit"},
+)
+table(lots, currency, height=420)

@@ -1,0 +1,66 @@
+"""Inventory: upload a stock list (or use the sample), see its problems or its summary."""
+
+import streamlit as st
+
+from finance.summary import inventory_summary
+from ui import compute
+from ui.formatting import money_metric, table, translate_codes
+from ui.i18n import t
+from ui.session import assumptions, show_problems
+from ui.state import INVENTORY, UPLOAD, UPLOAD_SEEN, USE_SAMPLE
+
+
+def _use_sample() -> None:
+    st.session_state[INVENTORY] = None
+    st.session_state[UPLOAD_SEEN] = None
+
+
+st.title(t("inventory.title"))
+st.markdown(t("inventory.intro"))
+
+upload = st.file_uploader(
+    t("inventory.upload"),
+    type=["csv", "txt", "xlsx", "xlsm", "parquet", "pq"],
+    key=UPLOAD,
+    help=t("inventory.upload_help"),
+    max_upload_size=compute.MAX_UPLOAD_MB,
+)
+# The uploader forgets its file when the user visits another page; the session keeps it.
+if upload is not None and st.session_state.get(UPLOAD_SEEN) != upload.file_id:
+    st.session_state[UPLOAD_SEEN] = upload.file_id
+    st.session_state[INVENTORY] = (upload.name, upload.getvalue())
+st.button(t("inventory.use_sample"), key=USE_SAMPLE, on_click=_use_sample)
+
+a = assumptions()
+current = st.session_state[INVENTORY]
+lots, problems, _ = compute.inventory_from(current, a)
+source = current[0] if current else compute.SAMPLE_FILE.name
+if current is None:
+    st.info(t("inventory.using_sample", file=source))
+else:
+    st.info(t("inventory.using_upload", file=source))
+
+if lots is None:
+    show_problems(problems, t("problems.inventory", n=len(problems), file=source))
+    st.stop()
+
+st.success(t("inventory.valid", lots=f"{len(lots):,}"))
+by_category = inventory_summary(lots, "category")
+by_warehouse = inventory_summary(lots, "warehouse")
+currency = a.currency
+cols = st.columns(4)
+cols[0].metric(t("metric.lots"), f"{len(lots):,}")
+money_metric(cols[1], t("metric.market_value"), by_category["market_value"].sum(), currency)
+money_metric(cols[2], t("metric.cost_value"), by_category["cost_value"].sum(), currency)
+cols[3].metric(t("metric.warehouses"), f"{len(by_warehouse):,}")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("inventory.by_category"))
+    table(translate_codes(by_category, {"category": "category"}), currency)
+with right:
+    st.subheader(t("inventory.by_warehouse"))
+    table(by_warehouse, currency)
+
+st.subheader(t("inventory.lots"))
+table(translate_codes(lots.reset_index(), {"category": "category"}), currency, height=360)

@@ -1,0 +1,208 @@
+"""The assumptions form: which keys the page shows, how, and how edits are kept.
+
+Every widget edits one key of the user's assumptions document (the overrides of
+``data/assumptions.toml``); finance validates the merged document, so the widget ranges
+here only keep typing mistakes out and are never the last word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from finance import Assumptions
+from finance.categories import CATEGORY_FIELDS, categories_frame, default_categories
+from ui.state import assumptions_doc
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One assumption key on the form.
+
+    ``kind`` is ``pct`` (a decimal shown in percent), ``num``, ``int``, ``money``,
+    ``bool`` or ``date``.
+    """
+
+    section: str  # "" for a top-level key
+    key: str
+    kind: str
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def widget_key(self) -> str:
+        """Session-state key of the field's widget."""
+        return f"a.{self.section}.{self.key}" if self.section else f"a.{self.key}"
+
+    @property
+    def label_key(self) -> str:
+        """Catalog key of the field's label."""
+        return f"field.{self.section}.{self.key}" if self.section else f"field.{self.key}"
+
+
+GENERAL = (
+    Field("", "valuation_date", "date"),
+    Field("", "cash_target", "money", 0.0),
+    Field("", "discount_rate", "pct", -5.0, 50.0),
+    Field("", "horizon_months", "int", 1, 120),
+    Field("", "scenarios", "int", 100, 200_000),
+    Field("", "seed", "int", 0, 2**31 - 1),
+)
+LENDER = (
+    Field("", "confidence", "pct", 50.1, 99.99),
+    Field("", "margin_period_days", "int", 0, 365),
+    Field("", "revaluation_days", "int", 1, 250),
+    Field("", "correlation", "pct", 0.0, 100.0),
+    Field("", "concentration_limit", "pct", 0.1, 100.0),
+    Field("", "nolv_advance", "pct", 0.0, 100.0),
+)
+PLEDGE_LOAN = (
+    Field("pledge_loan", "requested", "money", 0.0),
+    Field("pledge_loan", "tenor_months", "int", 1, 120),
+    Field("pledge_loan", "interest_period_months", "int", 1, 120),
+    Field("pledge_loan", "rate", "pct", 0.0, 50.0),
+    Field("pledge_loan", "upfront_fee", "pct", 0.0, 99.0),
+    Field("pledge_loan", "monitoring_fee", "pct", 0.0, 99.0),
+    Field("pledge_loan", "warning_line", "num", 1.0, 10.0),
+    Field("pledge_loan", "top_up_line", "num", 1.0, 10.0),
+    Field("pledge_loan", "forced_sale_line", "num", 1.0, 10.0),
+    Field("pledge_loan", "borrower_pd", "pct", 0.0, 100.0),
+)
+RECEIPT_TRUST = (
+    Field("receipt_trust", "transfer_discount", "pct", 0.0, 99.0),
+    Field("receipt_trust", "subordinated_share", "pct", 0.0, 99.0),
+    Field("receipt_trust", "senior_coupon", "pct", 0.0, 50.0),
+    Field("receipt_trust", "tenor_months", "int", 1, 120),
+    Field("receipt_trust", "trustee_fee", "pct", 0.0, 99.0),
+    Field("receipt_trust", "upfront_fee", "pct", 0.0, 99.0),
+    Field("receipt_trust", "buyback", "bool"),
+)
+ABS = (
+    Field("abs", "pool_months", "int", 1, 120),
+    Field("abs", "dso_days", "int", 1, 720),
+    Field("abs", "obligor_pd", "pct", 0.0, 100.0),
+    Field("abs", "lgd", "pct", 0.0, 100.0),
+    Field("abs", "credit_correlation", "pct", 0.0, 99.0),
+    Field("abs", "senior_target", "pct", 0.0, 100.0),
+    Field("abs", "mezzanine_target", "pct", 0.0, 100.0),
+    Field("abs", "senior_spread", "pct", 0.0, 50.0),
+    Field("abs", "mezzanine_spread", "pct", 0.0, 50.0),
+    Field("abs", "underwriting_fee", "pct", 0.0, 99.0),
+    Field("abs", "rating_fee", "money", 0.0),
+    Field("abs", "legal_fee", "money", 0.0),
+    Field("abs", "trustee_fee", "pct", 0.0, 99.0),
+    Field("abs", "max_fixed_cost_share", "pct", 0.0, 100.0),
+)
+
+
+def current(a: Assumptions, f: Field) -> Any:
+    """The field's value in the merged assumptions, in widget units."""
+    value = getattr(getattr(a, f.section) if f.section else a, f.key)
+    return value * 100.0 if f.kind == "pct" else value
+
+
+def _store(f: Field) -> None:
+    value = st.session_state[f.widget_key]
+    if f.kind == "pct":
+        value = round(value / 100.0, 10)
+    elif f.kind == "int":
+        value = int(value)
+    elif f.kind == "money":
+        value = float(value)
+    doc = assumptions_doc()
+    if f.section:
+        doc.setdefault(f.section, {})[f.key] = value
+    else:
+        doc[f.key] = value
+
+
+def widget(f: Field, a: Assumptions, label: str, help: str | None = None) -> None:
+    """Draw the field's widget; an edit is written to the assumptions document."""
+    value = current(a, f)
+    common: dict[str, Any] = {"key": f.widget_key, "on_change": _store, "args": (f,), "help": help}
+    if f.kind == "bool":
+        st.checkbox(label, value=bool(value), **common)
+    elif f.kind == "date":
+        st.date_input(label, value=value, min_value=dt.date(2000, 1, 1), **common)
+    elif f.kind == "int":
+        st.number_input(
+            label, value=int(value), min_value=int(f.low), max_value=int(f.high), step=1, **common
+        )
+    elif f.kind == "money":
+        label = f"{label} ({a.currency})"
+        st.number_input(
+            label, value=float(value), min_value=f.low, step=100_000.0, format="%.0f", **common
+        )
+    else:
+        st.number_input(
+            f"{label} (%)" if f.kind == "pct" else label,
+            value=float(value),
+            min_value=f.low,
+            max_value=f.high,
+            step=0.1 if f.kind == "pct" else 0.05,
+            format="%.3f" if f.kind == "pct" else "%.2f",
+            **common,
+        )
+
+
+# ------------------------------------------------------------------ table editors
+def category_table(a: Assumptions) -> pd.DataFrame:
+    """The category table as the editor shows it: one row per category."""
+    return categories_frame(a.categories)
+
+
+def category_overrides(edited: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The edited table's differences from the shipped categories, as TOML tables."""
+    shipped = default_categories()
+    overrides: dict[str, dict[str, Any]] = {}
+    for _, row in edited.iterrows():
+        name = row.get("category")
+        if not isinstance(name, str) or not name.strip():
+            continue
+        name = name.strip()
+        base = shipped.get(name)
+        changes: dict[str, Any] = {}
+        for key in CATEGORY_FIELDS:
+            value = row.get(key)
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            if key == "season_ends":
+                value = [s.strip() for s in str(value).split(",") if s.strip()]
+                same = base is not None and tuple(value) == base.season_ends
+            elif isinstance(value, bool) or key in ("receipt_eligible",):
+                value = bool(value)
+                same = base is not None and value == getattr(base, key)
+            elif key == "label_zh":
+                value = str(value)
+                same = base is not None and value == base.label_zh
+            else:
+                value = float(value)
+                if value.is_integer() and key.endswith("_days"):
+                    value = int(value)
+                same = base is not None and math.isclose(value, getattr(base, key), abs_tol=1e-12)
+            if not same:
+                changes[key] = value
+        if changes or base is None:
+            overrides[name] = changes
+    return overrides
+
+
+def curve_table(a: Assumptions) -> pd.DataFrame:
+    """The zero curve as the editor shows it: tenor and rate in percent."""
+    return pd.DataFrame(
+        {"tenor": [k for k, _ in a.curve], "rate_pct": [v * 100 for _, v in a.curve]}
+    )
+
+
+def curve_document(edited: pd.DataFrame) -> dict[str, float]:
+    """The edited curve as a TOML table (rows without a tenor or a rate are dropped)."""
+    curve: dict[str, float] = {}
+    for tenor, rate in zip(edited["tenor"], edited["rate_pct"], strict=True):
+        if isinstance(tenor, str) and tenor.strip() and rate is not None and not pd.isna(rate):
+            curve[tenor.strip().upper()] = round(float(rate) / 100.0, 10)
+    return curve

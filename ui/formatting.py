@@ -1,0 +1,105 @@
+"""Numbers for people: money with the currency and thousands separators, rates as percent.
+
+Tables keep their numbers as numbers (so they sort and export as numbers); only their
+display is formatted, through Streamlit column configs built here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+import streamlit as st
+
+from finance.export.excel import MONEY, PERCENT
+from ui.i18n import label, lang
+
+#: Columns shown as whole numbers or counts.
+COUNTS = {"lots", "quantity", "days", "age_days", "days_to_expiry", "liquidation_days",
+          "horizon_days", "margin_period_days", "orderly_days", "forced_days", "shelf_life_days",
+          "aging_limit_days", "row", "month", "days_to_cash"}  # fmt: skip
+EXTRA_MONEY = {"cost_value", "lendable_before_concentration", "expected_value", "erosion_loss",
+               "markdown_loss", "expiry_loss", "loss", "amount"}  # fmt: skip
+EXTRA_PERCENT = {"rate", "coverage_pct"}
+
+
+def money(value: float, currency: str) -> str:
+    """``CNY 1,234,567`` (whole units: a treasurer reads millions, not fen)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{currency} {value:,.0f}"
+
+
+def money_short(value: float, currency: str) -> str:
+    """A headline amount: ``CNY 136.76m`` in English, ``CNY 1.37亿`` in Chinese."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    size = abs(value)
+    units = ((1e8, "亿"), (1e4, "万")) if lang() == "zh" else ((1e9, "bn"), (1e6, "m"), (1e3, "k"))
+    for scale, unit in units:
+        if size >= scale:
+            return f"{currency} {value / scale:,.2f}{unit}"
+    return f"{currency} {value:,.0f}"
+
+
+def money_metric(
+    where: object, title: str, value: float, currency: str, help: str | None = None
+) -> None:
+    """A headline amount in ``where`` (a column): short form, the exact amount on hover.
+
+    The currency goes in the title so that the figure fits a narrow column.
+    """
+    exact = money(value, currency)
+    short = money_short(value, currency).removeprefix(f"{currency} ")
+    where.metric(f"{title} ({currency})", short, help=f"{exact}. {help}" if help else exact)
+
+
+def pct(value: float, digits: int = 2) -> str:
+    """``12.34%``; a dash for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}%}"
+
+
+def column_config(columns: Iterable[str], currency: str) -> dict[str, object]:
+    """Streamlit column configs: translated headers, money and percent formats."""
+    config: dict[str, object] = {}
+    for name in columns:
+        title = label("col", name)
+        if name in MONEY or name in EXTRA_MONEY:
+            config[name] = st.column_config.NumberColumn(
+                f"{title} ({currency})", format="accounting"
+            )
+        elif name in PERCENT or name in EXTRA_PERCENT:
+            config[name] = st.column_config.NumberColumn(title, format="percent")
+        elif name in COUNTS:
+            config[name] = st.column_config.NumberColumn(title, format="localized")
+        else:
+            config[name] = st.column_config.Column(title)
+    return config
+
+
+def translate_codes(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Replace codes (option names, reasons, limits) by their display names.
+
+    ``columns`` maps a column to its catalog group, e.g. ``{"option": "option"}``.
+    """
+    out = frame.copy()
+    for column, group in columns.items():
+        if column in out:
+            out[column] = out[column].map(lambda code, g=group: label(g, str(code)) if code else "")
+    return out
+
+
+def table(
+    frame: pd.DataFrame, currency: str, *, height: int | str = "auto", **kwargs: object
+) -> None:
+    """Show a DataFrame with translated headers and formatted numbers."""
+    st.dataframe(
+        frame,
+        column_config=column_config(frame.columns, currency),
+        hide_index=True,
+        height=height,
+        **kwargs,
+    )

@@ -1,0 +1,88 @@
+"""What every result page starts from: this session's inputs and their valuation.
+
+Pages call :func:`inputs` and :func:`result`; when the inputs have problems, these show
+them (a table of file, row, column and message, never a traceback) and stop the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from finance import Assumptions, ValuationResult
+from finance.stress import StressResult
+from ui import compute
+from ui.i18n import t
+from ui.state import INVENTORY, assumptions_doc
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The session's validated inputs."""
+
+    assumptions: Assumptions
+    lots: pd.DataFrame
+    lots_key: str
+    source: str
+    is_sample: bool
+
+
+def show_problems(problems: pd.DataFrame, headline: str) -> None:
+    """An error line and the table of every problem (row numbers as a spreadsheet shows)."""
+    st.error(headline)
+    shown = problems.rename(
+        columns={c: t(f"problems.{c}") for c in ("file", "row", "column", "message")}
+    )
+    st.dataframe(shown, hide_index=True)
+
+
+def assumptions() -> Assumptions:
+    """The session's assumptions; shows the problems and stops the page when invalid."""
+    a, problems = compute.assumptions_from(assumptions_doc())
+    if a is None:
+        show_problems(problems, t("problems.assumptions", n=len(problems)))
+        st.page_link("app_pages/assumptions.py", label=t("problems.fix_assumptions"))
+        st.stop()
+    return a
+
+
+def inputs() -> Inputs:
+    """The session's inventory and assumptions; shows the problems and stops when invalid."""
+    a = assumptions()
+    upload = st.session_state.get(INVENTORY)
+    lots, problems, key = compute.inventory_from(upload, a)
+    source = upload[0] if upload else compute.SAMPLE_FILE.name
+    if lots is None:
+        show_problems(problems, t("problems.inventory", n=len(problems), file=source))
+        st.page_link("app_pages/inventory.py", label=t("problems.fix_inventory"))
+        st.stop()
+    return Inputs(a, lots, key, source, upload is None)
+
+
+def result(given: Inputs) -> ValuationResult:
+    """The valuation of the inputs (cached); shows the problems and stops when it fails."""
+    value, problems = compute.valuation(given.lots_key, given.lots, given.assumptions)
+    if value is None:
+        show_problems(problems, t("problems.inventory", n=len(problems), file=given.source))
+        st.stop()
+    return value
+
+
+def stress(given: Inputs, base: ValuationResult) -> StressResult:
+    """The stress test of the inputs (cached)."""
+    return compute.stress(given.lots_key, given.lots, given.assumptions, base)
+
+
+def source_caption(given: Inputs) -> None:
+    """One line naming the inventory and the valuation date the page shows."""
+    what = t("source.sample") if given.is_sample else t("source.upload", file=given.source)
+    st.caption(
+        t(
+            "source.caption",
+            source=what,
+            lots=f"{len(given.lots):,}",
+            date=given.assumptions.valuation_date.isoformat(),
+        )
+    )

@@ -1,0 +1,48 @@
+"""Session-state keys, in one place, and their defaults.
+
+Widgets lose their state when their page is not shown, so what must survive a change of
+page (the uploaded inventory, the user's assumptions) lives under these keys instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+LANG = "lang"
+#: The uploaded inventory as ``(name, bytes)``; None means the shipped sample.
+INVENTORY = "inventory"
+#: The user's assumptions document (overrides of data/assumptions.toml, TOML form).
+ASSUMPTIONS = "assumptions_doc"
+#: Problems of the last assumptions file the user tried to load.
+ASSUMPTIONS_FILE_PROBLEMS = "assumptions_file_problems"
+
+# Widget keys, page by page.
+LANG_PICKER = "lang_picker"
+UPLOAD = "upload"
+UPLOAD_SEEN = "upload_seen"
+USE_SAMPLE = "use_sample"
+ASSUMPTIONS_UPLOAD = "assumptions_upload"
+ASSUMPTIONS_UPLOAD_SEEN = "assumptions_upload_seen"
+CATEGORY_EDITOR = "category_editor"
+CATEGORY_BASE = "category_editor_base"
+CURVE_EDITOR = "curve_editor"
+CURVE_BASE = "curve_editor_base"
+RESET = "reset_assumptions"
+RISK_CATEGORY = "risk_category"
+CASH_TARGET = "fin_cash_target"
+STRESS_RUN = "stress_run"
+
+
+def init_state(default_lang: str) -> None:
+    """Seed the session's state once, before any widget is created."""
+    defaults: dict[str, Any] = {LANG: default_lang, INVENTORY: None, ASSUMPTIONS: {}}
+    for key, value in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def assumptions_doc() -> dict[str, Any]:
+    """The user's assumption overrides (a TOML-shaped dict, edited in place)."""
+    return st.session_state[ASSUMPTIONS]
