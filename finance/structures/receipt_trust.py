@@ -103,13 +103,15 @@ def waterfall(
     top_up = np.maximum(due + senior_claim - proceeds, 0.0) if buyback else np.zeros_like(proceeds)
     cash = proceeds + top_up
     expenses = np.minimum(due, cash)
-    share = trustee_fee / due if due > 0 else 0.0
+    # Each expense takes its own share of what is paid: 1 - trustee share would lose the
+    # precision of a small expense next to a large one.
+    trustee_share, storage_share = (trustee_fee / due, storage / due) if due > 0 else (0.0, 0.0)
     senior = np.minimum(senior_claim, cash - expenses)
     return Waterfall(
         proceeds=proceeds,
         buyback=top_up,
-        trustee_fee=expenses * share,
-        storage=expenses * (1.0 - share),
+        trustee_fee=expenses * trustee_share,
+        storage=expenses * storage_share,
         senior=senior,
         subordinated=cash - expenses - senior,
     )
