@@ -24,7 +24,16 @@ from ui.state import (
 
 def _reset() -> None:
     st.session_state[ASSUMPTIONS] = {}
-    for key in (CATEGORY_BASE, CURVE_BASE, ASSUMPTIONS_FILE_PROBLEMS):
+    # The widgets keep their own values: forget them so they show the new assumptions.
+    stale = [k for k in st.session_state if str(k).startswith("a.")]
+    for key in (
+        *stale,
+        CATEGORY_BASE,
+        CATEGORY_EDITOR,
+        CURVE_BASE,
+        CURVE_EDITOR,
+        ASSUMPTIONS_FILE_PROBLEMS,
+    ):
         st.session_state.pop(key, None)
 
 

@@ -1,0 +1,126 @@
+"""Assumptions page: edits reach the valuation, TOML loads and saves, problems are named."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from finance import load_assumptions
+from finance.export.assumptions_toml import assumptions_toml
+from streamlit_app.support import DOC
+from ui.state import (
+    ASSUMPTIONS,
+    ASSUMPTIONS_UPLOAD,
+    CATEGORY_EDITOR,
+    CURVE_EDITOR,
+    RESET,
+)
+
+
+def test_a_field_edit_reaches_the_collateral_page(open_page):
+    at = open_page("assumptions")
+    assert at.number_input(key="a.confidence").value == pytest.approx(99.0)
+    at.number_input(key="a.confidence").set_value(95.0).run()
+    assert not at.exception
+    assert at.session_state[ASSUMPTIONS]["confidence"] == 0.95
+    at.number_input(key="a.pledge_loan.rate").set_value(6.0).run()
+    assert at.session_state[ASSUMPTIONS]["pledge_loan"]["rate"] == 0.06
+    at.switch_page("app_pages/collateral.py").run()
+    assert not at.exception
+    # A lower confidence means a smaller portfolio haircut than at 99% (22.7%).
+    haircut = next(m.value for m in at.metric if m.label == "Portfolio haircut")
+    assert float(haircut.rstrip("%")) < 22.0
+
+
+def test_category_editor_overrides_one_field(open_page):
+    at = open_page("assumptions")
+    frame = at.dataframe  # the editors are data_editor elements, not dataframes
+    assert frame is not None
+    at.session_state[CATEGORY_EDITOR] = {
+        "edited_rows": {0: {"sigma": 0.5}},
+        "added_rows": [{"category": "bicycles", "sigma": 0.3, "label_zh": "自行车"}],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    categories = at.session_state[ASSUMPTIONS]["categories"]
+    assert categories == {
+        "apparel": {"sigma": 0.5},
+        "bicycles": {"sigma": 0.3, "label_zh": "自行车"},
+    }
+    a = load_assumptions(None)
+    assert a.categories["apparel"].sigma != 0.5  # the defaults themselves are untouched
+
+
+def test_curve_editor_replaces_the_curve(open_page):
+    at = open_page("assumptions")
+    at.session_state[CURVE_EDITOR] = {
+        "edited_rows": {0: {"rate_pct": 2.5}},
+        "added_rows": [],
+        "deleted_rows": [6],
+    }
+    at.run()
+    assert not at.exception
+    curve = at.session_state[ASSUMPTIONS]["curve"]
+    assert curve["1M"] == 0.025
+    assert "5Y" not in curve and len(curve) == 6
+
+
+def test_contradiction_is_named_and_reset_recovers(open_page):
+    at = open_page("assumptions", doc={"pledge_loan": {"top_up_line": 1.5}})
+    assert "problem" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert any("top_up_line" in str(k) for k in problems["Column or key"])
+    at.switch_page("app_pages/financing.py").run()
+    assert not at.exception and at.error  # result pages stop with the same message
+    at.switch_page("app_pages/assumptions.py").run()
+    at.button(key="reset_after_problem").click().run()
+    assert at.session_state[ASSUMPTIONS] == {}
+    assert not at.error
+
+
+def test_load_a_toml_file(open_page):
+    at = open_page("assumptions")
+    text = assumptions_toml(load_assumptions(None)).decode()
+    text = text.replace("confidence = 0.99", "confidence = 0.975")
+    at.file_uploader(key=ASSUMPTIONS_UPLOAD).set_value(
+        ("mine.toml", text.encode(), "application/toml")
+    ).run()
+    assert not at.exception
+    assert at.session_state[ASSUMPTIONS]["confidence"] == 0.975
+    assert at.number_input(key="a.confidence").value == pytest.approx(97.5)
+
+
+def test_a_bad_toml_file_changes_nothing(open_page):
+    at = open_page("assumptions")
+    at.file_uploader(key=ASSUMPTIONS_UPLOAD).set_value(
+        ("typo.toml", b"confidance = 0.9\n[pledge_loan]\nrate = -1\n", "application/toml")
+    ).run()
+    assert not at.exception
+    assert "not loaded: 2 problem(s)" in at.error[0].value
+    assert at.session_state[ASSUMPTIONS] == DOC
+
+
+def test_save_offers_the_current_assumptions(open_page):
+    at = open_page("assumptions", doc={"confidence": 0.97})
+    button = at.get("download_button")[0]
+    assert button.proto.label == "Save the assumptions (TOML)"
+    # What it saves: the merged assumptions, which load back to the same values.
+    doc = tomllib.loads(assumptions_toml(load_assumptions(None)).decode())
+    assert doc["confidence"] == 0.99
+
+
+def test_reset(open_page):
+    at = open_page("assumptions", doc={"confidence": 0.97})
+    assert at.number_input(key="a.confidence").value == pytest.approx(97.0)
+    at.button(key=RESET).click().run()
+    assert at.session_state[ASSUMPTIONS] == {}
+    # The form shows the defaults again, not the values typed before.
+    assert at.number_input(key="a.confidence").value == pytest.approx(99.0)
+
+
+def test_chinese(open_page):
+    at = open_page("assumptions", lang="zh")
+    assert at.title[0].value == "假设参数" or "假设" in at.title[0].value
+    assert any("置信度" in n.label for n in at.number_input)
