@@ -73,6 +73,7 @@ st.dataframe(
     amounts,
     hide_index=True,
     height=35 * (len(amounts) + 1) + 3,
+    placeholder="",
     column_config={
         "line": st.column_config.Column(t("certificate.col_line"), width="large"),
         "lots": st.column_config.NumberColumn(t("col.lots")),

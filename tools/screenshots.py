@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +77,11 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--lang", default="en,zh")
     parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument(
+        "--first-screen",
+        action="store_true",
+        help="only the first 1000 px, palette PNG (small enough for the README)",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -92,13 +98,18 @@ def main() -> None:
                 wait_for_app(page)
                 # The page scrolls inside Streamlit's main block, not the document: grow
                 # the viewport to the block's height for a whole-page picture.
-                height = page.evaluate(
-                    "document.querySelector('[data-testid=stMain]').scrollHeight"
-                )
-                page.set_viewport_size({"width": args.width, "height": min(height + 40, 12000)})
-                page.wait_for_timeout(800)
+                if not args.first_screen:
+                    height = page.evaluate(
+                        "document.querySelector('[data-testid=stMain]').scrollHeight"
+                    )
+                    page.set_viewport_size({"width": args.width, "height": min(height + 40, 12000)})
+                    page.wait_for_timeout(800)
                 target = out / f"{lang}-{name}.png"
                 page.screenshot(path=str(target), full_page=True)
+                if args.first_screen:
+                    Image.open(target).convert("RGB").quantize(colors=128).save(
+                        target, optimize=True
+                    )
                 print(target)
                 page.set_viewport_size({"width": args.width, "height": 1000})
             context.close()

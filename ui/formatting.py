@@ -101,5 +101,6 @@ def table(
         column_config=column_config(frame.columns, currency),
         hide_index=True,
         height=height,
+        placeholder="–",
         **kwargs,
     )
