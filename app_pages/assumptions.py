@@ -3,6 +3,7 @@
 import streamlit as st
 
 from finance import InputError, load_assumptions
+from finance.categories import CATEGORY_FIELDS
 from finance.channels import load_channels
 from finance.export.assumptions_toml import assumptions_document, assumptions_toml
 from ui import compute, fields
@@ -109,41 +110,32 @@ with lender:
     _form(fields.LENDER)
 with curve:
     st.caption(t("assumptions.curve_caption"))
-    if CURVE_EDITOR not in st.session_state or CURVE_BASE not in st.session_state:
-        st.session_state[CURVE_BASE] = fields.curve_table(a)
-    edited_curve = st.data_editor(
-        st.session_state[CURVE_BASE],
-        num_rows="dynamic",
-        key=CURVE_EDITOR,
-        hide_index=True,
-        column_config={
+    edited_curve = fields.table_editor(
+        CURVE_EDITOR,
+        CURVE_BASE,
+        lambda: fields.curve_table(a),
+        {
             "tenor": st.column_config.TextColumn(t("assumptions.tenor"), required=True),
             "rate_pct": st.column_config.NumberColumn(
                 t("assumptions.zero_rate"), format="%.3f%%", min_value=-5.0, max_value=50.0
             ),
         },
     )
-    if not edited_curve.equals(st.session_state[CURVE_BASE]):
+    # Written whole, so that undoing an edit undoes it in the assumptions too.
+    if edited_curve is not None:
         assumptions_doc()["curve"] = fields.curve_document(edited_curve)
 with categories:
     st.caption(t("assumptions.categories_caption"))
-    if CATEGORY_EDITOR not in st.session_state or CATEGORY_BASE not in st.session_state:
-        st.session_state[CATEGORY_BASE] = fields.category_table(a)
-    edited = st.data_editor(
-        st.session_state[CATEGORY_BASE],
-        num_rows="dynamic",
-        key=CATEGORY_EDITOR,
-        hide_index=True,
-        column_config={
+    edited = fields.table_editor(
+        CATEGORY_EDITOR,
+        CATEGORY_BASE,
+        lambda: fields.category_table(a),
+        {
             "category": st.column_config.TextColumn(t("col.category"), required=True),
-            **{
-                name: st.column_config.Column(label("col", name))
-                for name in st.session_state[CATEGORY_BASE].columns
-                if name != "category"
-            },
+            **{name: st.column_config.Column(label("col", name)) for name in CATEGORY_FIELDS},
         },
     )
-    if not edited.equals(st.session_state[CATEGORY_BASE]):
+    if edited is not None:
         assumptions_doc()["categories"] = fields.category_overrides(edited)
 with loan:
     st.caption(t("assumptions.pledge_loan_caption"))

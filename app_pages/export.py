@@ -42,44 +42,20 @@ else:
     st.caption(t("export.workbook_caption"))
 
 st.subheader(t("export.csv"))
-cols = st.columns(4)
-with cols[0]:
-    st.download_button(
-        "lots.csv",
-        data=lambda: safe_csv_bytes(result.lots),
-        file_name="lots.csv",
+# Built when clicked, on the download's own thread (no QuantLib involved).
+tables = {
+    "lots": lambda: result.lots,
+    "options": lambda: result.options,
+    "borrowing_base": lambda: borrowing_base_certificate(result),
+    "stress": lambda: stressed.comparison,
+}
+for column, (name, frame) in zip(st.columns(len(tables)), tables.items(), strict=True):
+    column.download_button(
+        f"{name}.csv",
+        data=lambda frame=frame: safe_csv_bytes(frame()),
+        file_name=f"{name}.csv",
         mime="text/csv",
-        key="download_lots",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-with cols[1]:
-    st.download_button(
-        "options.csv",
-        data=safe_csv_bytes(result.options),
-        file_name="options.csv",
-        mime="text/csv",
-        key="download_options",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-with cols[2]:
-    st.download_button(
-        "borrowing_base.csv",
-        data=safe_csv_bytes(borrowing_base_certificate(result)),
-        file_name="borrowing_base.csv",
-        mime="text/csv",
-        key="download_certificate",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-with cols[3]:
-    st.download_button(
-        "stress.csv",
-        data=safe_csv_bytes(stressed.comparison),
-        file_name="stress.csv",
-        mime="text/csv",
-        key="download_stress",
+        key=f"download_{name}",
         on_click="ignore",
         icon=":material/download:",
     )

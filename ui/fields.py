@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +152,26 @@ def widget(f: Field, a: Assumptions, label: str, help: str | None = None) -> Non
 
 
 # ------------------------------------------------------------------ table editors
+def table_editor(
+    key: str, base_key: str, base: Callable[[], pd.DataFrame], columns: dict[str, Any]
+) -> pd.DataFrame | None:
+    """An editable table: the whole table as edited once the user touched it, else None.
+
+    The editor's edits are relative to the frame it was first given, so that frame is kept
+    (under ``base_key``) while the editor lives, and rebuilt from the assumptions in use
+    when the editor is shown afresh (Streamlit drops a widget's state on other pages).
+    """
+    if key not in st.session_state or base_key not in st.session_state:
+        st.session_state[base_key] = base()
+    shown = st.session_state[base_key]
+    edited = st.data_editor(
+        shown, num_rows="dynamic", key=key, hide_index=True, column_config=columns
+    )
+    changes = st.session_state.get(key) or {}
+    touched = any(changes.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
+    return edited if touched else None
+
+
 def category_table(a: Assumptions) -> pd.DataFrame:
     """The category table as the editor shows it: one row per category."""
     return categories_frame(a.categories)

@@ -51,6 +51,14 @@ def test_category_editor_overrides_one_field(open_page):
     }
     a = load_assumptions(None)
     assert a.categories["apparel"].sigma != 0.5  # the defaults themselves are untouched
+    # Undoing the edit undoes the override.
+    at.session_state[CATEGORY_EDITOR] = {
+        "edited_rows": {0: {"sigma": a.categories["apparel"].sigma}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert at.session_state[ASSUMPTIONS]["categories"] == {}
 
 
 def test_curve_editor_replaces_the_curve(open_page):
