@@ -78,12 +78,14 @@ def histogram(values: np.ndarray, marks: dict[str, float], x_title: str, y_title
         .mark_rule(color="#c0392b", strokeDash=[6, 3], size=2)
         .encode(x="value:Q")
     )
-    text = (
-        alt.Chart(rules_frame)
+    # One label per rule, each on its own line, so that close quantiles stay legible.
+    labels = [
+        alt.Chart(rules_frame.iloc[[i]])
         .mark_text(align="left", dx=4, color="#c0392b", fontSize=12)
-        .encode(x="value:Q", y=alt.value(12), text="name:N")
-    )
-    return (bars + rules + text).properties(height=320)
+        .encode(x="value:Q", y=alt.value(12 + 16 * i), text="name:N")
+        for i in range(len(rules_frame))
+    ]
+    return alt.layer(bars, rules, *labels).properties(height=320)
 
 
 def scatter(frame: pd.DataFrame, x: str, y: str, name: str, titles: dict[str, str]) -> alt.Chart:

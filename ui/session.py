@@ -35,7 +35,11 @@ def show_problems(problems: pd.DataFrame, headline: str) -> None:
     shown = problems.rename(
         columns={c: t(f"problems.{c}") for c in ("file", "row", "column", "message")}
     )
-    st.dataframe(shown, hide_index=True)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={t("problems.message"): st.column_config.Column(width="large")},
+    )
 
 
 def assumptions() -> Assumptions:
