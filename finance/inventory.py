@@ -29,14 +29,22 @@ Dates
     ``YYYY年M月D日``, ``YYYYMMDD``, an Excel day number (1 to 2958465, day 0 = 1899-12-30), or
     a real date cell. Day-first and month-first forms such as ``03/04/2026`` are ambiguous and
     rejected. The time of day is dropped: the model counts whole calendar days. Dates must lie
-    within 1677-09-22 .. 2262-04-11 (the range of ``datetime64[ns]``); leave an expiry blank
-    rather than writing a "never" date such as 9999-12-31.
+    within 1677-09-22 .. 2262-04-11 (the range of ``datetime64[ns]``). An expiry date in
+    year 9999, such as the 9999-12-31 ERP systems write for "never", means no expiry.
 Booleans
     Blank (false), ``true``/``false``, ``1``/``0``, ``yes``/``no``, ``y``/``n``, ``t``/``f``,
     ``是``/``否``, case-insensitive.
 Categories
     A key of the category table (case-insensitive; ``Home Appliances`` finds
     ``home_appliances``) or its Chinese label (``服装`` finds ``apparel``).
+
+Limits
+------
+A file larger than ``max_bytes`` (default :data:`MAX_FILE_BYTES`) is refused before it is
+read, and one with more than ``max_rows`` lots (default :data:`MAX_ROWS`) before it is
+parsed whole: the CSV's line count, the Parquet footer's row count, the Excel sheet read
+only up to the limit. Larger inventories can be split, or valued from Parquet through
+the command line with higher limits.
 
 Every problem in the file is collected and raised together as one
 :class:`finance.errors.InputError`, each with the spreadsheet row (the header is row 1) and
@@ -133,6 +141,11 @@ _NUMBERS: Mapping[str, bool] = {
     "erosion": True,
 }
 
+#: Largest inventory file read by default, bytes (a million lots is about 100 MB of CSV).
+MAX_FILE_BYTES = 1 << 30
+#: Most lots read by default.
+MAX_ROWS = 2_000_000
+
 _SUFFIXES: Mapping[str, str] = {
     ".csv": "csv",
     ".txt": "csv",
@@ -148,6 +161,8 @@ _EXCEL_MAX_SERIAL = 2958465
 # datetime64[ns] spans 1677-09-21 00:12:43 .. 2262-04-11 23:47:16: these are the whole days.
 _MIN_DAY = int(np.datetime64("1677-09-22", "D").astype("int64"))
 _MAX_DAY = int(np.datetime64("2262-04-11", "D").astype("int64"))
+#: ERP systems write 9999-12-31 (or another day of year 9999) for "never expires".
+_NEVER_DAY = int(np.datetime64("9999-01-01", "D").astype("int64"))
 _DATE_RANGE_TEXT = "1677-09-22 to 2262-04-11"
 _DATE_FORMATS_TEXT = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日, YYYYMMDD or an Excel day number"
 
@@ -223,6 +238,8 @@ def load_inventory(
     *,
     name: str | None = None,
     categories: Mapping[str, Category] | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> pd.DataFrame:
     """Read and validate an inventory file (CSV, XLSX or Parquet).
 
@@ -236,6 +253,9 @@ def load_inventory(
         file name, or a file object's ``name``; required for bytes.
     categories : mapping of str to Category, optional
         Known categories; default :func:`finance.categories.default_categories`.
+    max_bytes, max_rows : int
+        Largest file size and most lots accepted; beyond them the file is refused (with an
+        :class:`InputError`) before it is parsed whole.
 
     Returns
     -------
@@ -259,7 +279,7 @@ def load_inventory(
         if file is None:
             file = "<upload>"
             raise _Unreadable("a file name is needed to tell the format (.csv, .xlsx or .parquet)")
-        table = _read_table(_read_bytes(source), file)
+        table = _read_table(_read_bytes(source, max_bytes), file, max_rows)
     except _Unreadable as exc:
         raise InputError([Problem(file, str(exc))]) from None
     cats = default_categories() if categories is None else categories
@@ -278,20 +298,43 @@ def _default_name(source: object) -> str | None:
     return Path(raw).name if isinstance(raw, str) and raw else None
 
 
-def _read_bytes(source: str | os.PathLike[str] | bytes | BinaryIO) -> bytes:
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _too_large(size: int | None, max_bytes: int) -> _Unreadable:
+    what = "the file is larger than" if size is None else f"the file is {_size(size)}, above"
+    return _Unreadable(f"{what} the limit of {_size(max_bytes)}; split it, or save it as Parquet")
+
+
+def _read_bytes(source: str | os.PathLike[str] | bytes | BinaryIO, max_bytes: int) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
+        if len(source) > max_bytes:
+            raise _too_large(len(source), max_bytes)
         return bytes(source)
     try:
         if isinstance(source, str | os.PathLike):
+            size = Path(source).stat().st_size
+            if size > max_bytes:
+                raise _too_large(size, max_bytes)
             return Path(source).read_bytes()
-        content = source.read()
+        content = source.read(max_bytes + 1)
     except OSError as exc:
         raise _Unreadable(f"cannot read the file: {exc.strerror or exc}") from exc
+    if len(content) > max_bytes:
+        raise _too_large(None, max_bytes)
     # A text-mode file object still holds the user's text; take it as UTF-8.
     return content.encode("utf-8") if isinstance(content, str) else bytes(content)
 
 
-def _read_table(data: bytes, file: str) -> _Table:
+def _too_many_rows(rows: int | None, max_rows: int, about: bool = False) -> _Unreadable:
+    count = f"more than {max_rows:,}" if rows is None else f"{'about ' if about else ''}{rows:,}"
+    return _Unreadable(
+        f"the file has {count} rows of lots, above the limit of {max_rows:,}; split it"
+    )
+
+
+def _read_table(data: bytes, file: str, max_rows: int = MAX_ROWS) -> _Table:
     suffix = Path(file).suffix.lower()
     kind = _SUFFIXES.get(suffix)
     if kind is None:
@@ -303,10 +346,14 @@ def _read_table(data: bytes, file: str) -> _Table:
     if not data.strip():
         raise _Unreadable("the file is empty")
     if kind == "csv":
+        # Counting lines is cheap and overcounts only values with newlines inside quotes.
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        if lines - 1 > max_rows:
+            raise _too_many_rows(lines - 1, max_rows, about=True)
         return _read_csv(data)
     if kind == "excel":
-        return _read_excel(data)
-    return _read_parquet(data)
+        return _read_excel(data, max_rows)
+    return _read_parquet(data, max_rows)
 
 
 def _decode(data: bytes) -> tuple[str, bytes]:
@@ -379,7 +426,7 @@ def _read_csv_ragged(text: str, sep: str) -> _Table:
     return _Table(headers, data_frame, rows, overlong)
 
 
-def _read_excel(data: bytes) -> _Table:
+def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
     import openpyxl
 
     try:
@@ -396,7 +443,13 @@ def _read_excel(data: bytes) -> _Table:
             sheet = book.worksheets[0]
             # Some writers store a wrong sheet size; read-only mode would trust it.
             sheet.reset_dimensions()
-            records = [list(r) for r in sheet.iter_rows(min_row=1, values_only=True)]
+            records = [
+                list(r) for r in sheet.iter_rows(min_row=1, max_row=max_rows + 2, values_only=True)
+            ]
+            if len(records) > max_rows + 1 and any(
+                not _is_blank_scalar(v) for r in records[max_rows + 1 :] for v in r
+            ):
+                raise _too_many_rows(None, max_rows)
         finally:
             book.close()
     except _Unreadable:
@@ -415,7 +468,13 @@ def _read_excel(data: bytes) -> _Table:
     return _Table(headers, data_frame, np.arange(2, len(records) + 1, dtype=np.int64))
 
 
-def _read_parquet(data: bytes) -> _Table:
+def _read_parquet(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
+    try:
+        rows = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
+    except Exception as exc:
+        raise _Unreadable(f"cannot read the file as Parquet: {exc}") from exc
+    if rows > max_rows:
+        raise _too_many_rows(rows, max_rows)
     try:
         table = pq.read_table(io.BytesIO(data))
         columns = [table.column(i).to_pandas() for i in range(table.num_columns)]
@@ -716,8 +775,11 @@ def _check_range(parsed: _Parsed, column: str) -> None:
         parsed.errors[int(position)] = f"{column} {need}, got {values[position]:g}"
 
 
-def _parse_date(raw: pd.Series) -> _Parsed:
-    """Parse dates to days since 1970-01-01 (float, NaN for blank or bad)."""
+def _parse_date(raw: pd.Series, *, never: bool = False) -> _Parsed:
+    """Parse dates to days since 1970-01-01 (float, NaN for blank or bad).
+
+    With ``never``, a date in year 9999 (an ERP's "never") counts as blank.
+    """
     text, typed = _split(raw)
     days = np.full(len(raw), np.nan)
     blank = (text == "").to_numpy(dtype=bool, copy=True)
@@ -749,6 +811,12 @@ def _parse_date(raw: pd.Series) -> _Parsed:
         parsed, messages = _by_unique(pd.Series(dates.to_pandas(), dtype="str"), _text_days, filled)
         days[filled_positions] = parsed
         errors.update({int(filled_positions[i]): m for i, m in messages.items()})
+    if never:
+        forever = _never_positions(raw, days, errors)
+        days[forever] = np.nan
+        blank[forever] = True
+        for position in forever:
+            errors.pop(int(position), None)
     with np.errstate(invalid="ignore"):
         outside = (days < _MIN_DAY) | (days > _MAX_DAY)
     for position in np.flatnonzero(outside):
@@ -756,6 +824,18 @@ def _parse_date(raw: pd.Series) -> _Parsed:
         errors[int(position)] = f"date {shown} is outside the supported range {_DATE_RANGE_TEXT}"
         days[position] = np.nan
     return _Parsed(days, blank, errors)
+
+
+def _never_positions(raw: pd.Series, days: np.ndarray, errors: Mapping[int, str]) -> np.ndarray:
+    """Positions holding a year-9999 date, parsed or rejected as out of range."""
+    with np.errstate(invalid="ignore"):
+        parsed = np.flatnonzero(days >= _NEVER_DAY)
+    rejected = [
+        p
+        for p, m in errors.items()
+        if "outside the supported range" in m and "9999" in str(raw.iloc[p])
+    ]
+    return np.union1d(parsed, np.asarray(rejected, dtype=np.int64)).astype(np.int64)
 
 
 def _datetimes_to_days(values: pd.Series) -> np.ndarray:
@@ -908,7 +988,8 @@ def _parse_category(raw: pd.Series, categories: Mapping[str, Category]) -> _Pars
 _PARSERS: Mapping[str, Callable[[pd.Series], _Parsed]] = {
     **dict.fromkeys(_TEXT, _parse_text),
     **dict.fromkeys(_NUMBERS, _parse_number),
-    **dict.fromkeys(_DATES, _parse_date),
+    "received_date": _parse_date,
+    "expiry_date": partial(_parse_date, never=True),
     **dict.fromkeys(_BOOLS, _parse_bool),
 }
 

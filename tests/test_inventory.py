@@ -789,3 +789,67 @@ def test_bad_input_raises_only_input_error(data, name):
         load_inventory(data, name=name)
     except InputError as exc:
         assert all(p.file == name for p in exc.problems)
+
+
+# ------------------------------------------------------------------ limits and "never"
+@pytest.mark.parametrize(
+    ("year_9999", "cell"),
+    [
+        ("text", "9999-12-31"),
+        ("slashes", "9999/1/1"),
+        ("compact", "99991231"),
+        ("serial", "2958465"),
+    ],
+)
+def test_a_year_9999_expiry_means_no_expiry(year_9999, cell):
+    frame = load_csv(f"{GOOD_ROW},{cell}", header=f"{HEADER},expiry_date")
+    assert pd.isna(frame.loc[2, "expiry_date"])
+
+
+def test_a_year_9999_expiry_in_an_excel_date_cell_means_no_expiry():
+    data = xlsx_bytes(
+        [
+            HEADER.split(",") + ["expiry_date"],
+            ["A1", "apparel", 1, 1, 1, dt.date(2026, 1, 5), dt.datetime(9999, 12, 31)],
+        ]
+    )
+    frame = load_inventory(data, name="lots.xlsx")
+    assert pd.isna(frame.loc[2, "expiry_date"])
+
+
+def test_other_dates_past_2262_are_still_rejected():
+    found = problems(f"{GOOD_ROW},3000-01-01", header=f"{HEADER},expiry_date")
+    assert where(found) == [(2, "expiry_date")]
+    assert "outside the supported range" in found[0].message
+
+
+def test_too_large_a_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(csv_bytes(GOOD_ROW) + b"x" * 5000)
+    for source in (path, path.read_bytes(), io.BytesIO(path.read_bytes())):
+        found = problems_of_limits(source, max_bytes=1000)
+        assert len(found) == 1 and found[0].row is None
+        assert "the limit of 1,000 bytes" in found[0].message
+
+
+def problems_of_limits(source: Any, **limits: int) -> list[Problem]:
+    with pytest.raises(InputError) as info:
+        load_inventory(source, name="big.csv", **limits)
+    return list(info.value.problems)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
+def test_too_many_rows_are_refused(kind):
+    rows = [f"A{i},apparel,1,1,1,2026-01-05" for i in range(30)]
+    if kind == "csv":
+        data = csv_bytes(*rows)
+    elif kind == "xlsx":
+        data = xlsx_bytes([HEADER.split(","), *[r.split(",") for r in rows]])
+    else:
+        frame = pd.read_csv(io.BytesIO(csv_bytes(*rows)), dtype=str)
+        data = parquet_bytes(pa.Table.from_pandas(frame, preserve_index=False))
+    with pytest.raises(InputError) as info:
+        load_inventory(data, name=f"lots.{kind}", max_rows=20)
+    (problem,) = info.value.problems
+    assert "above the limit of 20; split it" in problem.message
+    assert len(load_inventory(data, name=f"lots.{kind}", max_rows=30)) == 30
