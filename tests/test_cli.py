@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 
@@ -390,3 +391,21 @@ def test_python_dash_m_finance(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert listing(out) == sorted(OUTPUTS)
     assert "Recommended:" in completed.stdout
+
+
+def test_same_inputs_give_byte_identical_files_across_processes(tmp_path):
+    # Two fresh interpreters with different hash seeds (set and dict order, cache keys)
+    # must write the same bytes: nothing may depend on process state.
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"run{hash_seed}"
+        subprocess.run(
+            [sys.executable, "-m", "finance", "evaluate", str(DATA_DIR / "sample_inventory.csv"),
+             "--valuation-date", "2026-11-24", "--scenarios", "500", "--format", "csv",
+             "--out", str(out)],
+            check=True, capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )  # fmt: skip
+        outputs.append({name: (out / name).read_bytes() for name in ("lots.csv", "options.csv")})
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]["lots.csv"]) > 10_000

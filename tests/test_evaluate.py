@@ -64,22 +64,29 @@ def test_same_seed_same_numbers(sample):
 
 
 def test_parallel_evaluations_agree_and_leave_quantlib_alone(sample):
-    a = make_assumptions(scenarios=1000)
-    expected = evaluate(sample, a).options
+    # Two valuation dates in parallel, as two browser sessions would run them: each thread
+    # must get the numbers a serial run gives for its own date.
+    inputs = [
+        make_assumptions(scenarios=1000),
+        make_assumptions(scenarios=1000, valuation_date="2027-03-31"),
+    ]
+    expected = [evaluate(sample, a).options for a in inputs]
     before = ql.Settings.instance().evaluationDate
-    outputs: list[pd.DataFrame] = []
+    outputs: dict[int, list[pd.DataFrame]] = {0: [], 1: []}
 
-    def run():
-        outputs.append(evaluate(sample, a).options)
+    def run(i: int) -> None:
+        outputs[i].append(evaluate(sample, inputs[i]).options)
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
+    threads = [threading.Thread(target=run, args=(i % 2,)) for i in range(6)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(outputs) == 4
-    for out in outputs:
-        pd.testing.assert_frame_equal(out, expected)
+    assert [len(v) for v in outputs.values()] == [3, 3]
+    assert not expected[0]["npv"].equals(expected[1]["npv"])  # the dates matter
+    for i, outs in outputs.items():
+        for out in outs:
+            pd.testing.assert_frame_equal(out, expected[i])
     assert ql.Settings.instance().evaluationDate == before
 
 

@@ -30,6 +30,8 @@ from ui.i18n import label, t
 SAMPLE_FILE = DATA_DIR / "sample_inventory.csv"
 #: Largest upload the inventory page accepts, MB (also server.maxUploadSize).
 MAX_UPLOAD_MB = 50
+#: Most lots the app values (the command line takes more).
+MAX_LOTS = 500_000
 
 
 def digest(data: bytes) -> str:
@@ -64,7 +66,14 @@ def _inventory(
     data_key: str, name: str, categories_key: str, _data: bytes, _categories: Mapping[str, Category]
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     try:
-        return load_inventory(_data, name=name, categories=_categories), None
+        lots = load_inventory(
+            _data,
+            name=name,
+            categories=_categories,
+            max_bytes=MAX_UPLOAD_MB * 2**20,
+            max_rows=MAX_LOTS,
+        )
+        return lots, None
     except InputError as exc:
         return None, exc.to_frame()
 
