@@ -1018,8 +1018,14 @@ def _drop_blank_rows(table: _Table) -> _Table:
 def _validate(table: _Table, file: str, categories: Mapping[str, Category]) -> pd.DataFrame:
     found, problems = _map_headers(table.headers, file)
     problems += _missing_columns(found, file)
+    # The first cell past the header is named by its spreadsheet letter: it has no header.
     problems += [
-        Problem(file, f"the row has {n} cells but the header only {len(table.headers)}", row=r)
+        Problem(
+            file,
+            f"the row has {n} cells but the header only {len(table.headers)}",
+            row=r,
+            column=_column_letter(len(table.headers)),
+        )
         for r, n in table.overlong.items()
     ]
     table = _drop_blank_rows(table)
