@@ -717,7 +717,7 @@ def test_every_bad_cell_of_a_long_column_is_reported():
 
 def test_overlong_csv_rows_are_reported_and_short_rows_padded():
     found = problems(GOOD_ROW, "A2,apparel,1,1,1,2026-01-05,extra", "A3,apparel,1,1,1")
-    assert where(found) == [(3, None), (4, "received_date")]
+    assert where(found) == [(3, "G"), (4, "received_date")]  # G: the first column past the header
     assert "7 cells" in found[0].message
 
 
