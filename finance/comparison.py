@@ -10,6 +10,7 @@ and their loss counts in the row.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -151,7 +152,14 @@ def receipt_trust_row(
             f"investors would need a senior coupon of {trust.fair_senior_coupon:.2%} "
             f"for the risk they bear"
         )
-    feasible = trust.cash_now > 0
+    # Without a buyback, investors buy the senior units only if some coupon pays for their
+    # risk; when even all the proceeds are worth less than their money, none does.
+    unsellable = not trust.buyback and math.isnan(trust.fair_senior_coupon)
+    feasible = trust.cash_now > 0 and not unsellable
+    if unsellable:
+        why_not = "no senior coupon would compensate investors for the risk they bear"
+    else:
+        why_not = "the senior units raise nothing after fees"
     return OptionRow(
         option="receipt_trust",
         cash_now=trust.cash_now,
@@ -165,7 +173,7 @@ def receipt_trust_row(
         + float(rest.npv.sum()),
         effective_annual_cost=trust.all_in_cost,
         feasible=feasible,
-        notes="; ".join(notes) if feasible else "the senior units raise nothing after fees",
+        notes="; ".join(notes) if feasible else why_not,
     )
 
 
