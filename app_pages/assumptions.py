@@ -18,6 +18,7 @@ from ui.state import (
     CATEGORY_EDITOR,
     CURVE_BASE,
     CURVE_EDITOR,
+    LAST_VALID,
     RESET,
     assumptions_doc,
 )
@@ -65,19 +66,22 @@ if (bad_file := st.session_state.get(ASSUMPTIONS_FILE_PROBLEMS)) is not None:
 
 a, problems = compute.assumptions_from(assumptions_doc())
 if a is None:
+    # The form stays, showing what the user typed, so that the bad keys can be corrected;
+    # the other fields show the last assumptions that were valid.
     show_problems(problems, t("problems.assumptions", n=len(problems)))
     st.button(t("assumptions.reset"), key="reset_after_problem", on_click=_reset)
-    st.stop()
-
-st.download_button(
-    t("assumptions.save"),
-    data=assumptions_toml(a),
-    file_name="assumptions.toml",
-    mime="application/toml",
-    key="save_assumptions",
-    on_click="ignore",
-    icon=":material/save:",
-)
+    a = st.session_state.get(LAST_VALID) or compute.assumptions_from({})[0]
+else:
+    st.session_state[LAST_VALID] = a
+    st.download_button(
+        t("assumptions.save"),
+        data=assumptions_toml(a),
+        file_name="assumptions.toml",
+        mime="application/toml",
+        key="save_assumptions",
+        on_click="ignore",
+        icon=":material/save:",
+    )
 
 
 def _form(items: tuple[fields.Field, ...], columns: int = 3) -> None:
@@ -149,15 +153,18 @@ with abs_:
 with clearance:
     st.caption(t("assumptions.liquidate_caption"))
     channels = sorted(load_channels()["channel"].unique())
-    st.multiselect(
-        t("field.liquidate.channels"),
-        options=channels,
-        default=list(a.liquidate.channels),
-        format_func=lambda c: label("channel", c),
-        key="a.liquidate.channels",
-        on_change=lambda: (
-            assumptions_doc()
-            .setdefault("liquidate", {})
-            .update(channels=list(st.session_state["a.liquidate.channels"]))
-        ),
-    )
+
+    def _store_channels() -> None:
+        chosen = [c for c in channels if st.session_state.get(f"a.liquidate.channel.{c}")]
+        assumptions_doc().setdefault("liquidate", {})["channels"] = chosen
+
+    # One checkbox per channel: a box's state is a bool, whatever the language of its label
+    # (a multiselect hands back the labels it showed, which change with the language).
+    st.markdown(t("field.liquidate.channels"))
+    for code in channels:
+        st.checkbox(
+            label("channel", code),
+            value=code in a.liquidate.channels,
+            key=f"a.liquidate.channel.{code}",
+            on_change=_store_channels,
+        )

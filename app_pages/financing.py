@@ -1,5 +1,7 @@
 """Financing options: the routes compared, the recommendation, each structure, the stresses."""
 
+import math
+
 import streamlit as st
 
 from ui import charts, session
@@ -69,7 +71,9 @@ with loan_tab:
     loan = result.pledge_loan
     cols = st.columns(5)
     money_metric(cols[0], t("metric.loan"), loan.loan, currency)
-    cols[1].metric(t("metric.coverage"), f"{loan.coverage:.2f}×")
+    cols[1].metric(
+        t("metric.coverage"), f"{loan.coverage:.2f}×" if math.isfinite(loan.coverage) else "–"
+    )
     cols[2].metric(t("metric.all_in_cost"), pct(loan.all_in_cost))
     cols[3].metric(t("metric.margin_call_probability"), pct(loan.margin_call_probability))
     cols[4].metric(t("metric.regulatory_lgd"), pct(loan.regulatory_lgd, 0))

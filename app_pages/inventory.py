@@ -4,7 +4,7 @@ import streamlit as st
 
 from finance.summary import inventory_summary
 from ui import compute
-from ui.formatting import money_metric, table, translate_codes
+from ui.formatting import money_metric, plain, table, translate_codes
 from ui.i18n import t
 from ui.session import assumptions, show_problems
 from ui.state import INVENTORY, UPLOAD, UPLOAD_SEEN, USE_SAMPLE
@@ -12,7 +12,9 @@ from ui.state import INVENTORY, UPLOAD, UPLOAD_SEEN, USE_SAMPLE
 
 def _use_sample() -> None:
     st.session_state[INVENTORY] = None
-    st.session_state[UPLOAD_SEEN] = None
+    # The file may still sit in the uploader: mark it as seen so that it is not taken again.
+    in_uploader = st.session_state.get(UPLOAD)
+    st.session_state[UPLOAD_SEEN] = in_uploader.file_id if in_uploader is not None else None
 
 
 st.title(t("inventory.title"))
@@ -38,10 +40,10 @@ source = current[0] if current else compute.SAMPLE_FILE.name
 if current is None:
     st.info(t("inventory.using_sample", file=source))
 else:
-    st.info(t("inventory.using_upload", file=source))
+    st.info(t("inventory.using_upload", file=plain(source)))
 
 if lots is None:
-    show_problems(problems, t("problems.inventory", n=len(problems), file=source))
+    show_problems(problems, t("problems.inventory", n=len(problems), file=plain(source)))
     st.stop()
 
 st.success(t("inventory.valid", lots=f"{len(lots):,}"))

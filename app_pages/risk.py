@@ -5,7 +5,7 @@ import streamlit as st
 from finance.profiles import ALL
 from ui import charts, compute, session
 from ui.formatting import money, money_metric, pct, table
-from ui.i18n import label, t
+from ui.i18n import label, lang, t
 from ui.state import RISK_CATEGORY
 
 given = session.inputs()
@@ -78,7 +78,7 @@ options = [ALL, *[c for c in profile["category"].unique() if c != ALL]]
 chosen = st.selectbox(
     t("risk.haircut_category"),
     options,
-    key=RISK_CATEGORY,
+    key=f"{RISK_CATEGORY}.{lang()}",
     format_func=lambda c: label("category", c),
 )
 picked = profile[profile["category"] == chosen].assign(

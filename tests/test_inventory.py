@@ -809,7 +809,7 @@ def test_a_year_9999_expiry_means_no_expiry(year_9999, cell):
 def test_a_year_9999_expiry_in_an_excel_date_cell_means_no_expiry():
     data = xlsx_bytes(
         [
-            HEADER.split(",") + ["expiry_date"],
+            [*HEADER.split(","), "expiry_date"],
             ["A1", "apparel", 1, 1, 1, dt.date(2026, 1, 5), dt.datetime(9999, 12, 31)],
         ]
     )

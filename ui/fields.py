@@ -1,8 +1,9 @@
 """The assumptions form: which keys the page shows, how, and how edits are kept.
 
 Every widget edits one key of the user's assumptions document (the overrides of
-``data/assumptions.toml``); finance validates the merged document, so the widget ranges
-here only keep typing mistakes out and are never the last word.
+``data/assumptions.toml``). The widgets set no ranges of their own: finance validates the
+merged document and names every bad key, so a value finance accepts is never refused
+here, and a bad one stays on the form to be corrected.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import streamlit as st
 
 from finance import Assumptions
 from finance.categories import CATEGORY_FIELDS, categories_frame, default_categories
-from ui.state import assumptions_doc
+from ui.i18n import lang
+from ui.state import ASSUMPTIONS, assumptions_doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +34,6 @@ class Field:
     section: str  # "" for a top-level key
     key: str
     kind: str
-    low: float | None = None
-    high: float | None = None
 
     @property
     def widget_key(self) -> str:
@@ -48,62 +48,70 @@ class Field:
 
 GENERAL = (
     Field("", "valuation_date", "date"),
-    Field("", "cash_target", "money", 0.0),
-    Field("", "discount_rate", "pct", -5.0, 50.0),
-    Field("", "horizon_months", "int", 1, 120),
-    Field("", "scenarios", "int", 100, 200_000),
-    Field("", "seed", "int", 0, 2**31 - 1),
+    Field("", "cash_target", "money"),
+    Field("", "discount_rate", "pct"),
+    Field("", "horizon_months", "int"),
+    Field("", "scenarios", "int"),
+    Field("", "seed", "int"),
 )
 LENDER = (
-    Field("", "confidence", "pct", 50.1, 99.99),
-    Field("", "margin_period_days", "int", 0, 365),
-    Field("", "revaluation_days", "int", 1, 250),
-    Field("", "correlation", "pct", 0.0, 100.0),
-    Field("", "concentration_limit", "pct", 0.1, 100.0),
-    Field("", "nolv_advance", "pct", 0.0, 100.0),
+    Field("", "confidence", "pct"),
+    Field("", "margin_period_days", "int"),
+    Field("", "revaluation_days", "int"),
+    Field("", "correlation", "pct"),
+    Field("", "concentration_limit", "pct"),
+    Field("", "nolv_advance", "pct"),
 )
 PLEDGE_LOAN = (
-    Field("pledge_loan", "requested", "money", 0.0),
-    Field("pledge_loan", "tenor_months", "int", 1, 120),
-    Field("pledge_loan", "interest_period_months", "int", 1, 120),
-    Field("pledge_loan", "rate", "pct", 0.0, 50.0),
-    Field("pledge_loan", "upfront_fee", "pct", 0.0, 99.0),
-    Field("pledge_loan", "monitoring_fee", "pct", 0.0, 99.0),
-    Field("pledge_loan", "warning_line", "num", 1.0, 10.0),
-    Field("pledge_loan", "top_up_line", "num", 1.0, 10.0),
-    Field("pledge_loan", "forced_sale_line", "num", 1.0, 10.0),
-    Field("pledge_loan", "borrower_pd", "pct", 0.0, 100.0),
+    Field("pledge_loan", "requested", "money"),
+    Field("pledge_loan", "tenor_months", "int"),
+    Field("pledge_loan", "interest_period_months", "int"),
+    Field("pledge_loan", "rate", "pct"),
+    Field("pledge_loan", "upfront_fee", "pct"),
+    Field("pledge_loan", "monitoring_fee", "pct"),
+    Field("pledge_loan", "warning_line", "num"),
+    Field("pledge_loan", "top_up_line", "num"),
+    Field("pledge_loan", "forced_sale_line", "num"),
+    Field("pledge_loan", "borrower_pd", "pct"),
 )
 RECEIPT_TRUST = (
-    Field("receipt_trust", "transfer_discount", "pct", 0.0, 99.0),
-    Field("receipt_trust", "subordinated_share", "pct", 0.0, 99.0),
-    Field("receipt_trust", "senior_coupon", "pct", 0.0, 50.0),
-    Field("receipt_trust", "tenor_months", "int", 1, 120),
-    Field("receipt_trust", "trustee_fee", "pct", 0.0, 99.0),
-    Field("receipt_trust", "upfront_fee", "pct", 0.0, 99.0),
+    Field("receipt_trust", "transfer_discount", "pct"),
+    Field("receipt_trust", "subordinated_share", "pct"),
+    Field("receipt_trust", "senior_coupon", "pct"),
+    Field("receipt_trust", "tenor_months", "int"),
+    Field("receipt_trust", "trustee_fee", "pct"),
+    Field("receipt_trust", "upfront_fee", "pct"),
     Field("receipt_trust", "buyback", "bool"),
 )
 ABS = (
-    Field("abs", "pool_months", "int", 1, 120),
-    Field("abs", "dso_days", "int", 1, 720),
-    Field("abs", "obligor_pd", "pct", 0.0, 100.0),
-    Field("abs", "lgd", "pct", 0.0, 100.0),
-    Field("abs", "credit_correlation", "pct", 0.0, 99.0),
-    Field("abs", "senior_target", "pct", 0.0, 100.0),
-    Field("abs", "mezzanine_target", "pct", 0.0, 100.0),
-    Field("abs", "senior_spread", "pct", 0.0, 50.0),
-    Field("abs", "mezzanine_spread", "pct", 0.0, 50.0),
-    Field("abs", "underwriting_fee", "pct", 0.0, 99.0),
-    Field("abs", "rating_fee", "money", 0.0),
-    Field("abs", "legal_fee", "money", 0.0),
-    Field("abs", "trustee_fee", "pct", 0.0, 99.0),
-    Field("abs", "max_fixed_cost_share", "pct", 0.0, 100.0),
+    Field("abs", "pool_months", "int"),
+    Field("abs", "dso_days", "int"),
+    Field("abs", "obligor_pd", "pct"),
+    Field("abs", "lgd", "pct"),
+    Field("abs", "credit_correlation", "pct"),
+    Field("abs", "senior_target", "pct"),
+    Field("abs", "mezzanine_target", "pct"),
+    Field("abs", "senior_spread", "pct"),
+    Field("abs", "mezzanine_spread", "pct"),
+    Field("abs", "underwriting_fee", "pct"),
+    Field("abs", "rating_fee", "money"),
+    Field("abs", "legal_fee", "money"),
+    Field("abs", "trustee_fee", "pct"),
+    Field("abs", "max_fixed_cost_share", "pct"),
 )
 
 
 def current(a: Assumptions, f: Field) -> Any:
-    """The field's value in the merged assumptions, in widget units."""
-    value = getattr(getattr(a, f.section) if f.section else a, f.key)
+    """The field's value, in widget units: the user's (even if invalid), else ``a``'s."""
+    doc = st.session_state.get(ASSUMPTIONS, {})
+    table = doc.get(f.section, {}) if f.section else doc
+    value = table.get(f.key) if isinstance(table, dict) else None
+    usable = {
+        "bool": lambda v: isinstance(v, bool),
+        "date": lambda v: isinstance(v, dt.date),
+    }.get(f.kind, lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+    if value is None or not usable(value):
+        value = getattr(getattr(a, f.section) if f.section else a, f.key)
     return value * 100.0 if f.kind == "pct" else value
 
 
@@ -129,22 +137,19 @@ def widget(f: Field, a: Assumptions, label: str, help: str | None = None) -> Non
     if f.kind == "bool":
         st.checkbox(label, value=bool(value), **common)
     elif f.kind == "date":
-        st.date_input(label, value=value, min_value=dt.date(2000, 1, 1), **common)
+        st.date_input(
+            label, value=value, min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31),
+            **common,
+        )  # fmt: skip
     elif f.kind == "int":
-        st.number_input(
-            label, value=int(value), min_value=int(f.low), max_value=int(f.high), step=1, **common
-        )
+        st.number_input(label, value=int(value), step=1, **common)
     elif f.kind == "money":
         label = f"{label} ({a.currency})"
-        st.number_input(
-            label, value=float(value), min_value=f.low, step=100_000.0, format="%.0f", **common
-        )
+        st.number_input(label, value=float(value), step=100_000.0, format="%.0f", **common)
     else:
         st.number_input(
             f"{label} (%)" if f.kind == "pct" else label,
             value=float(value),
-            min_value=f.low,
-            max_value=f.high,
             step=0.1 if f.kind == "pct" else 0.05,
             format="%.3f" if f.kind == "pct" else "%.2f",
             **common,
@@ -161,6 +166,9 @@ def table_editor(
     (under ``base_key``) while the editor lives, and rebuilt from the assumptions in use
     when the editor is shown afresh (Streamlit drops a widget's state on other pages).
     """
+    # Keyed by language too: the headers are translated, and an editor whose headers
+    # change is a new editor (with no edits), so its base must be rebuilt with it.
+    key, base_key = f"{key}.{lang()}", f"{base_key}.{lang()}"
     if key not in st.session_state or base_key not in st.session_state:
         st.session_state[base_key] = base()
     shown = st.session_state[base_key]

@@ -7,6 +7,7 @@ display is formatted, through Streamlit column configs built here.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 import pandas as pd
@@ -22,6 +23,15 @@ COUNTS = {"lots", "quantity", "days", "age_days", "days_to_expiry", "liquidation
 EXTRA_MONEY = {"cost_value", "lendable_before_concentration", "expected_value", "erosion_loss",
                "markdown_loss", "expiry_loss", "loss", "amount"}  # fmt: skip
 EXTRA_PERCENT = {"rate", "coverage_pct"}
+
+
+# Characters that format text inside a line (emphasis, code, links, LaTeX, HTML-like tags).
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>$~|#])")
+
+
+def plain(text: str) -> str:
+    """User text (a file name) escaped so that Markdown shows it as it is."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def money(value: float, currency: str) -> str:

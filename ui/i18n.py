@@ -57,9 +57,20 @@ def t(key: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+#: Session key of the Chinese names of the session's categories (user-added ones included).
+CATEGORY_NAMES = "category_names_zh"
+
+
 def label(group: str, name: str) -> str:
-    """The display name of a code such as an option or a column, else the code itself."""
-    return catalog(lang()).get(f"{group}.{name}") or catalog(DEFAULT).get(f"{group}.{name}") or name
+    """The display name of a code such as an option or a column, else the code itself.
+
+    A category the catalogs do not know (one the user added) shows its own Chinese name
+    in Chinese, from the session's assumptions.
+    """
+    found = catalog(lang()).get(f"{group}.{name}")
+    if found is None and group == "category" and lang() == "zh":
+        found = st.session_state.get(CATEGORY_NAMES, {}).get(name) or None
+    return found or catalog(DEFAULT).get(f"{group}.{name}") or name
 
 
 def maybe(key: str) -> str | None:

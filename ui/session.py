@@ -14,7 +14,8 @@ import streamlit as st
 from finance import Assumptions, ValuationResult
 from finance.stress import StressResult
 from ui import compute
-from ui.i18n import t
+from ui.formatting import plain
+from ui.i18n import CATEGORY_NAMES, t
 from ui.state import INVENTORY, assumptions_doc
 
 
@@ -49,6 +50,7 @@ def assumptions() -> Assumptions:
         show_problems(problems, t("problems.assumptions", n=len(problems)))
         st.page_link("app_pages/assumptions.py", label=t("problems.fix_assumptions"))
         st.stop()
+    st.session_state[CATEGORY_NAMES] = {k: c.label_zh for k, c in a.categories.items()}
     return a
 
 
@@ -59,7 +61,7 @@ def inputs() -> Inputs:
     lots, problems, key = compute.inventory_from(upload, a)
     source = upload[0] if upload else compute.SAMPLE_FILE.name
     if lots is None:
-        show_problems(problems, t("problems.inventory", n=len(problems), file=source))
+        show_problems(problems, t("problems.inventory", n=len(problems), file=plain(source)))
         st.page_link("app_pages/inventory.py", label=t("problems.fix_inventory"))
         st.stop()
     return Inputs(a, lots, key, source, upload is None)
@@ -69,7 +71,11 @@ def result(given: Inputs) -> ValuationResult:
     """The valuation of the inputs (cached); shows the problems and stops when it fails."""
     value, problems = compute.valuation(given.lots_key, given.lots, given.assumptions)
     if value is None:
-        show_problems(problems, t("problems.inventory", n=len(problems), file=given.source))
+        # The file read cleanly but a lot contradicts the assumptions (received after the
+        # valuation date, ...): either may need the fix.
+        show_problems(problems, t("problems.valuation", n=len(problems), file=plain(given.source)))
+        st.page_link("app_pages/assumptions.py", label=t("problems.fix_assumptions"))
+        st.page_link("app_pages/inventory.py", label=t("problems.fix_inventory"))
         st.stop()
     return value
 
@@ -81,7 +87,7 @@ def stress(given: Inputs, base: ValuationResult) -> StressResult:
 
 def source_caption(given: Inputs) -> None:
     """One line naming the inventory and the valuation date the page shows."""
-    what = t("source.sample") if given.is_sample else t("source.upload", file=given.source)
+    what = t("source.sample") if given.is_sample else t("source.upload", file=plain(given.source))
     st.caption(
         t(
             "source.caption",

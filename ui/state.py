@@ -17,6 +17,8 @@ INVENTORY = "inventory"
 ASSUMPTIONS = "assumptions_doc"
 #: Problems of the last assumptions file the user tried to load.
 ASSUMPTIONS_FILE_PROBLEMS = "assumptions_file_problems"
+#: The last valid assumptions, to fill the form while the document has problems.
+LAST_VALID = "assumptions_last_valid"
 
 # Widget keys, page by page.
 LANG_PICKER = "lang_picker"

@@ -201,7 +201,14 @@ def workbook_bytes(result: ValuationResult, stress: StressResult | None = None) 
         _write_sheet(writer, "Lots", result.lots, formats)
         _write_sheet(writer, "Options", result.options, formats)
         _write_sheet(writer, "Haircuts", result.haircuts, formats)
-        _write_sheet(writer, "Borrowing base", borrowing_base_certificate(result), formats)
+        certificate = borrowing_base_certificate(result)
+        _write_sheet(writer, "Borrowing base", certificate, formats)
+        # The advance rate is the one ratio among the amounts: shown as a percentage.
+        column = certificate.columns.get_loc("amount")
+        for row in np.flatnonzero(certificate["kind"] == "ratio"):
+            value = float(certificate["amount"].iloc[row])
+            if np.isfinite(value):
+                writer.sheets["Borrowing base"].write_number(row + 1, column, value, formats["pct"])
         _write_sheet(writer, "Assumptions", _assumptions_frame(result), formats)
         _write_sheet(writer, "Channels", result.channels, formats)
         sheets = structure_sheets(result)

@@ -37,7 +37,7 @@ def test_category_editor_overrides_one_field(open_page):
     at = open_page("assumptions")
     frame = at.dataframe  # the editors are data_editor elements, not dataframes
     assert frame is not None
-    at.session_state[CATEGORY_EDITOR] = {
+    at.session_state[f"{CATEGORY_EDITOR}.en"] = {
         "edited_rows": {0: {"sigma": 0.5}},
         "added_rows": [{"category": "bicycles", "sigma": 0.3, "label_zh": "自行车"}],
         "deleted_rows": [],
@@ -52,7 +52,7 @@ def test_category_editor_overrides_one_field(open_page):
     a = load_assumptions(None)
     assert a.categories["apparel"].sigma != 0.5  # the defaults themselves are untouched
     # Undoing the edit undoes the override.
-    at.session_state[CATEGORY_EDITOR] = {
+    at.session_state[f"{CATEGORY_EDITOR}.en"] = {
         "edited_rows": {0: {"sigma": a.categories["apparel"].sigma}},
         "added_rows": [],
         "deleted_rows": [],
@@ -63,7 +63,7 @@ def test_category_editor_overrides_one_field(open_page):
 
 def test_curve_editor_replaces_the_curve(open_page):
     at = open_page("assumptions")
-    at.session_state[CURVE_EDITOR] = {
+    at.session_state[f"{CURVE_EDITOR}.en"] = {
         "edited_rows": {0: {"rate_pct": 2.5}},
         "added_rows": [],
         "deleted_rows": [6],

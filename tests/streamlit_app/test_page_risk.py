@@ -22,11 +22,11 @@ def test_holding_loss_figures(open_page, sample_result):
 
 def test_haircut_profile_by_category(open_page):
     at = open_page("risk")
-    box = at.selectbox(key=RISK_CATEGORY)
+    box = at.selectbox(key=f"{RISK_CATEGORY}.en")
     assert box.value == "all"
     box.set_value("copper").run()
     assert not at.exception
-    assert at.selectbox(key=RISK_CATEGORY).value == "copper"
+    assert at.selectbox(key=f"{RISK_CATEGORY}.en").value == "copper"
     haircuts = at.dataframe[-1].value
     assert len(haircuts) == 8
 
