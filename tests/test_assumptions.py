@@ -12,6 +12,8 @@ import textwrap
 
 import pytest
 from conftest import SHIPPED_CATEGORIES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finance.assumptions import (
     DEFAULT_ASSUMPTIONS_FILE,
@@ -441,3 +443,47 @@ def test_missing_file_is_an_input_error(tmp_path):
     (problem,) = info.value.problems
     assert problem.file == "nope.toml"
     assert "not found" in problem.message
+
+
+# ----------------------------------------------------- every key range-checked, fuzzed
+def _every_key() -> list[tuple[str, str]]:
+    from finance.assumptions import SECTIONS, TOP_LEVEL
+
+    keys = [("", k) for k in TOP_LEVEL if k not in ("valuation_date", "currency")]
+    keys += [(s, k) for s, checks in SECTIONS.items() for k in checks if s != "liquidate"]
+    return keys
+
+
+@pytest.mark.parametrize(("section", "key"), _every_key())
+@pytest.mark.parametrize("bad", [-1e9, 1e20, float("nan"), float("inf"), "12", [1], True])
+def test_every_key_refuses_absurd_values_by_name(section, key, bad):
+    if key == "buyback" and isinstance(bad, bool):
+        pytest.skip("a boolean is the right type for buyback")
+    doc = {section: {key: bad}} if section else {key: bad}
+    with pytest.raises(InputError) as info:
+        parse_assumptions(doc, file="x.toml")
+    named = f"{section}.{key}" if section else key
+    assert any(p.key == named for p in info.value.problems), info.value
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["confidence", "scenarios", "curve", "pledge_loan", "abs", "categories",
+                         "liquidate", "valuation_date", "typo", "currency", "cash_target"]),
+        st.recursive(
+            st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5),
+                      st.dates()),
+            lambda children: st.lists(children, max_size=3)
+            | st.dictionaries(st.text(max_size=12), children, max_size=3),
+            max_leaves=8,
+        ),
+        max_size=4,
+    )
+)  # fmt: skip
+def test_random_documents_raise_only_input_errors(doc):
+    doc = {k: v for k, v in doc.items() if v is not None}
+    try:
+        parse_assumptions(doc, file="fuzz.toml")
+    except InputError as exc:
+        assert all(p.file in ("fuzz.toml", "assumptions.toml") for p in exc.problems)
