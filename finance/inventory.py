@@ -169,16 +169,18 @@ _DATE_FORMATS_TEXT = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日, YYYYMMDD 
 # (gate, format): the gate keeps strptime's lenient field widths from misreading other shapes,
 # e.g. "%Y%m%d" would take "202615" for 2026-01-05.
 _DATE_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"\d{4}-\d{1,2}-\d{1,2}", "%Y-%m-%d"),
-    (r"\d{4}/\d{1,2}/\d{1,2}", "%Y/%m/%d"),
-    (r"\d{4}\.\d{1,2}\.\d{1,2}", "%Y.%m.%d"),
-    (r"\d{4}年\d{1,2}月\d{1,2}日", "%Y年%m月%d日"),
-    (r"\d{8}", "%Y%m%d"),
+    (r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", "%Y-%m-%d"),
+    (r"[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}", "%Y/%m/%d"),
+    (r"[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}", "%Y.%m.%d"),
+    (r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日", "%Y年%m月%d日"),
+    (r"[0-9]{8}", "%Y%m%d"),
 )
-_TIME_SUFFIX = r"(?:[T ]+|\s+)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?$"
-_SERIAL_GATE = r"\d{1,7}(?:\.\d+)?"
+_TIME_SUFFIX = r"(?:[T ]+|\s+)(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?$"
+# ASCII digits only: ``\d`` also matches other scripts' digits (Arabic-Indic ٣), which
+# NFKC does not turn into ASCII and the date and number parsers do not read.
+_SERIAL_GATE = r"[0-9]{1,7}(?:\.[0-9]+)?"
 _DATE_SHAPE = re.compile(
-    r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{4})年(\d{1,2})月(\d{1,2})日|(\d{4})(\d{2})(\d{2})"
+    r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})|([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日|([0-9]{4})([0-9]{2})([0-9]{2})"
 )
 
 _BOOL_WORDS: Mapping[str, bool] = {
@@ -189,7 +191,7 @@ _BOOL_WORDS: Mapping[str, bool] = {
 _CELL = "{cell}"
 _BOOL_TEXT = "true/false, yes/no, y/n, t/f, 1/0 or 是/否"
 # What the Arrow cast takes, so that nothing matching it can fail to convert.
-_NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_NUMBER_PATTERN = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _NON_FINITE = frozenset(
     s + w for s in ("", "+", "-") for w in ("nan", "inf", "infinity", "nan(ind)")
 )
@@ -756,7 +758,7 @@ def _text_numbers(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     text = pc.utf8_trim_whitespace(pc.utf8_normalize(text, form="NFKC"))
     text = pc.replace_substring_regex(text, pattern=r"^([+-]?)\s*¥\s*", replacement=r"\1")
     # Only commas grouping digits in threes are separators: "1,2" stays an error.
-    grouped = pc.match_substring_regex(text, pattern=r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+    grouped = pc.match_substring_regex(text, pattern=r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")
     text = pc.if_else(grouped, pc.replace_substring(text, pattern=",", replacement=""), text)
     valid = pc.match_substring_regex(text, pattern=_NUMBER_PATTERN)
     values = np.full(len(text), np.nan)

@@ -853,3 +853,20 @@ def test_too_many_rows_are_refused(kind):
     (problem,) = info.value.problems
     assert "above the limit of 20; split it" in problem.message
     assert len(load_inventory(data, name=f"lots.{kind}", max_rows=30)) == 30
+
+
+@pytest.mark.parametrize("column", ["quantity", "received_date"])
+@pytest.mark.parametrize("digits", ["٣", "१२", "３"])
+def test_digits_of_other_scripts(column, digits):
+    # Full-width digits are ASCII after NFKC and read; other scripts' digits are named
+    # problems, never a crash (the fuzz test found '٣' escaping as a ValueError).
+    if column == "quantity":
+        row = f"A1,apparel,{digits},1,1,2026-01-05"
+    else:
+        row = f"A1,apparel,1,1,1,{digits}"
+    if digits == "３":
+        frame = load_csv(row)
+        assert frame.loc[2, column] == (3.0 if column == "quantity" else pd.Timestamp("1900-01-02"))
+        return
+    found = problems(row)
+    assert where(found) == [(2, column)]
