@@ -69,6 +69,14 @@ def price_factor(lots: Lots, counts: np.ndarray, days: np.ndarray | int) -> np.n
         exp(-delta t) * (1 - m)^n(t) * S(t), per lot; S is the category's salvage fraction
         from the lot's expiry day on (t >= expiry), else 1.
     """
+    if np.ndim(days) == 0 and len(lots.erosion_levels):
+        # One day for every lot: the erosion and markdown factors depend only on the lot's
+        # erosion level and category, so compute them per level and gather.
+        day = max(int(days), 0)
+        erosion = np.exp(-lots.erosion_levels * day / DAYS_PER_YEAR)[lots.erosion_index]
+        marks = (1.0 - lots.category_param("markdown")) ** counts[:, min(day, counts.shape[1] - 1)]
+        factor = erosion * marks[lots.category]
+        return np.where(day >= lots.expiry_day, factor * lots.param("salvage"), factor)
     days = np.maximum(np.broadcast_to(np.asarray(days, dtype=np.int64), lots.quantity.shape), 0)
     markdown = lots.param("markdown")
     n_marks = counts[lots.category, np.minimum(days, counts.shape[1] - 1)]

@@ -161,8 +161,8 @@ def _lots_table(
     days_to_expiry = np.where(lots.expiry_day >= NO_EXPIRY // 2, np.nan, lots.expiry_day)
     table = pd.DataFrame(
         {
-            "sku": frame["sku"].to_numpy(),
-            "category": frame["category"].to_numpy(),
+            "sku": frame["sku"].array,
+            "category": frame["category"].array,
             "quantity": lots.quantity,
             "unit_cost": lots.unit_cost,
             "unit_price": lots.unit_price,
@@ -182,9 +182,9 @@ def _lots_table(
             "concentration_excess": lend.concentration_excess,
             "expected_holding_loss": held.expected_loss,
             "row": np.asarray(frame.index, dtype=np.int64),
-            "description": frame["description"].to_numpy(),
-            "warehouse": frame["warehouse"].to_numpy(),
-            "unit": frame["unit"].to_numpy(),
+            "description": frame["description"].array,
+            "warehouse": frame["warehouse"].array,
+            "unit": frame["unit"].array,
             "days_to_expiry": days_to_expiry,
             "liquidation_days": liquidation,
         }

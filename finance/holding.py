@@ -140,17 +140,20 @@ def hold(
     storage_c = np.zeros_like(left)
     by_month = np.zeros((n_groups, months + 1))
     nominal = np.zeros((n_groups, months + 1))
+    net_price = p * selling_share
     for m in range(1, months + 1):
         start, end = int(month_days[m - 1]), int(month_days[m])
         bill = np.where(start < exit_day, storage_rate * left, 0.0)
-        storage += bill * curve.discount(start)
-        storage_c += bill * flat_discount(company_rate, start)
+        storage += bill * float(curve.discount(start))
+        storage_c += bill * float(flat_discount(company_rate, start))
         sold = np.where(end < forced_day, np.minimum(lots.monthly_sales, left), 0.0)
-        value = sold * p * price_factor(lots, counts, end) * selling_share
-        proceeds += value * curve.discount(end)
-        proceeds_c += value * flat_discount(company_rate, end)
-        by_month[:, m] = group_totals(value * curve.discount(end), lots.group, n_groups)
+        value = sold * net_price * price_factor(lots, counts, end)
+        df = float(curve.discount(end))
+        proceeds += value * df
+        proceeds_c += value * float(flat_discount(company_rate, end))
+        # The month's discount factor is one number: the group PVs follow from the totals.
         nominal[:, m] = group_totals(value, lots.group, n_groups)
+        by_month[:, m] = nominal[:, m] * df
         left -= sold
 
     sale_day = np.where(forced, np.maximum(forced_day, 0), horizon)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,9 @@ class Lots:
         Category index of each shock group.
     group_sigma : numpy.ndarray
         Volatility of each shock group.
+    erosion_levels, erosion_index : numpy.ndarray
+        The distinct erosion rates and each lot's index into them (erosion factors are
+        computed per level, not per lot).
     """
 
     quantity: np.ndarray
@@ -74,14 +77,27 @@ class Lots:
     categories: tuple[Category, ...]
     group_category: np.ndarray
     group_sigma: np.ndarray
+    erosion_levels: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    erosion_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Per-lot category fields, built once on first use (the valuation asks for each many
+    # times, e.g. once per month of the holding schedule).
+    _params: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.quantity)
 
+    def category_param(self, name: str) -> np.ndarray:
+        """A category field per category (aligned with ``category_names``)."""
+        return np.array([getattr(c, name) for c in self.categories], dtype=np.float64)
+
     def param(self, name: str) -> np.ndarray:
-        """Per-lot values of a category field, e.g. ``param("orderly_days")``."""
-        table = np.array([getattr(c, name) for c in self.categories], dtype=np.float64)
-        return table[self.category]
+        """Per-lot values of a category field, e.g. ``param("orderly_days")`` (read-only)."""
+        cached = self._params.get(name)
+        if cached is None:
+            cached = self.category_param(name)[self.category]
+            cached.flags.writeable = False
+            self._params[name] = cached
+        return cached
 
     @property
     def market_value(self) -> np.ndarray:
@@ -134,9 +150,8 @@ def prepare_lots(
     source = str(frame.attrs.get("source", "inventory"))
     rows = np.asarray(frame.index)
     names = tuple(categories)
-    code_of = {name: i for i, name in enumerate(names)}
-    cat_codes = frame["category"].map(code_of)
-    unknown = cat_codes.isna().to_numpy()
+    codes = pd.Index(names).get_indexer(frame["category"])
+    unknown = codes < 0
     problems = [
         Problem(source, f"category {c!r} is not in the category table", int(r), "category")
         for r, c in zip(rows[unknown], frame["category"].to_numpy()[unknown], strict=True)
@@ -158,7 +173,7 @@ def prepare_lots(
     if problems:
         raise InputError(problems)
 
-    category = cat_codes.to_numpy(dtype=np.int64)
+    category = codes.astype(np.int64)
     cats = tuple(categories[n] for n in names)
 
     def per_lot(field: str) -> np.ndarray:
@@ -177,8 +192,13 @@ def prepare_lots(
     erosion = frame["erosion"].to_numpy(dtype=np.float64)
     erosion = np.where(np.isnan(erosion), per_lot("erosion"), erosion)
 
-    pairs = np.stack([category.astype(np.float64), sigma], axis=1)
-    unique_pairs, group = np.unique(pairs, axis=0, return_inverse=True)
+    # Shock groups are the distinct (category, sigma) pairs; 1-D uniques are much faster
+    # than a row-wise unique over a million pairs.
+    sigma_levels, sigma_index = np.unique(sigma, return_inverse=True)
+    pair_keys, group = np.unique(
+        category * len(sigma_levels) + sigma_index.reshape(-1), return_inverse=True
+    )
+    erosion_levels, erosion_index = np.unique(erosion, return_inverse=True)
 
     return Lots(
         quantity=quantity,
@@ -194,6 +214,8 @@ def prepare_lots(
         flags={f: frame[f].to_numpy(dtype=bool) for f in FLAGS},
         category_names=names,
         categories=cats,
-        group_category=unique_pairs[:, 0].astype(np.int64),
-        group_sigma=unique_pairs[:, 1],
+        group_category=(pair_keys // len(sigma_levels)).astype(np.int64),
+        group_sigma=sigma_levels[pair_keys % len(sigma_levels)],
+        erosion_levels=erosion_levels,
+        erosion_index=erosion_index.reshape(-1).astype(np.int64),
     )

@@ -244,7 +244,9 @@ def test_all_in_cost_is_never_below_the_nominal_rate(rate, upfront, monitoring, 
         monitoring = 1e-4  # fees > 0
     terms = dataclasses.replace(TERMS, rate=rate, upfront_fee=upfront, monitoring_fee=monitoring)
     result = _run(terms, collateral=100.0 * cover)
-    assert result.all_in_cost >= rate
+    # Within the IRR solver's accuracy: with fees of 1e-102 the two are equal in exact
+    # arithmetic (hypothesis found 9.997e-13 against a 1e-12 rate).
+    assert result.all_in_cost >= rate - 1e-10
     flows = list(zip(DATES.payment_days[1:], result.schedule["payment"].iloc[1:], strict=True))
     assert result.all_in_cost == pytest.approx(_irr(100.0 * (1 - upfront), flows), abs=1e-8)
 
