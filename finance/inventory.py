@@ -10,7 +10,8 @@ The format is told by the file name's suffix:
   that validation sees what the user wrote.
 - ``.xlsx`` and ``.xlsm``: the first worksheet, via openpyxl. Numbers and dates may be real
   number/date cells or text.
-- ``.parquet`` and ``.pq``: via pyarrow, with typed columns (a null or NaN is a blank cell).
+- ``.parquet`` and ``.pq``: via pyarrow, with typed columns (a null or NaN is a blank cell);
+  only the columns the model uses are read.
 
 Row 1 holds the headers. A header matches a column name after Unicode NFKC normalisation,
 stripping, case folding, turning runs of spaces and hyphens into ``_``, and dropping a unit
@@ -472,27 +473,32 @@ def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
 
 def _read_parquet(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
     try:
-        rows = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
+        file = pq.ParquetFile(io.BytesIO(data))
+        rows, names = file.metadata.num_rows, [str(n) for n in file.schema_arrow.names]
     except Exception as exc:
         raise _Unreadable(f"cannot read the file as Parquet: {exc}") from exc
     if rows > max_rows:
         raise _too_many_rows(rows, max_rows)
+    if not names:
+        raise _Unreadable("the file has no columns")
+    # A columnar file lets us read only the columns the model uses (by header); the others
+    # are never decoded. Positions stay those of the file, so messages name them right.
+    used = [i for i, n in enumerate(names) if _normalise_header(n) in _HEADER_LOOKUP]
+    if len({names[i] for i in used}) < len(used):
+        used = list(range(len(names)))  # repeated names cannot be selected by name
     try:
-        table = pq.read_table(io.BytesIO(data))
-        columns = [table.column(i).to_pandas() for i in range(table.num_columns)]
+        table = file.read(columns=[names[i] for i in used])
+        columns = [table.column(j).to_pandas() for j in range(table.num_columns)]
     except Exception as exc:
         # pyarrow raises several unrelated types (ArrowInvalid, OSError, ...) for bad files.
         raise _Unreadable(f"cannot read the file as Parquet: {exc}") from exc
-    if not columns:
-        raise _Unreadable("the file has no columns")
     frame = {}
-    for i, column in enumerate(columns):
+    for i, column in zip(used, columns, strict=True):
         if isinstance(column.dtype, pd.CategoricalDtype):
             column = column.astype(object)
         frame[i] = column.reset_index(drop=True)
-    data_frame = pd.DataFrame(frame, index=pd.RangeIndex(table.num_rows), copy=False)
-    rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
-    return _Table([str(n) for n in table.column_names], data_frame, rows)
+    data_frame = pd.DataFrame(frame, index=pd.RangeIndex(rows), copy=False)
+    return _Table(names, data_frame, np.arange(2, rows + 2, dtype=np.int64))
 
 
 def _header_text(value: object) -> str:

@@ -870,3 +870,29 @@ def test_digits_of_other_scripts(column, digits):
         return
     found = problems(row)
     assert where(found) == [(2, column)]
+
+
+def test_parquet_reads_only_the_columns_the_model_uses(monkeypatch):
+    table = pa.table(
+        {
+            "notes": pa.array([{"a": 1}, {"a": 2}]),  # a struct column nobody needs
+            "sku": ["A1", "A2"],
+            "category": ["apparel", "spaceships"],
+            "quantity": [1.0, 2.0],
+            "unit_cost": [1.0, 1.0],
+            "unit_price": [2.0, 2.0],
+            "age_days": [3.0, 3.0],
+        }
+    )
+    read = []
+    original = pq.ParquetFile.read
+
+    def spy(self, columns=None, **kw):
+        read.append(columns)
+        return original(self, columns=columns, **kw)
+
+    monkeypatch.setattr(pq.ParquetFile, "read", spy)
+    with pytest.raises(InputError) as info:
+        load_inventory(parquet_bytes(table), name="lots.parquet")
+    assert read == [["sku", "category", "quantity", "unit_cost", "unit_price", "age_days"]]
+    assert where(info.value.problems) == [(3, "category")]
