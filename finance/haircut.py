@@ -25,8 +25,8 @@ import numpy as np
 
 from finance.curve import DAYS_PER_YEAR
 from finance.dynamics import price_factor
-from finance.lots import Lots
-from finance.scenarios import PriceScenarios, group_totals
+from finance.lots import Lots, compact_codes
+from finance.scenarios import PriceScenarios
 
 BASEL_HOLDING_DAYS = 20  # T_M for secured lending, business days
 BASEL_TAU_DAYS = 14  # ten business days, in calendar days
@@ -134,12 +134,12 @@ def liquidation_proceeds(
         * mask
     )
     # Aggregate by (group, horizon position): cost is groups x horizons x scenarios.
-    position = scenarios.index_of(horizon_days)
-    positions, local = np.unique(position, return_inverse=True)
-    per_group = group_totals(
-        np.eye(len(positions))[local] * proceeds[:, None], lots.group, lots.n_groups
+    positions, local = compact_codes(scenarios.index_of(horizon_days))
+    cells = lots.group * len(positions) + local
+    per_group = np.bincount(cells, weights=proceeds, minlength=lots.n_groups * len(positions))
+    return np.einsum(
+        "sgj,gj->s", shocks[:, :, positions], per_group.reshape(lots.n_groups, len(positions))
     )
-    return np.einsum("sgj,gj->s", shocks[:, :, positions], per_group)
 
 
 def portfolio_haircut(proceeds: np.ndarray, market_value: float, confidence: float) -> float:

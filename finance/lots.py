@@ -110,6 +110,40 @@ class Lots:
         return len(self.group_sigma)
 
 
+def compact_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of non-negative integer codes, sorted, and each code's index.
+
+    ``np.unique(codes, return_inverse=True)`` in O(N + max code) instead of a sort: codes
+    here (grid positions, category x level keys) are small integers.
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    if not len(codes):
+        return codes.copy(), codes.copy()
+    present = np.bincount(codes) > 0
+    values = np.flatnonzero(present)
+    index_of = np.cumsum(present) - 1
+    return values, index_of[codes]
+
+
+def _with_overrides(
+    column: pd.Series, cats: tuple[Category, ...], name: str, category: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-lot values of a field lots may override (NaN: the category's) and its levels.
+
+    Returns the values, their levels and each lot's index into the levels. Without
+    overrides the levels are the categories' values, found without sorting a million
+    numbers.
+    """
+    own = column.to_numpy(dtype=np.float64)
+    by_category = np.array([getattr(c, name) for c in cats], dtype=np.float64)
+    missing = np.isnan(own)
+    if missing.all():
+        return by_category[category], by_category, category
+    values = np.where(missing, by_category[category], own)
+    levels, index = np.unique(values, return_inverse=True)
+    return values, levels, index.reshape(-1).astype(np.int64)
+
+
 def _day_offsets(dates: pd.Series, t0: dt.date) -> np.ndarray:
     """Whole calendar days from t0 to each date (NaT -> NO_EXPIRY)."""
     days = (dates.to_numpy(dtype="datetime64[D]") - np.datetime64(t0, "D")).astype(np.int64)
@@ -187,18 +221,16 @@ def prepare_lots(
     quantity = frame["quantity"].to_numpy(dtype=np.float64)
     sales = frame["monthly_sales"].to_numpy(dtype=np.float64)
     sales = np.where(np.isnan(sales), quantity / per_lot("months_to_clear"), sales)
-    sigma = frame["sigma"].to_numpy(dtype=np.float64)
-    sigma = np.where(np.isnan(sigma), per_lot("sigma"), sigma)
-    erosion = frame["erosion"].to_numpy(dtype=np.float64)
-    erosion = np.where(np.isnan(erosion), per_lot("erosion"), erosion)
-
-    # Shock groups are the distinct (category, sigma) pairs; 1-D uniques are much faster
-    # than a row-wise unique over a million pairs.
-    sigma_levels, sigma_index = np.unique(sigma, return_inverse=True)
-    pair_keys, group = np.unique(
-        category * len(sigma_levels) + sigma_index.reshape(-1), return_inverse=True
+    sigma, sigma_levels, sigma_index = _with_overrides(frame["sigma"], cats, "sigma", category)
+    erosion, erosion_levels, erosion_index = _with_overrides(
+        frame["erosion"], cats, "erosion", category
     )
-    erosion_levels, erosion_index = np.unique(erosion, return_inverse=True)
+    # Shock groups are the distinct (category, sigma) pairs.
+    keys = category * len(sigma_levels) + sigma_index
+    if len(cats) * len(sigma_levels) <= 1 << 24:
+        pair_keys, group = compact_codes(keys)
+    else:  # many lot-level volatilities: a sort is cheaper than a huge count table
+        pair_keys, group = np.unique(keys, return_inverse=True)
 
     return Lots(
         quantity=quantity,
@@ -217,5 +249,5 @@ def prepare_lots(
         group_category=(pair_keys // len(sigma_levels)).astype(np.int64),
         group_sigma=sigma_levels[pair_keys % len(sigma_levels)],
         erosion_levels=erosion_levels,
-        erosion_index=erosion_index.reshape(-1).astype(np.int64),
+        erosion_index=erosion_index,
     )
