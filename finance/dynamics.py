@@ -73,10 +73,11 @@ def price_factor(lots: Lots, counts: np.ndarray, days: np.ndarray | int) -> np.n
         # One day for every lot: the erosion and markdown factors depend only on the lot's
         # erosion level and category, so compute them per level and gather.
         day = max(int(days), 0)
-        erosion = np.exp(-lots.erosion_levels * day / DAYS_PER_YEAR)[lots.erosion_index]
+        erosion = np.exp(-lots.erosion_levels * day / DAYS_PER_YEAR)
         marks = (1.0 - lots.category_param("markdown")) ** counts[:, min(day, counts.shape[1] - 1)]
-        factor = erosion * marks[lots.category]
-        return np.where(day >= lots.expiry_day, factor * lots.param("salvage"), factor)
+        factor = np.outer(erosion, marks).ravel()[lots.factor_index]
+        np.multiply(factor, lots.param("salvage"), out=factor, where=day >= lots.expiry_day)
+        return factor
     days = np.maximum(np.broadcast_to(np.asarray(days, dtype=np.int64), lots.quantity.shape), 0)
     markdown = lots.param("markdown")
     n_marks = counts[lots.category, np.minimum(days, counts.shape[1] - 1)]

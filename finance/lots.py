@@ -81,7 +81,7 @@ class Lots:
     erosion_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # Per-lot category fields, built once on first use (the valuation asks for each many
     # times, e.g. once per month of the holding schedule).
-    _params: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.quantity)
@@ -92,11 +92,20 @@ class Lots:
 
     def param(self, name: str) -> np.ndarray:
         """Per-lot values of a category field, e.g. ``param("orderly_days")`` (read-only)."""
-        cached = self._params.get(name)
+        cached = self._cache.get(name)
         if cached is None:
             cached = self.category_param(name)[self.category]
             cached.flags.writeable = False
-            self._params[name] = cached
+            self._cache[name] = cached
+        return cached
+
+    @property
+    def factor_index(self) -> np.ndarray:
+        """Each lot's cell in an (erosion level x category) table of price factors."""
+        cached = self._cache.get("_factor_index")
+        if cached is None:
+            cached = self.erosion_index * len(self.categories) + self.category
+            self._cache["_factor_index"] = cached
         return cached
 
     @property
