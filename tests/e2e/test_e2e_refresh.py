@@ -22,12 +22,14 @@ def test_refresh_mid_valuation(new_page, app_url: str, tmp_path) -> None:
     open_page(page, app_url, "inventory")
     upload(page, "big.csv", path.read_bytes())
     expect(page.get_by_text("40,000 lots read")).to_be_visible(timeout=120_000)
+    wait_for_run(page)  # the inventory page's own run is over before we navigate
 
     go_to_financing = page.get_by_test_id("stSidebarNavLink").filter(
         has=page.get_by_text(EN["nav.financing"], exact=True)
     )
     go_to_financing.click()
-    # Wait until the run is under way (the progress bar shows), then reload the page.
+    # Reload once the financing page's run is under way (its URL is set when it starts).
+    page.wait_for_url("**/financing", timeout=30_000)
     page.locator("[data-testid='stApp'][data-test-script-state='running']").wait_for(
         state="attached", timeout=30_000
     )
