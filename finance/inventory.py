@@ -44,8 +44,8 @@ Limits
 A file larger than ``max_bytes`` (default :data:`MAX_FILE_BYTES`) is refused before it is
 read, and one with more than ``max_rows`` lots (default :data:`MAX_ROWS`) before it is
 parsed whole: the CSV's line count, the Parquet footer's row count, the Excel sheet read
-only up to the limit. Larger inventories can be split, or valued from Parquet through
-the command line with higher limits.
+only up to the limit. Larger inventories can be split, or read from Python with higher
+``max_bytes`` and ``max_rows``.
 
 Every problem in the file is collected and raised together as one
 :class:`finance.errors.InputError`, each with the spreadsheet row (the header is row 1) and
