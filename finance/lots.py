@@ -14,7 +14,7 @@ group per category.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,7 +88,7 @@ class Lots:
 
     def category_param(self, name: str) -> np.ndarray:
         """A category field per category (aligned with ``category_names``)."""
-        return np.array([getattr(c, name) for c in self.categories], dtype=np.float64)
+        return category_values(self.categories, name)
 
     def param(self, name: str) -> np.ndarray:
         """Per-lot values of a category field, e.g. ``param("orderly_days")`` (read-only)."""
@@ -119,6 +119,11 @@ class Lots:
         return len(self.group_sigma)
 
 
+def category_values(categories: Sequence[Category], name: str) -> np.ndarray:
+    """One field of each category, as floats (booleans as 0 and 1)."""
+    return np.array([getattr(c, name) for c in categories], dtype=np.float64)
+
+
 def compact_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of non-negative integer codes, sorted, and each code's index.
 
@@ -144,7 +149,7 @@ def _with_overrides(
     numbers.
     """
     own = column.to_numpy(dtype=np.float64)
-    by_category = np.array([getattr(c, name) for c in cats], dtype=np.float64)
+    by_category = category_values(cats, name)
     missing = np.isnan(own)
     if missing.all():
         return by_category[category], by_category, category
@@ -220,7 +225,7 @@ def prepare_lots(
     cats = tuple(categories[n] for n in names)
 
     def per_lot(field: str) -> np.ndarray:
-        return np.array([getattr(c, field) for c in cats], dtype=np.float64)[category]
+        return category_values(cats, field)[category]
 
     expiry = _day_offsets(frame["expiry_date"], valuation_date)
     shelf = per_lot("shelf_life_days")

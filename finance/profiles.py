@@ -136,10 +136,10 @@ def haircut_profile(
     counts = markdown_counts(prepared.categories, a.valuation_date, int(horizons.max(initial=0)))
     n_cat = len(prepared.category_names)
     by_category = np.bincount(prepared.category, weights, minlength=n_cat)
+    orderly = prepared.param("orderly_discount")
     rows = []
     for h in horizons:
         factor = price_factor(prepared, counts, int(h))
-        orderly = prepared.param("orderly_discount")
         for alpha in confidences:
             cut = lognormal_haircut(prepared.sigma, h / DAYS_PER_YEAR, alpha, factor, orderly)
             cut_value = np.bincount(prepared.category, weights * cut, minlength=n_cat)
