@@ -3,10 +3,9 @@
 import streamlit as st
 
 from finance.summary import inventory_summary
-from ui import compute
+from ui import compute, session
 from ui.formatting import money_metric, plain, table, translate_codes
 from ui.i18n import t
-from ui.session import assumptions, show_problems
 from ui.state import INVENTORY, UPLOAD, UPLOAD_SEEN, USE_SAMPLE
 
 
@@ -30,26 +29,21 @@ upload = st.file_uploader(
 # The uploader forgets its file when the user visits another page; the session keeps it.
 if upload is not None and st.session_state.get(UPLOAD_SEEN) != upload.file_id:
     st.session_state[UPLOAD_SEEN] = upload.file_id
-    st.session_state[INVENTORY] = (upload.name, upload.getvalue())
+    st.session_state[INVENTORY] = compute.as_upload(upload.name, upload.getvalue())
 st.button(t("inventory.use_sample"), key=USE_SAMPLE, on_click=_use_sample)
 
-a = assumptions()
 current = st.session_state[INVENTORY]
-lots, problems, _ = compute.inventory_from(current, a)
-source = current[0] if current else compute.SAMPLE_FILE.name
 if current is None:
-    st.info(t("inventory.using_sample", file=source))
+    st.info(t("inventory.using_sample", file=compute.SAMPLE_FILE.name))
 else:
-    st.info(t("inventory.using_upload", file=plain(source)))
+    st.info(t("inventory.using_upload", file=plain(current[0])))
 
-if lots is None:
-    show_problems(problems, t("problems.inventory", n=len(problems), file=plain(source)))
-    st.stop()
-
+given = session.inputs(link_to_inventory=False)
+lots = given.lots
 st.success(t("inventory.valid", lots=f"{len(lots):,}"))
 by_category = inventory_summary(lots, "category")
 by_warehouse = inventory_summary(lots, "warehouse")
-currency = a.currency
+currency = given.assumptions.currency
 cols = st.columns(4)
 cols[0].metric(t("metric.lots"), f"{len(lots):,}")
 money_metric(cols[1], t("metric.market_value"), by_category["market_value"].sum(), currency)

@@ -26,7 +26,7 @@ cols[3].metric(
 
 st.subheader(t("risk.decay"))
 st.caption(t("risk.decay_caption"))
-decay = compute.decay(given.lots_key, given.lots, given.assumptions)
+decay = compute.decay(given)
 decay_shown = decay.assign(
     category=decay["category"].map(lambda c: label("category", c)),
     retained=decay["expected_value"] / decay["market_value"].where(decay["market_value"] > 0),
@@ -73,7 +73,7 @@ st.altair_chart(
 
 st.subheader(t("risk.haircut"))
 st.caption(t("risk.haircut_caption"))
-profile = compute.haircuts(given.lots_key, given.lots, given.assumptions)
+profile = compute.haircuts(given)
 options = [ALL, *[c for c in profile["category"].unique() if c != ALL]]
 chosen = st.selectbox(
     t("risk.haircut_category"),

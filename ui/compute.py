@@ -10,9 +10,11 @@ by every session; finance takes QuantLib's lock itself.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -56,9 +58,32 @@ def assumptions_from(doc: Mapping[str, Any]) -> tuple[Assumptions | None, pd.Dat
     return _assumptions(digest(key.encode("utf-8")), doc)
 
 
-def assumptions_key(assumptions: Assumptions) -> str:
-    """The assumptions' canonical key (the digest of their full TOML document)."""
-    return digest(assumptions_toml(assumptions))
+@dataclass(frozen=True)
+class Inputs:
+    """A session's validated inputs and the keys their results are cached under.
+
+    ``lots_key`` digests the file's bytes, its name and the categories it was read with;
+    ``assumptions_key`` the assumptions' full TOML document. Both are computed once here.
+    """
+
+    assumptions: Assumptions
+    lots: pd.DataFrame
+    lots_key: str
+    assumptions_key: str
+    source: str
+    is_sample: bool
+
+
+@functools.cache
+def sample_upload() -> tuple[str, bytes, str]:
+    """The shipped sample as an upload: name, bytes and digest (read once per process)."""
+    data = SAMPLE_FILE.read_bytes()
+    return SAMPLE_FILE.name, data, digest(data)
+
+
+def as_upload(name: str, data: bytes) -> tuple[str, bytes, str]:
+    """An uploaded file as the session keeps it: name, bytes and their digest."""
+    return name, data, digest(data)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -78,15 +103,18 @@ def _inventory(
         return None, exc.to_frame()
 
 
-def inventory_from(
-    upload: tuple[str, bytes] | None, assumptions: Assumptions
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None, str]:
-    """Validate the upload (or the sample): the lots or the problems, and the lots' key."""
-    name, data = upload if upload is not None else (SAMPLE_FILE.name, SAMPLE_FILE.read_bytes())
+def inputs_from(
+    upload: tuple[str, bytes, str] | None, assumptions: Assumptions
+) -> tuple[Inputs | None, pd.DataFrame | None]:
+    """Validate the upload (None: the sample): the inputs, or the file's problems."""
+    name, data, data_key = upload if upload is not None else sample_upload()
     categories_key = digest(repr(sorted(assumptions.categories.items())).encode("utf-8"))
-    data_key = digest(data)
     lots, problems = _inventory(data_key, name, categories_key, data, assumptions.categories)
-    return lots, problems, digest(f"{data_key}:{name}:{categories_key}".encode())
+    if lots is None:
+        return None, problems
+    lots_key = digest(f"{data_key}:{name}:{categories_key}".encode())
+    a_key = digest(assumptions_toml(assumptions))
+    return Inputs(assumptions, lots, lots_key, a_key, name, upload is None), None
 
 
 @contextlib.contextmanager
@@ -116,11 +144,9 @@ def _evaluate(
             return None, exc.to_frame()
 
 
-def valuation(
-    lots_key: str, lots: pd.DataFrame, assumptions: Assumptions
-) -> tuple[ValuationResult | None, pd.DataFrame | None]:
+def valuation(given: Inputs) -> tuple[ValuationResult | None, pd.DataFrame | None]:
     """Evaluate (cached), with a progress bar: the result, or the lots' problems."""
-    return _evaluate(lots_key, assumptions_key(assumptions), lots, assumptions)
+    return _evaluate(given.lots_key, given.assumptions_key, given.lots, given.assumptions)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -131,11 +157,9 @@ def _stress(
         return stress_test(_lots, _a, base=_base, progress=report)
 
 
-def stress(
-    lots_key: str, lots: pd.DataFrame, assumptions: Assumptions, base: ValuationResult
-) -> StressResult:
+def stress(given: Inputs, base: ValuationResult) -> StressResult:
     """The standard stresses on the base's random numbers (cached), with a progress bar."""
-    return _stress(lots_key, assumptions_key(assumptions), lots, assumptions, base)
+    return _stress(given.lots_key, given.assumptions_key, given.lots, given.assumptions, base)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -143,9 +167,9 @@ def _decay(lots_key: str, a_key: str, _lots: pd.DataFrame, _a: Assumptions) -> p
     return value_decay(_lots, _a)
 
 
-def decay(lots_key: str, lots: pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
+def decay(given: Inputs) -> pd.DataFrame:
     """Value decay per category and month (cached)."""
-    return _decay(lots_key, assumptions_key(assumptions), lots, assumptions)
+    return _decay(given.lots_key, given.assumptions_key, given.lots, given.assumptions)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -153,6 +177,6 @@ def _haircuts(lots_key: str, a_key: str, _lots: pd.DataFrame, _a: Assumptions) -
     return haircut_profile(_lots, _a)
 
 
-def haircuts(lots_key: str, lots: pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
+def haircuts(given: Inputs) -> pd.DataFrame:
     """Haircut against horizon and confidence (cached)."""
-    return _haircuts(lots_key, assumptions_key(assumptions), lots, assumptions)
+    return _haircuts(given.lots_key, given.assumptions_key, given.lots, given.assumptions)

@@ -34,16 +34,20 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def money(value: float, currency: str) -> str:
     """``CNY 1,234,567`` (whole units: a treasurer reads millions, not fen)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     return f"{currency} {value:,.0f}"
 
 
 def money_short(value: float, currency: str) -> str:
     """A headline amount: ``CNY 136.76m`` in English, ``CNY 1.37亿`` in Chinese."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     size = abs(value)
     units = ((1e8, "亿"), (1e4, "万")) if lang() == "zh" else ((1e9, "bn"), (1e6, "m"), (1e3, "k"))
@@ -67,7 +71,7 @@ def money_metric(
 
 def pct(value: float, digits: int = 2) -> str:
     """``12.34%``; a dash for a missing value."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     return f"{value:.{digits}%}"
 

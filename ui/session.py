@@ -6,28 +6,16 @@ them (a table of file, row, column and message, never a traceback) and stop the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 import streamlit as st
 
 from finance import Assumptions, ValuationResult
 from finance.stress import StressResult
 from ui import compute
+from ui.compute import Inputs
 from ui.formatting import plain
 from ui.i18n import CATEGORY_NAMES, t
 from ui.state import INVENTORY, assumptions_doc
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The session's validated inputs."""
-
-    assumptions: Assumptions
-    lots: pd.DataFrame
-    lots_key: str
-    source: str
-    is_sample: bool
 
 
 def show_problems(problems: pd.DataFrame, headline: str) -> None:
@@ -54,22 +42,26 @@ def assumptions() -> Assumptions:
     return a
 
 
-def inputs() -> Inputs:
-    """The session's inventory and assumptions; shows the problems and stops when invalid."""
-    a = assumptions()
+def inputs(*, link_to_inventory: bool = True) -> Inputs:
+    """The session's inventory and assumptions; shows the problems and stops when invalid.
+
+    ``link_to_inventory`` adds a link to the Inventory page under the problems (not on that
+    page itself).
+    """
     upload = st.session_state.get(INVENTORY)
-    lots, problems, key = compute.inventory_from(upload, a)
-    source = upload[0] if upload else compute.SAMPLE_FILE.name
-    if lots is None:
+    given, problems = compute.inputs_from(upload, assumptions())
+    if given is None:
+        source = upload[0] if upload else compute.SAMPLE_FILE.name
         show_problems(problems, t("problems.inventory", n=len(problems), file=plain(source)))
-        st.page_link("app_pages/inventory.py", label=t("problems.fix_inventory"))
+        if link_to_inventory:
+            st.page_link("app_pages/inventory.py", label=t("problems.fix_inventory"))
         st.stop()
-    return Inputs(a, lots, key, source, upload is None)
+    return given
 
 
 def result(given: Inputs) -> ValuationResult:
     """The valuation of the inputs (cached); shows the problems and stops when it fails."""
-    value, problems = compute.valuation(given.lots_key, given.lots, given.assumptions)
+    value, problems = compute.valuation(given)
     if value is None:
         # The file read cleanly but a lot contradicts the assumptions (received after the
         # valuation date, ...): either may need the fix.
@@ -82,7 +74,7 @@ def result(given: Inputs) -> ValuationResult:
 
 def stress(given: Inputs, base: ValuationResult) -> StressResult:
     """The stress test of the inputs (cached)."""
-    return compute.stress(given.lots_key, given.lots, given.assumptions, base)
+    return compute.stress(given, base)
 
 
 def source_caption(given: Inputs) -> None:

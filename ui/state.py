@@ -11,7 +11,8 @@ from typing import Any
 import streamlit as st
 
 LANG = "lang"
-#: The uploaded inventory as ``(name, bytes)``; None means the shipped sample.
+#: The uploaded inventory as ``(name, bytes, digest)`` (``compute.as_upload``); None means
+#: the shipped sample.
 INVENTORY = "inventory"
 #: The user's assumptions document (overrides of data/assumptions.toml, TOML form).
 ASSUMPTIONS = "assumptions_doc"
