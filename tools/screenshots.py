@@ -10,64 +10,26 @@ finish running, and saves ``OUT/<lang>-<page>.png``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
+import tempfile
 from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-PAGES = ("inventory", "assumptions", "collateral", "risk", "financing", "export")
-LOCALES = {"en": "en-US", "zh": "zh-CN"}
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+sys.path.insert(0, str(ROOT))
+# The end-to-end tests' helpers start the server and wait for runs: one way of doing both.
+from tests.e2e.helpers import (  # noqa: E402
+    BROWSER_ARGS,
+    LOCALES,
+    PAGES,
+    chromium_path,
+    serve_app,
+    wait_for_run,
+)
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(port: int) -> Iterator[str]:
-    """Run the app on 127.0.0.1:port until the block ends; yields its URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
-         "--server.fileWatcherType=none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            time.sleep(0.3)
-        else:
-            raise RuntimeError("the app did not start within 60 s")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def wait_for_app(page: object) -> None:
-    """Wait until the script has run (Streamlit's own e2e suite waits on these attributes)."""
-    page.wait_for_timeout(300)
-    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
-        state="attached", timeout=120_000
-    )
-    page.wait_for_timeout(800)  # charts draw after the script finishes
+CHART_DRAW_MS = 800  # charts draw after the script finishes
 
 
 def main() -> None:
@@ -85,17 +47,20 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with serve(free_port()) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+    log = Path(tempfile.mkstemp(suffix=".log")[1])
+    with serve_app(log) as url, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=BROWSER_ARGS
+        )
         for lang in args.lang.split(","):
             context = browser.new_context(
                 locale=LOCALES[lang], viewport={"width": args.width, "height": 1000}
             )
             page = context.new_page()
             for name in args.pages.split(","):
-                path = "" if name == "inventory" else name
-                page.goto(f"{url}/{path}", wait_until="domcontentloaded")
-                wait_for_app(page)
+                page.goto(f"{url}/{PAGES[name]}", wait_until="domcontentloaded")
+                wait_for_run(page)
+                page.wait_for_timeout(CHART_DRAW_MS)
                 # The page scrolls inside Streamlit's main block, not the document: grow
                 # the viewport to the block's height for a whole-page picture.
                 if not args.first_screen:
@@ -103,7 +68,7 @@ def main() -> None:
                         "document.querySelector('[data-testid=stMain]').scrollHeight"
                     )
                     page.set_viewport_size({"width": args.width, "height": min(height + 40, 12000)})
-                    page.wait_for_timeout(800)
+                    page.wait_for_timeout(CHART_DRAW_MS)
                 target = out / f"{lang}-{name}.png"
                 page.screenshot(path=str(target), full_page=True)
                 if args.first_screen:
