@@ -3,9 +3,9 @@
 import streamlit as st
 
 from finance import InputError, load_assumptions
-from finance.categories import CATEGORY_FIELDS
-from finance.channels import load_channels
-from finance.export.assumptions_toml import assumptions_document, assumptions_toml
+from finance.inputs.categories import CATEGORY_FIELDS
+from finance.inputs.channels import load_channels
+from finance.report.assumptions_toml import assumptions_document, assumptions_toml
 from ui import compute, fields
 from ui.i18n import label, maybe, t
 from ui.session import show_problems

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from finance.certificate import borrowing_base_certificate
-from finance.export.csv import safe_csv_bytes
-from finance.summary import concentration_table
+from finance.report.certificate import borrowing_base_certificate
+from finance.report.csv import safe_csv_bytes
+from finance.report.summary import concentration_table
 from ui import charts, session
 from ui.formatting import money_metric, pct, table, translate_codes
 from ui.i18n import label, t

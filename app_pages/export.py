@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from finance.certificate import borrowing_base_certificate
-from finance.export.assumptions_toml import assumptions_toml
-from finance.export.csv import safe_csv_bytes
-from finance.export.excel import EXCEL_MAX_ROWS, workbook_bytes
+from finance.report.assumptions_toml import assumptions_toml
+from finance.report.certificate import borrowing_base_certificate
+from finance.report.csv import safe_csv_bytes
+from finance.report.excel import EXCEL_MAX_ROWS, workbook_bytes
 from ui import session
 from ui.formatting import money_metric
 from ui.i18n import t

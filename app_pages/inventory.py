@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from finance.summary import inventory_summary
+from finance.report.summary import inventory_summary
 from ui import compute, session
 from ui.formatting import money_metric, plain, table, translate_codes
 from ui.i18n import t

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from finance.profiles import ALL
+from finance.risk.profiles import ALL
 from ui import charts, compute, session
 from ui.formatting import money, money_metric, pct, table
 from ui.i18n import label, lang, t

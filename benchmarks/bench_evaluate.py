@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bench_evaluate.py [--lots 10000 100000] [--scenarios 10000] [--repeat 3]
 
-Generates each inventory with ``finance.sample.generate_inventory``, loads it through
+Generates each inventory with ``finance.inputs.sample.generate_inventory``, loads it through
 ``load_inventory`` (Parquet), then times ``evaluate`` several times and prints the median,
 with the load time and the time per lot, as a Markdown table the README quotes.
 """
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from finance import evaluate, load_inventory, parse_assumptions
-from finance.sample import generate_inventory, write_inventory
+from finance.inputs.sample import generate_inventory, write_inventory
 
 
 def main() -> None:

@@ -7,10 +7,11 @@ Usage::
 What a quant might first write: for one lot, a QuantLib price process, a
 ``ql.GaussianPathGenerator`` over the month-end grid and a Python loop over paths and months
 that runs the holding schedule and discounts it on a ``ql.ZeroCurve``. It shares no code
-with ``finance.holding``, ``finance.dynamics`` or ``finance.curve``: the schedule, the
+with ``finance.risk.holding``, ``finance.collateral.dynamics`` or
+``finance.market.curve``: the schedule, the
 markdown counts and the discount curve are written here again from MODEL.md sections 2 and
 6. From ``finance`` it takes only the inputs (the category table, the assumptions, the lot
-frame) and ``finance.calendar.month_offsets`` for the month-end days.
+frame) and ``finance.market.calendar.month_offsets`` for the month-end days.
 
 ``main`` times ``finance.evaluate`` on a generated inventory (the whole valuation, not just
 the holding loss, so the ratio is conservative), times this reference on a handful of its
@@ -55,9 +56,9 @@ import pandas as pd
 import QuantLib as ql
 
 from finance import Assumptions, evaluate, load_inventory, parse_assumptions
-from finance.calendar import month_offsets
-from finance.categories import Category
-from finance.sample import generate_inventory, write_inventory
+from finance.inputs.categories import Category
+from finance.inputs.sample import generate_inventory, write_inventory
+from finance.market.calendar import month_offsets
 
 DAYS_PER_YEAR = 365.0
 #: Agreement threshold: |naive - closed form| in naive standard errors.

@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/report.py [--repeat 3] [--out benchmarks/results.md] [--skip cli,naive]
 
-Generates the inputs (``finance.sample``), then measures, each ``--repeat`` times:
+Generates the inputs (``finance.inputs.sample``), then measures, each ``--repeat`` times:
 
 1. ``evaluate`` in-process on 10k, 100k and 1M lots x 1k, 10k and 100k scenarios (the
    scaling table: cost grows with lots plus categories x scenarios, never lots x
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from finance import evaluate, load_inventory, parse_assumptions
-from finance.sample import generate_inventory, write_inventory
+from finance.inputs.sample import generate_inventory, write_inventory
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = dt.date(2026, 11, 24)

@@ -9,10 +9,10 @@ to cash. No Streamlit here: the app sits on top.
 >>> result = evaluate(load_inventory("data/sample_inventory.csv"), load_assumptions())
 """
 
-from finance.assumptions import Assumptions, load_assumptions, parse_assumptions
 from finance.errors import InputError, Problem
 from finance.evaluate import ValuationResult, evaluate
-from finance.inventory import load_inventory
+from finance.inputs.assumptions import Assumptions, load_assumptions, parse_assumptions
+from finance.inputs.inventory import load_inventory
 
 __all__ = [
     "Assumptions",

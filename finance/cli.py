@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from finance.assumptions import parse_assumptions, read_assumptions_file
 from finance.errors import InputError, Problem
+from finance.inputs.assumptions import parse_assumptions, read_assumptions_file
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,9 +85,9 @@ def _clean(value: Any) -> Any:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from finance.evaluate import evaluate
-    from finance.export import safe_csv_bytes, workbook_bytes
-    from finance.export.excel import EXCEL_MAX_ROWS
-    from finance.inventory import load_inventory
+    from finance.inputs.inventory import load_inventory
+    from finance.report import safe_csv_bytes, workbook_bytes
+    from finance.report.excel import EXCEL_MAX_ROWS
 
     overrides: dict[str, Any] = {}
     if args.scenarios is not None:
@@ -124,7 +124,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     result = evaluate(lots, assumptions, progress=lambda f, s: bar(f / stages, s))
     stress = None
     if args.stress:
-        from finance.stress import stress_test
+        from finance.analysis.stress import stress_test
 
         stress = stress_test(
             lots, assumptions, base=result, progress=lambda f, s: bar(0.5 + f / 2, f"stress: {s}")
@@ -289,7 +289,7 @@ def format_stress(stress: Any, currency: str) -> str:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from finance.sample import generate_inventory, write_inventory
+    from finance.inputs.sample import generate_inventory, write_inventory
 
     out = Path(args.out)
     problems = []

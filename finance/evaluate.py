@@ -15,45 +15,45 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from finance.assumptions import Assumptions
-from finance.calendar import month_offsets, payment_dates
-from finance.categories import categories_frame
-from finance.channels import load_channels
-from finance.comparison import (
-    abs_row,
-    hold_row,
-    liquidate_row,
-    pledge_loan_row,
-    receipt_trust_row,
-)
-from finance.curve import DAYS_PER_YEAR, DiscountTable, build_discount_table, flat_discount
-from finance.dynamics import markdown_counts
-from finance.eligibility import REASONS, liquidation_days
-from finance.haircut import (
+from finance.collateral.dynamics import markdown_counts
+from finance.collateral.eligibility import REASONS, liquidation_days
+from finance.collateral.haircut import (
     basel_haircut,
     liquidation_proceeds,
     lognormal_haircut,
     portfolio_haircut,
 )
-from finance.holding import HoldingResult, hold
-from finance.lending import collateral_position
-from finance.lots import NO_EXPIRY, Lots, prepare_lots
-from finance.options import Recommendation, options_table, recommend
-from finance.pool import pool_amounts, pool_values
-from finance.scenarios import PriceScenarios, simulate_brownian
-from finance.structures.abs import AbsResult, abs_deal
-from finance.structures.liquidate import plan_channels
-from finance.structures.pledge_loan import (
+from finance.collateral.lots import NO_EXPIRY, Lots, prepare_lots
+from finance.collateral.position import collateral_position
+from finance.decision.comparison import Recommendation, options_table, recommend
+from finance.inputs.assumptions import Assumptions
+from finance.inputs.categories import categories_frame
+from finance.inputs.channels import load_channels
+from finance.market.calendar import month_offsets, payment_dates
+from finance.market.curve import DAYS_PER_YEAR, DiscountTable, build_discount_table, flat_discount
+from finance.market.scenarios import PriceScenarios, simulate_brownian
+from finance.risk.holding import HoldingResult, hold
+from finance.risk.pool import pool_amounts, pool_values
+from finance.routes.abs import AbsResult, abs_deal
+from finance.routes.liquidate import plan_channels
+from finance.routes.pledge_loan import (
     LoanDates,
     PledgeLoanResult,
     SingleGroupPool,
     loan_dates,
     pledge_loan,
 )
-from finance.structures.receipt_trust import ReceiptTrustResult, receipt_trust
+from finance.routes.receipt_trust import ReceiptTrustResult, receipt_trust
+from finance.routes.rows import (
+    abs_row,
+    hold_row,
+    liquidate_row,
+    pledge_loan_row,
+    receipt_trust_row,
+)
 
 if TYPE_CHECKING:
-    from finance.stress import StressResult
+    from finance.analysis.stress import StressResult
 
 #: Progress callback: (fraction done in [0, 1], what is being done).
 Progress = Callable[[float, str], None]
@@ -133,16 +133,16 @@ class ValuationResult:
 
     def to_csv(self, folder: str | Path) -> list[Path]:
         """Write ``lots.csv`` and ``options.csv`` (UTF-8 with BOM) into ``folder``."""
-        from finance.export import write_csvs
+        from finance.report import write_csvs
 
         return write_csvs(self, Path(folder))
 
     def to_excel(self, path: str | Path, stress: StressResult | None = None) -> Path:
         """Write the formatted workbook (Summary, Lots, Options, structure sheets, ...).
 
-        Given the result of :func:`finance.stress.stress_test`, add its sheets.
+        Given the result of :func:`finance.analysis.stress.stress_test`, add its sheets.
         """
-        from finance.export import write_workbook
+        from finance.report import write_workbook
 
         return write_workbook(self, Path(path), stress)
 

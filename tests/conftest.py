@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import QuantLib as ql
 
-from finance.assumptions import Assumptions, parse_assumptions
+from finance.inputs.assumptions import Assumptions, parse_assumptions
 
 T0 = dt.date(2026, 11, 24)
 

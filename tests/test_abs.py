@@ -11,8 +11,8 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from finance import evaluate
-from finance.curve import DiscountTable
-from finance.structures.abs import (
+from finance.market.curve import DiscountTable
+from finance.routes.abs import (
     _sequential,
     abs_deal,
     attachment_point,

@@ -15,7 +15,8 @@ from conftest import SHIPPED_CATEGORIES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finance.assumptions import (
+from finance.errors import InputError
+from finance.inputs.assumptions import (
     DEFAULT_ASSUMPTIONS_FILE,
     AbsTerms,
     Assumptions,
@@ -26,8 +27,7 @@ from finance.assumptions import (
     parse_assumptions,
     read_assumptions_file,
 )
-from finance.categories import Category
-from finance.errors import InputError
+from finance.inputs.categories import Category
 
 T0 = dt.date(2026, 11, 24)
 
@@ -447,7 +447,7 @@ def test_missing_file_is_an_input_error(tmp_path):
 
 # ----------------------------------------------------- every key range-checked, fuzzed
 def _every_key() -> list[tuple[str, str]]:
-    from finance.assumptions import SECTIONS, TOP_LEVEL
+    from finance.inputs.assumptions import SECTIONS, TOP_LEVEL
 
     keys = [("", k) for k in TOP_LEVEL if k not in ("valuation_date", "currency")]
     keys += [(s, k) for s, checks in SECTIONS.items() for k in checks if s != "liquidate"]

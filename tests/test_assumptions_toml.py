@@ -11,15 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finance import load_assumptions
-from finance.assumptions import (
+from finance.inputs.assumptions import (
     DEFAULT_ASSUMPTIONS_FILE,
     SECTIONS,
     TOP_LEVEL,
     Assumptions,
     parse_assumptions,
 )
-from finance.categories import CATEGORY_FIELDS
-from finance.export.assumptions_toml import assumptions_document, assumptions_toml
+from finance.inputs.categories import CATEGORY_FIELDS
+from finance.report.assumptions_toml import assumptions_document, assumptions_toml
 
 # A user's document that changes something everywhere: top-level values, a new category
 # (with a Chinese label and two season ends), a changed category, a new curve and a trust

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finance import evaluate
-from finance.borrowing_base import lendable_values
+from finance.collateral.borrowing_base import lendable_values
 
 # lendable = min(MV (1 - h), cost_advance BOOK, nolv_advance OLV) - excess
 LIMIT_CASES = [

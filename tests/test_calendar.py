@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import QuantLib as ql
 
-from finance import calendar
-from finance.calendar import (
+from finance.errors import InputError
+from finance.market import calendar
+from finance.market.calendar import (
     HOLIDAY_SUPPLEMENT,
     adjust,
     business_days_between,
@@ -18,8 +19,7 @@ from finance.calendar import (
     month_offsets,
     read_supplement,
 )
-from finance.curve import build_discount_table
-from finance.errors import InputError
+from finance.market.curve import build_discount_table
 
 D = dt.date
 MARKETS = ("SSE", "IB")

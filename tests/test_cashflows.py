@@ -5,7 +5,7 @@ from conftest import T0
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finance.cashflows import effective_annual_cost
+from finance.market.cashflows import effective_annual_cost
 
 
 def _npv(rate: float, flows) -> float:

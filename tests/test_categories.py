@@ -9,7 +9,8 @@ import tomllib
 import pytest
 from conftest import SHIPPED_CATEGORIES
 
-from finance.categories import (
+from finance.errors import InputError
+from finance.inputs.categories import (
     CATEGORY_FIELDS,
     DEFAULT_CATEGORY_FILE,
     categories_frame,
@@ -17,7 +18,6 @@ from finance.categories import (
     load_categories,
     parse_categories,
 )
-from finance.errors import InputError
 
 SHIPPED = SHIPPED_CATEGORIES
 # Exchange-traded commodities: the only categories whose cost advance may exceed the FDIC

@@ -12,11 +12,11 @@ import pytest
 from conftest import T0, lot_frame, make_assumptions
 
 from finance import evaluate, load_assumptions, load_inventory
-from finance.assumptions import parse_assumptions
-from finance.certificate import CERTIFICATE_COLUMNS, borrowing_base_certificate
-from finance.eligibility import REASONS
-from finance.export import workbook_bytes
+from finance.collateral.eligibility import REASONS
+from finance.inputs.assumptions import parse_assumptions
 from finance.paths import DATA_DIR
+from finance.report import workbook_bytes
+from finance.report.certificate import CERTIFICATE_COLUMNS, borrowing_base_certificate
 
 CENT = 0.005
 HEAD = ["gross_inventory"]

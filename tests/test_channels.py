@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from finance.assumptions import load_assumptions
-from finance.categories import default_categories
-from finance.channels import CHANNEL_COLUMNS, CHANNEL_FILE, load_channels
 from finance.errors import InputError
+from finance.inputs.assumptions import load_assumptions
+from finance.inputs.categories import default_categories
+from finance.inputs.channels import CHANNEL_COLUMNS, CHANNEL_FILE, load_channels
 
 HEADER = "channel,category,discount,fee,capacity,days_to_cash,note\n"
 

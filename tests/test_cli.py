@@ -11,10 +11,10 @@ import sys
 import pandas as pd
 import pytest
 
-import finance.export
-import finance.export.excel
+import finance.report
+import finance.report.excel
 from finance.cli import main
-from finance.inventory import load_inventory
+from finance.inputs.inventory import load_inventory
 from finance.paths import DATA_DIR
 
 SAMPLE = str(DATA_DIR / "sample_inventory.csv")
@@ -298,7 +298,7 @@ def test_problems_of_both_files_are_reported_together(tmp_path, capsys):
 
 
 def test_too_many_lots_for_xlsx_is_bad_input(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(finance.export.excel, "EXCEL_MAX_ROWS", 100)  # the sample has 240
+    monkeypatch.setattr(finance.report.excel, "EXCEL_MAX_ROWS", 100)  # the sample has 240
     out = tmp_path / "out"
     assert main(["evaluate", SAMPLE, "--out", str(out), *ARGS]) == 2
     assert "--format csv" in capsys.readouterr().err
@@ -313,7 +313,7 @@ def test_internal_error_returns_1_without_traceback(tmp_path, capsys, monkeypatc
         raise ValueError("boom")
 
     monkeypatch.delenv("FINANCE_DEBUG", raising=False)
-    monkeypatch.setattr(finance.export, "workbook_bytes", broken)
+    monkeypatch.setattr(finance.report, "workbook_bytes", broken)
     out = tmp_path / "out"
     assert main(["evaluate", SAMPLE, "--out", str(out), *ARGS]) == 1
     err = capsys.readouterr().err

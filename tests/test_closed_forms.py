@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from finance.closed_forms import BGK_BETA, lognormal_put, touch_probability
+from finance.market.closed_forms import BGK_BETA, lognormal_put, touch_probability
 
 
 def first_passage(spot, barrier, sigma, erosion, days):

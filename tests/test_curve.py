@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import QuantLib as ql
 
-from finance.curve import DAYS_PER_YEAR, DiscountTable, build_discount_table, tenor_days
+from finance.market.curve import DAYS_PER_YEAR, DiscountTable, build_discount_table, tenor_days
 
 T0 = dt.date(2026, 11, 24)
 
@@ -229,6 +229,6 @@ def test_tenor_days_rejects_bad_tenors(tenor):
     [(0.08, 365, 0.9231163463866358), (0.08, 0, 1.0), (0.05, 730, 0.9048374180359595)],
 )
 def test_flat_discount_is_continuous_actual_365(rate, days, expected):
-    from finance.curve import flat_discount
+    from finance.market.curve import flat_discount
 
     assert float(flat_discount(rate, days)) == pytest.approx(expected, rel=1e-15)

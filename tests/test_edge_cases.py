@@ -22,7 +22,7 @@ from conftest import T0, lot_frame, make_assumptions
 from scipy.optimize import brentq
 
 from finance import evaluate
-from finance.certificate import borrowing_base_certificate
+from finance.report.certificate import borrowing_base_certificate
 
 MONEY = (
     "cash_now",

@@ -2,7 +2,7 @@ import pytest
 from conftest import lot_frame, make_assumptions
 
 from finance import evaluate
-from finance.eligibility import REASONS
+from finance.collateral.eligibility import REASONS
 
 # t0 = 2026-11-24; generic: T_o = 60, aging limit 360; T_m = 14 -> horizon 74 days.
 REASON_CASES = [

@@ -9,9 +9,9 @@ import QuantLib as ql
 from conftest import T0, make_assumptions
 
 from finance import evaluate, load_inventory
-from finance.eligibility import REASONS
+from finance.collateral.eligibility import REASONS
+from finance.decision.comparison import OPTION_COLUMNS
 from finance.evaluate import LOT_COLUMNS
-from finance.options import OPTION_COLUMNS
 
 SUMMARY_KEYS = (
     "valuation_date", "currency", "lots", "market_value", "book_value", "eligible_value",
@@ -104,5 +104,5 @@ def test_received_after_valuation_date_is_an_input_error(sample):
 
 
 def test_core_never_imports_streamlit():
-    code = "import finance, finance.cli, finance.export, sys; assert 'streamlit' not in sys.modules"
+    code = "import finance, finance.cli, finance.report, sys; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -34,16 +34,16 @@ from hypothesis import strategies as st
 from openpyxl.utils.escape import unescape
 
 from finance import evaluate, load_inventory, parse_assumptions
-from finance.certificate import borrowing_base_certificate
+from finance.analysis.stress import stress_test
 from finance.cli import main
-from finance.export import neutralize, safe_csv_bytes, workbook_bytes
-from finance.export.excel import (
+from finance.report import neutralize, safe_csv_bytes, workbook_bytes
+from finance.report.certificate import borrowing_base_certificate
+from finance.report.excel import (
     _assumptions_frame,
     _summary_frame,
     stress_sheets,
     structure_sheets,
 )
-from finance.stress import stress_test
 
 T0 = dt.date(2026, 11, 24)
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finance import evaluate
-from finance.haircut import basel_haircut, lognormal_haircut, z_score
+from finance.collateral.haircut import basel_haircut, lognormal_haircut, z_score
 
 # h = 1 - f * exp(-sigma^2 H / 2 + z_(1-alpha) sigma sqrt(H)) * (1 - d_o), H = days / 365.
 # Worked by hand for the first row: H = 44/365 = 0.120548, sqrt(H) = 0.347200,

@@ -1,4 +1,4 @@
-"""Tests of finance.inventory.load_inventory: formats, encodings, cell parsing, problems."""
+"""Tests of finance.inputs.inventory.load_inventory: formats, encodings, cell parsing, problems."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finance.categories import default_categories, with_overrides
 from finance.errors import InputError, Problem
-from finance.inventory import ALIASES, COLUMNS, REQUIRED_COLUMNS, load_inventory
+from finance.inputs.categories import default_categories, with_overrides
+from finance.inputs.inventory import ALIASES, COLUMNS, REQUIRED_COLUMNS, load_inventory
 
 HEADER = "sku,category,quantity,unit_cost,unit_price,received_date"
 GOOD_ROW = "A1,apparel,10,5,8,2026-01-05"

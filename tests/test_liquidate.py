@@ -4,8 +4,8 @@ import pytest
 from conftest import T0, lot_frame, make_assumptions
 
 from finance import evaluate
-from finance.curve import build_discount_table
-from finance.structures.liquidate import plan_channels
+from finance.market.curve import build_discount_table
+from finance.routes.liquidate import plan_channels
 
 CHANNELS = pd.DataFrame(
     {

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 from finance import evaluate
-from finance.assumptions import PledgeLoanTerms
-from finance.calendar import adjust, is_business_day
-from finance.closed_forms import BGK_BETA
-from finance.curve import DiscountTable
-from finance.structures.pledge_loan import (
+from finance.inputs.assumptions import PledgeLoanTerms
+from finance.market.calendar import adjust, is_business_day
+from finance.market.closed_forms import BGK_BETA
+from finance.market.curve import DiscountTable
+from finance.routes.pledge_loan import (
     LoanDates,
     SingleGroupPool,
     loan_dates,

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import T0, lot_frame, make_assumptions
 
-from finance.dynamics import markdown_counts, price_factor
-from finance.lots import prepare_lots
-from finance.pool import pool_amounts, pool_values
-from finance.scenarios import simulate_brownian
+from finance.collateral.dynamics import markdown_counts, price_factor
+from finance.collateral.lots import prepare_lots
+from finance.market.scenarios import simulate_brownian
+from finance.risk.pool import pool_amounts, pool_values
 
 LOTS = lot_frame(
     {"category": "apparel", "quantity": 100.0, "unit_price": 200.0, "age_days": 30.0},

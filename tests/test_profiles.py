@@ -17,7 +17,7 @@ from conftest import T0, lot_frame, make_assumptions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finance.profiles import ALL, CONFIDENCES, HORIZONS_DAYS, haircut_profile, value_decay
+from finance.risk.profiles import ALL, CONFIDENCES, HORIZONS_DAYS, haircut_profile, value_decay
 
 DECAY_COLUMNS = [
     "category",

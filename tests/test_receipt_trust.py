@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from scipy.optimize import brentq
 
 from finance import evaluate
-from finance.assumptions import ReceiptTrustTerms
-from finance.curve import DiscountTable
-from finance.structures.receipt_trust import (
+from finance.inputs.assumptions import ReceiptTrustTerms
+from finance.market.curve import DiscountTable
+from finance.routes.receipt_trust import (
     WATERFALL_LINES,
     fair_senior_claim,
     receipt_trust,

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from finance.regulatory import firb_lgd
+from finance.collateral.regulatory import firb_lgd
 
 
 @pytest.mark.parametrize(

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finance.categories import default_categories
-from finance.paths import DATA_DIR
-from finance.sample import (
+from finance.inputs.categories import default_categories
+from finance.inputs.sample import (
     COLUMNS,
     DATED_COLUMNS,
     generate_inventory,
     showcase_inventory,
     write_inventory,
 )
+from finance.paths import DATA_DIR
 
 SAMPLE_CSV = DATA_DIR / "sample_inventory.csv"
 MARGIN_DAYS = 14  # default margin period T_m of the assumptions, calendar days

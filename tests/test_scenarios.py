@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from finance.scenarios import group_totals, simulate_brownian
+from finance.market.scenarios import group_totals, simulate_brownian
 
 
 def test_shocks_have_mean_one_and_the_target_correlation():

@@ -8,8 +8,7 @@ import pytest
 from conftest import lot_frame, make_assumptions
 
 from finance import evaluate
-from finance.haircut import lognormal_haircut
-from finance.stress import (
+from finance.analysis.stress import (
     COMPARISON_COLUMNS,
     STANDARD_STRESSES,
     Stress,
@@ -17,6 +16,7 @@ from finance.stress import (
     haircut_sensitivity,
     stress_test,
 )
+from finance.collateral.haircut import lognormal_haircut
 
 LOTS = lot_frame(
     {"category": "copper", "quantity": 50.0, "unit_cost": 60_000.0, "unit_price": 68_000.0},

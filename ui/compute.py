@@ -21,12 +21,12 @@ import pandas as pd
 import streamlit as st
 
 from finance import Assumptions, InputError, ValuationResult, evaluate, load_inventory
-from finance.assumptions import parse_assumptions
-from finance.categories import Category
-from finance.export.assumptions_toml import assumptions_toml
+from finance.analysis.stress import StressResult, stress_test
+from finance.inputs.assumptions import parse_assumptions
+from finance.inputs.categories import Category
 from finance.paths import DATA_DIR
-from finance.profiles import haircut_profile, value_decay
-from finance.stress import StressResult, stress_test
+from finance.report.assumptions_toml import assumptions_toml
+from finance.risk.profiles import haircut_profile, value_decay
 from ui.i18n import label, t
 
 SAMPLE_FILE = DATA_DIR / "sample_inventory.csv"

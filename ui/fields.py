@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from finance import Assumptions
-from finance.categories import CATEGORY_FIELDS, categories_frame, default_categories
+from finance.inputs.categories import CATEGORY_FIELDS, categories_frame, default_categories
 from ui.i18n import lang
 from ui.state import ASSUMPTIONS, assumptions_doc
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 import streamlit as st
 
-from finance.export.excel import MONEY, PERCENT
+from finance.report.excel import MONEY, PERCENT
 from ui.i18n import label, lang
 
 #: Columns shown as whole numbers or counts.

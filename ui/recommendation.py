@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from finance.options import Recommendation
+from finance.decision.comparison import Recommendation
 from ui.formatting import money, pct
 from ui.i18n import label, t
 

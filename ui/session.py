@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from finance import Assumptions, ValuationResult
-from finance.stress import StressResult
+from finance.analysis.stress import StressResult
 from ui import compute
 from ui.compute import Inputs
 from ui.formatting import plain

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finance.sample import generate_inventory, write_inventory
+from finance.inputs.sample import generate_inventory, write_inventory
 
 from .helpers import catalog, go_to, open_page, upload, wait_for_run
 

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from finance import load_assumptions
-from finance.export.assumptions_toml import assumptions_toml
+from finance.report.assumptions_toml import assumptions_toml
 from streamlit_app.support import DOC
 from ui.state import (
     ASSUMPTIONS,

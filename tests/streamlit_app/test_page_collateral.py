@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finance.certificate import borrowing_base_certificate
+from finance.report.certificate import borrowing_base_certificate
 
 
 def test_figures_are_finance_figures(open_page, sample_result):

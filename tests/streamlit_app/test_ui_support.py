@@ -131,8 +131,8 @@ def test_field_units():
 def test_layers():
     # finance never imports Streamlit; pages never import QuantLib (they hold no finance).
     code = (
-        "import sys, finance, finance.evaluate, finance.certificate, finance.profiles, "
-        "finance.summary; print('streamlit' in sys.modules)"
+        "import sys, finance, finance.evaluate, finance.report.certificate, finance.risk.profiles, "
+        "finance.report.summary; print('streamlit' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True

@@ -1,0 +1,63 @@
+"""Eligibility of each lot as collateral (MODEL.md section 4).
+
+A lot is ineligible for the first reason that applies, in this order:
+
+==============  ==============================================================
+``expired``     t0 >= expiry
+``near_expiry`` expiry < t0 + T_m + T_o (it would expire during the liquidation)
+``aged``        age_days > aging_limit_days
+``consigned``   not the borrower's goods
+``in_transit``  not in a supervised warehouse
+``damaged``     not merchantable
+``encumbered``  already pledged to someone else
+``no_price``    p = 0
+==============  ==============================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from finance.collateral.lots import Lots
+
+REASONS: tuple[str, ...] = (
+    "expired",
+    "near_expiry",
+    "aged",
+    "consigned",
+    "in_transit",
+    "damaged",
+    "encumbered",
+    "no_price",
+)
+
+
+def liquidation_days(lots: Lots, margin_period_days: int) -> np.ndarray:
+    """Liquidation horizon T_m + T_o per lot, in calendar days."""
+    return margin_period_days + lots.param("orderly_days").astype(np.int64)
+
+
+def ineligible_reasons(lots: Lots, margin_period_days: int) -> np.ndarray:
+    """Return each lot's ineligibility reason, "" for an eligible lot.
+
+    Parameters
+    ----------
+    lots : Lots
+    margin_period_days : int
+        T_m, calendar days.
+
+    Returns
+    -------
+    numpy.ndarray of str
+    """
+    tests = [
+        lots.expiry_day <= 0,
+        lots.expiry_day < liquidation_days(lots, margin_period_days),
+        lots.age_days > lots.param("aging_limit_days"),
+        lots.flags["consigned"],
+        lots.flags["in_transit"],
+        lots.flags["damaged"],
+        lots.flags["encumbered"],
+        lots.unit_price == 0,
+    ]
+    return np.select(tests, list(REASONS), default="").astype(object)

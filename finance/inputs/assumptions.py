@@ -1,0 +1,617 @@
+"""Market and policy assumptions: typed, validated, merged from the defaults and a user file.
+
+The shipped ``data/assumptions.toml`` holds every default; a user's TOML file overrides
+only the keys it names. Unknown keys are errors (a typo must not fall back silently to a
+default), as are values out of range and contradictions such as a forced-sale coverage
+line above the top-up line. Every problem is reported at once, naming the key.
+
+Two merges are not key-by-key: a user's ``[curve]`` replaces the whole curve (a curve is
+one market snapshot: mixing tenors from two dates would be wrong), and
+``[categories.NAME]`` overrides single fields of that category (or adds one, taking the
+fields it leaves out from ``generic``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from finance.errors import InputError, Problem
+from finance.inputs.categories import Category, default_categories, parse_categories
+from finance.market.curve import tenor_days
+from finance.paths import DATA_DIR
+
+DEFAULT_ASSUMPTIONS_FILE = DATA_DIR / "assumptions.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeLoanTerms:
+    """Terms of a pledge loan (库存质押融资). Rates and fees are annual decimals unless noted.
+
+    Attributes
+    ----------
+    requested : float
+        Loan requested, CNY; 0 means the whole borrowing base.
+    tenor_months : int
+        Term of the loan.
+    rate : float
+        Nominal annual interest rate (simple, Actual/365 Fixed accrual).
+    upfront_fee : float
+        Arrangement fee, fraction of the loan, paid at drawdown.
+    monitoring_fee : float
+        Collateral-supervision fee per year, fraction of collateral market value.
+    warning_line, top_up_line, forced_sale_line : float
+        Collateral-to-loan coverage ratios of the trigger ladder (警戒线, 补仓线, 平仓线).
+    borrower_pd : float
+        One-year probability of default of the borrower.
+    interest_period_months : int
+        Months between interest (and monitoring-fee) payments; 3 is Chinese banks'
+        quarterly settlement (按季结息).
+    """
+
+    requested: float
+    tenor_months: int
+    rate: float
+    upfront_fee: float
+    monitoring_fee: float
+    warning_line: float
+    top_up_line: float
+    forced_sale_line: float
+    borrower_pd: float
+    interest_period_months: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptTrustTerms:
+    """Terms of a warehouse-receipt trust (仓单信托).
+
+    Attributes
+    ----------
+    transfer_discount : float
+        The trust buys the goods at market value times (1 - transfer_discount).
+    subordinated_share : float
+        Share of the trust's units the company keeps (paid last).
+    senior_coupon : float
+        Senior units' annual coupon, simple interest on Actual/365 Fixed, paid at maturity.
+    tenor_months : int
+        Months to the trust's maturity, when the goods are sold.
+    trustee_fee : float
+        Per year, on the transfer price, paid from the sale proceeds at maturity.
+    upfront_fee : float
+        Of the transfer price, paid at t0 out of the senior proceeds.
+    buyback : bool
+        The company must buy the receipts back at the senior claim (回购): it keeps the
+        whole price risk.
+    """
+
+    transfer_discount: float
+    subordinated_share: float
+    senior_coupon: float
+    tenor_months: int
+    trustee_fee: float
+    upfront_fee: float
+    buyback: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AbsTerms:
+    """Terms of an ABS on the receivables that selling the stock on credit creates.
+
+    Attributes
+    ----------
+    pool_months : int
+        Months of sales whose receivables form the pool.
+    dso_days : int
+        Days from a sale to its collection (days sales outstanding).
+    obligor_pd : float
+        Probability that an obligor defaults before paying.
+    lgd : float
+        Loss given an obligor's default, fraction of the receivable.
+    credit_correlation : float
+        Vasicek asset correlation of the obligors.
+    senior_target, mezzanine_target : float
+        Largest probability of loss each sold tranche may have.
+    senior_spread, mezzanine_spread : float
+        Spread over the curve (continuously compounded) at which each tranche is priced.
+    underwriting_fee : float
+        Fraction of the tranches sold.
+    rating_fee, legal_fee : float
+        Fixed amounts in the currency.
+    trustee_fee : float
+        Per year, on the notes outstanding.
+    max_fixed_cost_share : float
+        Rating and legal fees above this share of the issue flag it as below a sensible
+        deal size, and make the route infeasible.
+    """
+
+    pool_months: int
+    dso_days: int
+    obligor_pd: float
+    lgd: float
+    credit_correlation: float
+    senior_target: float
+    mezzanine_target: float
+    senior_spread: float
+    mezzanine_spread: float
+    underwriting_fee: float
+    rating_fee: float
+    legal_fee: float
+    trustee_fee: float
+    max_fixed_cost_share: float
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidateTerms:
+    """Which clearance channels of ``data/channels.csv`` the liquidation may use."""
+
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assumptions:
+    """Everything ``evaluate`` needs besides the lots.
+
+    Attributes
+    ----------
+    valuation_date : datetime.date
+        t0; all times are calendar days from it, year fractions Actual/365 Fixed.
+    currency : str
+        ISO code of every money amount.
+    confidence : float
+        Lender's confidence alpha of the haircut, in (0.5, 1).
+    margin_period_days : int
+        T_m, calendar days from a default to the start of the sale.
+    correlation : float
+        rho, the weight of the one common price factor, in [0, 1].
+    discount_rate : float
+        The company's discount rate (annual, continuously compounded) for ``npv``.
+    concentration_limit : float
+        Largest share of the borrowing base one SKU may take.
+    nolv_advance : float
+        Advance rate on the orderly liquidation value.
+    revaluation_days : int
+        N_R, business days between collateral revaluations (Basel scaling).
+    horizon_months : int
+        Holding horizon of the hold option.
+    scenarios, seed : int
+        Monte Carlo scenario count and seed.
+    cash_target : float
+        Cash the company wants to raise now, CNY; 0 means no target.
+    curve : tuple of (str, float)
+        Zero curve: tenor and continuously compounded rate, Actual/365 Fixed.
+    categories : dict of str to Category
+        The category table after overrides.
+    pledge_loan, receipt_trust, abs, liquidate
+        Terms of each route.
+    """
+
+    valuation_date: dt.date
+    currency: str
+    confidence: float
+    margin_period_days: int
+    correlation: float
+    discount_rate: float
+    concentration_limit: float
+    nolv_advance: float
+    revaluation_days: int
+    horizon_months: int
+    scenarios: int
+    seed: int
+    cash_target: float
+    curve: tuple[tuple[str, float], ...]
+    categories: dict[str, Category] = field(hash=False)
+    pledge_loan: PledgeLoanTerms
+    receipt_trust: ReceiptTrustTerms
+    abs: AbsTerms
+    liquidate: LiquidateTerms
+
+    @property
+    def curve_map(self) -> dict[str, float]:
+        """The zero curve as a ``{tenor: rate}`` dict."""
+        return dict(self.curve)
+
+
+# ---------------------------------------------------------------------------- validation
+# A check returns None when the value is fine, else what is wrong with it.
+Check = Callable[[Any], str | None]
+
+
+def _number(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> Check:
+    def check(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return f"must be a number, not {v!r}"
+        if not math.isfinite(v):
+            return "must be a finite number"
+        below = v <= lo if lo_open else v < lo
+        above = v >= hi if hi_open else v > hi
+        if below or above:
+            left, right = "(" if lo_open else "[", ")" if hi_open else "]"
+            return f"= {v} must be within {left}{lo:g}, {hi:g}{right}"
+        return None
+
+    return check
+
+
+def _whole(lo: int, hi: int) -> Check:
+    def check(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, int):
+            return f"must be a whole number, not {v!r}"
+        if not lo <= v <= hi:
+            return f"= {v} must be within [{lo}, {hi}]"
+        return None
+
+    return check
+
+
+def _boolean(v: Any) -> str | None:
+    return None if isinstance(v, bool) else f"must be true or false, not {v!r}"
+
+
+def _currency(v: Any) -> str | None:
+    ok = isinstance(v, str) and len(v) == 3 and v.isascii() and v.isalpha() and v.isupper()
+    return None if ok else f"must be a three-letter ISO code such as CNY, not {v!r}"
+
+
+def _date(v: Any) -> str | None:
+    if isinstance(v, dt.datetime):
+        return "must be a date without a time, e.g. 2026-11-24"
+    if isinstance(v, dt.date):
+        return None
+    if isinstance(v, str):
+        try:
+            dt.date.fromisoformat(v)
+        except ValueError:
+            return f"must be a date such as 2026-11-24, not {v!r}"
+        return None
+    return f"must be a date such as 2026-11-24, not {v!r}"
+
+
+def _text_list(v: Any) -> str | None:
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        return "must be a list of names"
+    return None
+
+
+FRACTION = _number(0, 1)
+RATE = _number(0, 1, hi_open=True)
+PROBABILITY = _number(0, 1, hi_open=True)
+AMOUNT = _number(0, 1e15)
+MONTHS = _whole(1, 120)
+
+TOP_LEVEL: dict[str, Check] = {
+    "valuation_date": _date,
+    "currency": _currency,
+    "confidence": _number(0.5, 1, lo_open=True, hi_open=True),
+    "margin_period_days": _whole(0, 365),
+    "correlation": FRACTION,
+    "discount_rate": _number(-0.5, 1),
+    "concentration_limit": _number(0, 1, lo_open=True),
+    "nolv_advance": FRACTION,
+    "revaluation_days": _whole(1, 250),
+    "horizon_months": MONTHS,
+    "scenarios": _whole(100, 1_000_000),
+    "seed": _whole(0, 2**63 - 1),
+    "cash_target": AMOUNT,
+}
+
+SECTIONS: dict[str, dict[str, Check]] = {
+    "pledge_loan": {
+        "requested": AMOUNT,
+        "tenor_months": MONTHS,
+        "rate": RATE,
+        "upfront_fee": RATE,
+        "monitoring_fee": RATE,
+        "warning_line": _number(0, 100, lo_open=True),
+        "top_up_line": _number(0, 100, lo_open=True),
+        "forced_sale_line": _number(0, 100, lo_open=True),
+        "borrower_pd": FRACTION,
+        "interest_period_months": _whole(1, 12),
+    },
+    "receipt_trust": {
+        "transfer_discount": RATE,
+        "subordinated_share": RATE,
+        "senior_coupon": RATE,
+        "tenor_months": MONTHS,
+        "trustee_fee": RATE,
+        "upfront_fee": RATE,
+        "buyback": _boolean,
+    },
+    "abs": {
+        "pool_months": MONTHS,
+        "dso_days": _whole(0, 365),
+        "obligor_pd": PROBABILITY,
+        "lgd": FRACTION,
+        "credit_correlation": PROBABILITY,
+        "senior_target": _number(0, 0.5, lo_open=True),
+        "mezzanine_target": _number(0, 0.5, lo_open=True),
+        "senior_spread": RATE,
+        "mezzanine_spread": RATE,
+        "underwriting_fee": RATE,
+        "rating_fee": AMOUNT,
+        "legal_fee": AMOUNT,
+        "trustee_fee": RATE,
+        "max_fixed_cost_share": _number(0, 1, lo_open=True),
+    },
+    "liquidate": {"channels": _text_list},
+}
+TABLES = ("curve", "categories", *SECTIONS)
+
+
+def _check_curve(curve: Any, file: str) -> list[Problem]:
+    if not isinstance(curve, Mapping) or not curve:
+        return [Problem(file, "[curve] must be a non-empty table of tenor = rate", key="curve")]
+    problems = []
+    previous = 0
+    for tenor, rate in curve.items():
+        key = f"curve.{tenor}"
+        try:
+            days = tenor_days(str(tenor))
+        except (ValueError, RuntimeError):
+            problems.append(Problem(file, f"tenor {tenor!r} is not like 1M, 6M, 1Y", key=key))
+            continue
+        if days <= previous:
+            problems.append(
+                Problem(file, f"tenor {tenor!r} must be longer than the one before it", key=key)
+            )
+        previous = max(previous, days)
+        if msg := _number(-0.2, 1)(rate):
+            problems.append(Problem(file, f"{key} {msg}", key=key))
+    return problems
+
+
+def _contradictions(merged: Mapping[str, Any], file: str, bad: set[str]) -> list[Problem]:
+    """Check across keys, skipping a check whose keys already have a problem (``bad``)."""
+    problems = []
+    pl = merged["pledge_loan"]
+    lines = {"pledge_loan.warning_line", "pledge_loan.top_up_line", "pledge_loan.forced_sale_line"}
+    if not lines & bad and not pl["warning_line"] > pl["top_up_line"] > pl["forced_sale_line"]:
+        problems.append(
+            Problem(
+                file,
+                "the coverage lines must fall from warning_line to top_up_line to "
+                f"forced_sale_line, got {pl['warning_line']} / {pl['top_up_line']} / "
+                f"{pl['forced_sale_line']}",
+                key="pledge_loan.top_up_line",
+            )
+        )
+    ab = merged["abs"]
+    targets = {"abs.senior_target", "abs.mezzanine_target"}
+    if not targets & bad and not ab["senior_target"] < ab["mezzanine_target"]:
+        problems.append(
+            Problem(
+                file,
+                "abs.senior_target must be below abs.mezzanine_target "
+                "(the senior tranche is the safer one)",
+                key="abs.senior_target",
+            )
+        )
+    return problems
+
+
+def _check_section(name: str, table: Any, checks: Mapping[str, Check], file: str) -> list[Problem]:
+    if not isinstance(table, Mapping):
+        return [Problem(file, f"[{name}] must be a table", key=name)]
+    problems = [
+        Problem(file, f"unknown key {name}.{k}", key=f"{name}.{k}")
+        for k in table
+        if k not in checks
+    ]
+    for key, value in table.items():
+        if key in checks and (msg := checks[key](value)):
+            problems.append(Problem(file, f"{name}.{key} {msg}", key=f"{name}.{key}"))
+    return problems
+
+
+def _check_document(doc: Mapping[str, Any], file: str) -> list[Problem]:
+    """Check keys and value ranges of one TOML document (defaults or a user's file)."""
+    problems: list[Problem] = []
+    for key, value in doc.items():
+        if key in TOP_LEVEL:
+            if msg := TOP_LEVEL[key](value):
+                problems.append(Problem(file, f"{key} {msg}", key=key))
+        elif key in SECTIONS:
+            problems += _check_section(key, value, SECTIONS[key], file)
+        elif key == "curve":
+            problems += _check_curve(value, file)
+        elif key != "categories":
+            problems.append(Problem(file, f"unknown key {key}", key=key))
+    return problems
+
+
+def _read_toml(source: str | Path | bytes, name: str) -> dict[str, Any]:
+    try:
+        if isinstance(source, bytes):
+            text = source.decode("utf-8-sig")
+        else:
+            text = Path(source).read_text(encoding="utf-8-sig")
+        return tomllib.loads(text)
+    except FileNotFoundError as exc:
+        raise InputError([Problem(name, "file not found")]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(name, f"cannot read the file: {exc}")]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(name, f"not valid TOML: {exc}")]) from exc
+
+
+def read_assumptions_file(path: str | Path) -> dict[str, Any]:
+    """Read a user's TOML assumptions file as a dict (not yet validated).
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read or is not TOML.
+    """
+    return _read_toml(path, Path(path).name)
+
+
+def _available_channels() -> set[str]:
+    # Imported here: channels sit a layer above assumptions and read data/channels.csv.
+    from finance.inputs.channels import load_channels
+
+    return set(load_channels()["channel"])
+
+
+def parse_assumptions(
+    user: Mapping[str, Any] | None = None,
+    *,
+    file: str = "assumptions",
+    defaults: Mapping[str, Any] | None = None,
+    today: dt.date | None = None,
+) -> Assumptions:
+    """Merge a user's assumptions onto the defaults, validate, and type them.
+
+    Parameters
+    ----------
+    user : mapping, optional
+        The user's TOML document as a dict; keys it leaves out keep their defaults.
+    file : str
+        Name used in error messages for the user's keys.
+    defaults : mapping, optional
+        The default document (default: ``data/assumptions.toml``).
+    today : datetime.date, optional
+        The valuation date when neither document names one (default: the system date).
+
+    Returns
+    -------
+    Assumptions
+
+    Raises
+    ------
+    InputError
+        Every unknown key, bad value and contradiction, each naming its key.
+    """
+    if defaults is None:
+        defaults = _read_toml(DEFAULT_ASSUMPTIONS_FILE, DEFAULT_ASSUMPTIONS_FILE.name)
+    user = dict(user or {})
+    problems = _check_document(defaults, DEFAULT_ASSUMPTIONS_FILE.name)
+    problems += _check_document(user, file)
+
+    merged: dict[str, Any] = {k: v for k, v in defaults.items() if k not in ("categories",)}
+    for key, value in user.items():
+        if key in SECTIONS:
+            if isinstance(value, Mapping):  # a non-table is already a recorded problem
+                merged[key] = {**merged.get(key, {}), **value}
+        elif key != "categories":
+            merged[key] = value
+    missing = [k for k in TOP_LEVEL if k not in merged and k != "valuation_date"]
+    missing += [
+        f"{s}.{k}" for s, checks in SECTIONS.items() for k in checks if k not in merged.get(s, {})
+    ]
+    if "curve" not in merged:
+        missing.append("curve")
+    problems += [Problem(file, f"no value for {k}", key=k) for k in missing]
+    # Cross-key checks compare values, so each runs only when its own keys passed.
+    bad = {p.key for p in problems if p.key}
+    sections_ok = all(isinstance(merged.get(k), Mapping) for k in ("pledge_loan", "abs"))
+    if not missing and sections_ok:
+        problems += _contradictions(merged, file, bad)
+
+    categories = default_categories()
+    tables = dict(defaults.get("categories", {}))
+    if "categories" in user and not isinstance(user["categories"], Mapping):
+        problems.append(Problem(file, "[categories] must hold tables", key="categories"))
+    elif "categories" in user:
+        tables.update(user["categories"])
+    # One category at a time, so that a bad field in one hides no check on the others.
+    for name, table in tables.items():
+        try:
+            categories = parse_categories({name: table}, base=categories, file=file)
+        except InputError as exc:
+            problems += exc.problems
+    for name, cat in categories.items():
+        if cat.forced_days > cat.orderly_days:
+            problems.append(
+                Problem(
+                    file,
+                    f"categories.{name}: forced_days ({cat.forced_days}) is longer than "
+                    f"orderly_days ({cat.orderly_days}); a forced sale is the faster one",
+                    key=f"categories.{name}.forced_days",
+                )
+            )
+    channels = merged.get("liquidate", {}).get("channels", [])
+    unknown_channels = (
+        sorted(set(channels) - _available_channels()) if not _text_list(channels) else []
+    )
+    if unknown_channels:
+        problems.append(
+            Problem(
+                file,
+                f"liquidate.channels names unknown channels {unknown_channels}; "
+                f"known: {sorted(_available_channels())}",
+                key="liquidate.channels",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+
+    valuation_date = merged.get("valuation_date", today or dt.date.today())
+    if isinstance(valuation_date, str):
+        valuation_date = dt.date.fromisoformat(valuation_date)
+
+    def section(cls: type, name: str) -> Any:
+        values = merged[name]
+        return cls(**{f.name: values[f.name] for f in fields(cls)})
+
+    return Assumptions(
+        valuation_date=valuation_date,
+        currency=merged["currency"],
+        confidence=float(merged["confidence"]),
+        margin_period_days=int(merged["margin_period_days"]),
+        correlation=float(merged["correlation"]),
+        discount_rate=float(merged["discount_rate"]),
+        concentration_limit=float(merged["concentration_limit"]),
+        nolv_advance=float(merged["nolv_advance"]),
+        revaluation_days=int(merged["revaluation_days"]),
+        horizon_months=int(merged["horizon_months"]),
+        scenarios=int(merged["scenarios"]),
+        seed=int(merged["seed"]),
+        cash_target=float(merged["cash_target"]),
+        curve=tuple((str(k).strip().upper(), float(v)) for k, v in merged["curve"].items()),
+        categories=categories,
+        pledge_loan=section(PledgeLoanTerms, "pledge_loan"),
+        receipt_trust=section(ReceiptTrustTerms, "receipt_trust"),
+        abs=section(AbsTerms, "abs"),
+        liquidate=LiquidateTerms(tuple(merged["liquidate"]["channels"])),
+    )
+
+
+def load_assumptions(
+    source: str | Path | bytes | None = None,
+    *,
+    name: str | None = None,
+    today: dt.date | None = None,
+) -> Assumptions:
+    """Load assumptions: the shipped defaults, overridden by a user's TOML file.
+
+    Parameters
+    ----------
+    source : str, Path or bytes, optional
+        The user's TOML file (a path, or its bytes from an upload); None for the defaults.
+    name : str, optional
+        File name for error messages (default: the path's name).
+    today : datetime.date, optional
+        Valuation date when no file names one (default: the system date).
+
+    Returns
+    -------
+    Assumptions
+
+    Raises
+    ------
+    InputError
+        Unreadable or invalid TOML, unknown keys, out-of-range values, contradictions.
+    """
+    if source is None:
+        return parse_assumptions(None, today=today)
+    label = name or (Path(source).name if not isinstance(source, bytes) else "assumptions.toml")
+    if (
+        not isinstance(source, bytes)
+        and Path(source).resolve() == DEFAULT_ASSUMPTIONS_FILE.resolve()
+    ):
+        return parse_assumptions(None, today=today)
+    return parse_assumptions(_read_toml(source, label), file=label, today=today)

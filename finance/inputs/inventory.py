@@ -1,0 +1,1133 @@
+"""Read an inventory file into the canonical, validated lots table (MODEL.md section 1).
+
+Accepted files
+--------------
+The format is told by the file name's suffix:
+
+- ``.csv`` and ``.txt``: delimited text, comma, tab or semicolon (whichever the header row
+  uses most). Encodings: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 (a superset
+  of GBK and GB2312, which Chinese spreadsheet programs write). Every cell is read as text so
+  that validation sees what the user wrote.
+- ``.xlsx`` and ``.xlsm``: the first worksheet, via openpyxl. Numbers and dates may be real
+  number/date cells or text.
+- ``.parquet`` and ``.pq``: via pyarrow, with typed columns (a null or NaN is a blank cell);
+  only the columns the model uses are read.
+
+Row 1 holds the headers. A header matches a column name after Unicode NFKC normalisation,
+stripping, case folding, turning runs of spaces and hyphens into ``_``, and dropping a unit
+in parentheses (``单价(元)``, ``库龄（天）``); Chinese aliases are in :data:`ALIASES`. Columns
+the model does not use are ignored; rows with every cell blank are dropped.
+
+Accepted cell values
+--------------------
+Numbers
+    Plain decimal numbers, also with full-width digits, a leading ``¥`` or ``￥`` and
+    thousands separators in groups of three (``¥1,234.50``). NaN and infinities are rejected.
+    ``quantity`` must be > 0; ``unit_cost``, ``unit_price``, ``age_days``, ``monthly_sales``,
+    ``sigma`` and ``erosion`` must be >= 0.
+Dates
+    ``YYYY-MM-DD`` (optionally followed by a time), ``YYYY/M/D``, ``YYYY.M.D``,
+    ``YYYY年M月D日``, ``YYYYMMDD``, an Excel day number (1 to 2958465, day 0 = 1899-12-30), or
+    a real date cell. Day-first and month-first forms such as ``03/04/2026`` are ambiguous and
+    rejected. The time of day is dropped: the model counts whole calendar days. Dates must lie
+    within 1677-09-22 .. 2262-04-11 (the range of ``datetime64[ns]``). An expiry date in
+    year 9999, such as the 9999-12-31 ERP systems write for "never", means no expiry.
+Booleans
+    Blank (false), ``true``/``false``, ``1``/``0``, ``yes``/``no``, ``y``/``n``, ``t``/``f``,
+    ``是``/``否``, case-insensitive.
+Categories
+    A key of the category table (case-insensitive; ``Home Appliances`` finds
+    ``home_appliances``) or its Chinese label (``服装`` finds ``apparel``).
+
+Limits
+------
+A file larger than ``max_bytes`` (default :data:`MAX_FILE_BYTES`) is refused before it is
+read, and one with more than ``max_rows`` lots (default :data:`MAX_ROWS`) before it is
+parsed whole: the CSV's line count, the Parquet footer's row count, the Excel sheet read
+only up to the limit. Larger inventories can be split, or read from Python with higher
+``max_bytes`` and ``max_rows``.
+
+Every problem in the file is collected and raised together as one
+:class:`finance.errors.InputError`, each with the spreadsheet row (the header is row 1) and
+the column header as written in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import numbers
+import os
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from finance.errors import InputError, Problem
+from finance.inputs.categories import Category, default_categories
+
+__all__ = ["ALIASES", "COLUMNS", "REQUIRED_COLUMNS", "load_inventory"]
+
+#: Canonical columns of the lots table, in output order.
+COLUMNS: tuple[str, ...] = (
+    "sku",
+    "category",
+    "quantity",
+    "unit_cost",
+    "unit_price",
+    "received_date",
+    "age_days",
+    "expiry_date",
+    "monthly_sales",
+    "warehouse",
+    "description",
+    "unit",
+    "consigned",
+    "in_transit",
+    "damaged",
+    "encumbered",
+    "sigma",
+    "erosion",
+)
+
+#: Columns every file must have (besides one of ``received_date`` and ``age_days``).
+REQUIRED_COLUMNS: tuple[str, ...] = ("sku", "category", "quantity", "unit_cost", "unit_price")
+
+#: Other headers accepted for each canonical column (the canonical name always is).
+ALIASES: Mapping[str, tuple[str, ...]] = {
+    "sku": ("品名", "商品编码", "商品编号", "编码", "货号", "SKU"),
+    "category": ("类别", "品类", "商品类别"),
+    "quantity": ("数量", "库存数量", "qty"),
+    "unit_cost": ("单位成本", "成本价", "单位成本价"),
+    "unit_price": ("单价", "市场价", "售价", "销售单价"),
+    "received_date": ("入库日期", "入库时间"),
+    "age_days": ("库龄", "库龄(天)", "库龄天数"),
+    "expiry_date": ("到期日", "保质期至", "有效期至", "过期日期", "失效日期"),
+    "monthly_sales": ("月销量", "月均销量"),
+    "warehouse": ("仓库", "仓库名称"),
+    "description": ("描述", "商品描述", "规格型号"),
+    "unit": ("单位", "计量单位"),
+    "consigned": ("寄售", "代销"),
+    "in_transit": ("在途",),
+    "damaged": ("残损", "损坏"),
+    "encumbered": ("已质押", "已抵押"),
+    "sigma": ("波动率",),
+    "erosion": ("贬值率", "年贬值率"),
+}
+
+_TEXT = ("sku", "category", "warehouse", "description", "unit")
+_DATES = ("received_date", "expiry_date")
+_BOOLS = ("consigned", "in_transit", "damaged", "encumbered")
+# Numeric columns and whether zero is allowed (quantity must be positive).
+_NUMBERS: Mapping[str, bool] = {
+    "quantity": False,
+    "unit_cost": True,
+    "unit_price": True,
+    "age_days": True,
+    "monthly_sales": True,
+    "sigma": True,
+    "erosion": True,
+}
+
+#: Largest inventory file read by default, bytes (a million lots is about 100 MB of CSV).
+MAX_FILE_BYTES = 1 << 30
+#: Most lots read by default.
+MAX_ROWS = 2_000_000
+
+_SUFFIXES: Mapping[str, str] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+# Excel counts days from 1899-12-30 (day 0); 1970-01-01 is day 25569 and 9999-12-31 the last.
+_EXCEL_EPOCH_SERIAL = 25569
+_EXCEL_MAX_SERIAL = 2958465
+# datetime64[ns] spans 1677-09-21 00:12:43 .. 2262-04-11 23:47:16: these are the whole days.
+_MIN_DAY = int(np.datetime64("1677-09-22", "D").astype("int64"))
+_MAX_DAY = int(np.datetime64("2262-04-11", "D").astype("int64"))
+#: ERP systems write 9999-12-31 (or another day of year 9999) for "never expires".
+_NEVER_DAY = int(np.datetime64("9999-01-01", "D").astype("int64"))
+_DATE_RANGE_TEXT = "1677-09-22 to 2262-04-11"
+_DATE_FORMATS_TEXT = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日, YYYYMMDD or an Excel day number"
+
+# (gate, format): the gate keeps strptime's lenient field widths from misreading other shapes,
+# e.g. "%Y%m%d" would take "202615" for 2026-01-05.
+_DATE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", "%Y-%m-%d"),
+    (r"[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}", "%Y/%m/%d"),
+    (r"[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}", "%Y.%m.%d"),
+    (r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日", "%Y年%m月%d日"),
+    (r"[0-9]{8}", "%Y%m%d"),
+)
+_TIME_SUFFIX = r"(?:[T ]+|\s+)(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?$"
+# ASCII digits only: ``\d`` also matches other scripts' digits (Arabic-Indic ٣), which
+# NFKC does not turn into ASCII and the date and number parsers do not read.
+_SERIAL_GATE = r"[0-9]{1,7}(?:\.[0-9]+)?"
+_DATE_SHAPE = re.compile(
+    r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})|([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日|([0-9]{4})([0-9]{2})([0-9]{2})"
+)
+
+_BOOL_WORDS: Mapping[str, bool] = {
+    **dict.fromkeys(("true", "1", "yes", "y", "t", "是"), True),
+    **dict.fromkeys(("false", "0", "no", "n", "f", "否"), False),
+}
+# Stands for the cell's text in messages worked out once per distinct value.
+_CELL = "{cell}"
+_BOOL_TEXT = "true/false, yes/no, y/n, t/f, 1/0 or 是/否"
+# What the Arrow cast takes, so that nothing matching it can fail to convert.
+_NUMBER_PATTERN = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_NON_FINITE = frozenset(
+    s + w for s in ("", "+", "-") for w in ("nan", "inf", "infinity", "nan(ind)")
+)
+# Units written after a header, e.g. "单价(元)": they say nothing the column name does not.
+_HEADER_UNIT = re.compile(r"(.+?)\s*\((?:元|人民币|rmb|cny|¥|天|日|days?|件|个|pcs)\)")
+
+
+class _Unreadable(Exception):
+    """The file cannot be read at all: one file-level problem."""
+
+
+@dataclass
+class _Parsed:
+    """One canonical column after parsing.
+
+    ``values`` holds one entry per data row: float64 for numbers, days since 1970-01-01
+    (float64, NaN when missing) for dates, bool, or a str Series for text. ``blank`` marks empty
+    cells and ``errors`` maps a row position to what is wrong with that cell.
+    """
+
+    values: np.ndarray | pd.Series
+    blank: np.ndarray
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Table:
+    """Raw cells as read: ``headers`` as written, ``data`` with columns 0..n-1.
+
+    ``rows`` gives each data row's spreadsheet row number; ``overlong`` maps the row number of
+    a CSV row with more cells than the header to its cell count.
+    """
+
+    headers: list[str]
+    data: pd.DataFrame
+    rows: np.ndarray
+    overlong: dict[int, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------
+# Public entry point
+
+
+def load_inventory(
+    source: str | os.PathLike[str] | bytes | BinaryIO,
+    *,
+    name: str | None = None,
+    categories: Mapping[str, Category] | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+) -> pd.DataFrame:
+    """Read and validate an inventory file (CSV, XLSX or Parquet).
+
+    Parameters
+    ----------
+    source : str, path-like, bytes or binary file object
+        A path, or the file's content (e.g. a browser upload).
+    name : str, optional
+        File name: its suffix tells the format (``.csv``/``.txt``, ``.xlsx``/``.xlsm``,
+        ``.parquet``/``.pq``) and it names the file in error messages. Default: the path's
+        file name, or a file object's ``name``; required for bytes.
+    categories : mapping of str to Category, optional
+        Known categories; default :func:`finance.inputs.categories.default_categories`.
+    max_bytes, max_rows : int
+        Largest file size and most lots accepted; beyond them the file is refused (with an
+        :class:`InputError`) before it is parsed whole.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per lot, indexed by spreadsheet row number (``row``, int64, header = row 1),
+        with the columns of :data:`COLUMNS` in that order: ``sku``, ``category`` (the
+        canonical key), ``warehouse``, ``description``, ``unit`` as str (``""`` when absent);
+        ``quantity``, ``unit_cost``, ``unit_price`` float64; ``received_date`` and
+        ``expiry_date`` datetime64[ns] (NaT when absent); ``age_days``, ``monthly_sales``,
+        ``sigma``, ``erosion`` float64 (NaN when absent); ``consigned``, ``in_transit``,
+        ``damaged``, ``encumbered`` bool (False when absent). ``attrs["source"]`` holds the
+        file name.
+
+    Raises
+    ------
+    InputError
+        With every problem found, each naming the file, row and column header.
+    """
+    file = name or _default_name(source)
+    try:
+        if file is None:
+            file = "<upload>"
+            raise _Unreadable("a file name is needed to tell the format (.csv, .xlsx or .parquet)")
+        table = _read_table(_read_bytes(source, max_bytes), file, max_rows)
+    except _Unreadable as exc:
+        raise InputError([Problem(file, str(exc))]) from None
+    cats = default_categories() if categories is None else categories
+    return _validate(table, file, cats)
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+
+
+def _default_name(source: object) -> str | None:
+    """Return the file name a path or a named file object (an upload) carries, if any."""
+    if isinstance(source, str | os.PathLike):
+        return Path(source).name
+    raw = getattr(source, "name", None)
+    return Path(raw).name if isinstance(raw, str) and raw else None
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _too_large(size: int | None, max_bytes: int) -> _Unreadable:
+    what = "the file is larger than" if size is None else f"the file is {_size(size)}, above"
+    return _Unreadable(f"{what} the limit of {_size(max_bytes)}; split it, or save it as Parquet")
+
+
+def _read_bytes(source: str | os.PathLike[str] | bytes | BinaryIO, max_bytes: int) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        if len(source) > max_bytes:
+            raise _too_large(len(source), max_bytes)
+        return bytes(source)
+    try:
+        if isinstance(source, str | os.PathLike):
+            size = Path(source).stat().st_size
+            if size > max_bytes:
+                raise _too_large(size, max_bytes)
+            return Path(source).read_bytes()
+        content = source.read(max_bytes + 1)
+    except OSError as exc:
+        raise _Unreadable(f"cannot read the file: {exc.strerror or exc}") from exc
+    if len(content) > max_bytes:
+        raise _too_large(None, max_bytes)
+    # A text-mode file object still holds the user's text; take it as UTF-8.
+    return content.encode("utf-8") if isinstance(content, str) else bytes(content)
+
+
+def _too_many_rows(rows: int | None, max_rows: int, about: bool = False) -> _Unreadable:
+    count = f"more than {max_rows:,}" if rows is None else f"{'about ' if about else ''}{rows:,}"
+    return _Unreadable(
+        f"the file has {count} rows of lots, above the limit of {max_rows:,}; split it"
+    )
+
+
+def _read_table(data: bytes, file: str, max_rows: int = MAX_ROWS) -> _Table:
+    suffix = Path(file).suffix.lower()
+    kind = _SUFFIXES.get(suffix)
+    if kind is None:
+        hint = " (old binary Excel: save it as .xlsx)" if suffix == ".xls" else ""
+        raise _Unreadable(
+            f"unknown file type {suffix or '(no suffix)'!r}{hint}; "
+            "use .csv, .txt, .xlsx, .xlsm, .parquet or .pq"
+        )
+    if not data.strip():
+        raise _Unreadable("the file is empty")
+    if kind == "csv":
+        # Counting lines is cheap and overcounts only values with newlines inside quotes.
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        if lines - 1 > max_rows:
+            raise _too_many_rows(lines - 1, max_rows, about=True)
+        return _read_csv(data)
+    if kind == "excel":
+        return _read_excel(data, max_rows)
+    return _read_parquet(data, max_rows)
+
+
+def _decode(data: bytes) -> tuple[str, bytes]:
+    """Return the text and its UTF-8 bytes (without BOM)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        # GBK files are almost never valid UTF-8, so trying UTF-8 first is safe.
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8-sig":
+            return text, data.removeprefix(b"\xef\xbb\xbf")
+        return text, text.encode("utf-8")
+    raise _Unreadable("the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8")
+
+
+def _read_csv(data: bytes) -> _Table:
+    text, utf8 = _decode(data)
+    if not text.strip():
+        raise _Unreadable("the file is empty")
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    sep = max((",", "\t", ";"), key=first_line.count)
+    try:
+        width = len(next(csv.reader([first_line], delimiter=sep), [""]))
+    except csv.Error as exc:
+        raise _Unreadable(f"cannot read the header row: {exc}") from exc
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(utf8),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=sep,
+                newlines_in_values=True,
+                # Blank lines are spreadsheet rows too: keeping them keeps row numbers right.
+                ignore_empty_lines=False,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                # Every cell as text, so that validation sees what the user wrote.
+                column_types={f"f{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowException:
+        # A row with more or fewer cells than the header: the csv module copes with those.
+        return _read_csv_ragged(text, sep)
+    headers = [str(table.column(i)[0]) for i in range(table.num_columns)]
+    body = table.slice(1)
+    data_frame = pd.DataFrame(
+        {i: body.column(i).to_pandas() for i in range(body.num_columns)}, copy=False
+    )
+    return _Table(headers, data_frame, np.arange(2, table.num_rows + 1, dtype=np.int64))
+
+
+def _read_csv_ragged(text: str, sep: str) -> _Table:
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    except csv.Error as exc:
+        raise _Unreadable(f"cannot read the file as CSV: {exc}") from exc
+    headers = records[0]
+    width = len(headers)
+    overlong = {i + 1: len(r) for i, r in enumerate(records) if len(r) > width and any(r[width:])}
+    cells = [(r + [""] * width)[:width] for r in records[1:]]
+    data_frame = pd.DataFrame(cells, columns=range(width), dtype="str")
+    rows = np.arange(2, len(records) + 1, dtype=np.int64)
+    return _Table(headers, data_frame, rows, overlong)
+
+
+def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about features it skips (data validation, styles): not the user's
+            # concern when only cell values are read.
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+            )
+        try:
+            if not book.worksheets:
+                raise _Unreadable("the workbook has no worksheet")
+            sheet = book.worksheets[0]
+            # Some writers store a wrong sheet size; read-only mode would trust it.
+            sheet.reset_dimensions()
+            records = [
+                list(r) for r in sheet.iter_rows(min_row=1, max_row=max_rows + 2, values_only=True)
+            ]
+            if len(records) > max_rows + 1 and any(
+                not _is_blank_scalar(v) for r in records[max_rows + 1 :] for v in r
+            ):
+                raise _too_many_rows(None, max_rows)
+        finally:
+            book.close()
+    except _Unreadable:
+        raise
+    except Exception as exc:
+        # A corrupt upload can fail anywhere inside zipfile, XML parsing or openpyxl.
+        raise _Unreadable(f"cannot read the file as an Excel workbook: {exc}") from exc
+    while records and all(_is_blank_scalar(v) for v in records[-1]):
+        records.pop()
+    if not records:
+        raise _Unreadable("the first worksheet is empty")
+    width = max(len(r) for r in records)
+    headers = [_header_text(v) for v in records[0]] + [""] * (width - len(records[0]))
+    cells = [r + [None] * (width - len(r)) for r in records[1:]]
+    data_frame = pd.DataFrame(cells, columns=range(width), dtype=object)
+    return _Table(headers, data_frame, np.arange(2, len(records) + 1, dtype=np.int64))
+
+
+def _read_parquet(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
+    try:
+        file = pq.ParquetFile(io.BytesIO(data))
+        rows, names = file.metadata.num_rows, [str(n) for n in file.schema_arrow.names]
+    except Exception as exc:
+        raise _Unreadable(f"cannot read the file as Parquet: {exc}") from exc
+    if rows > max_rows:
+        raise _too_many_rows(rows, max_rows)
+    if not names:
+        raise _Unreadable("the file has no columns")
+    # A columnar file lets us read only the columns the model uses (by header); the others
+    # are never decoded. Positions stay those of the file, so messages name them right.
+    used = [i for i, n in enumerate(names) if _normalise_header(n) in _HEADER_LOOKUP]
+    if len({names[i] for i in used}) < len(used):
+        used = list(range(len(names)))  # repeated names cannot be selected by name
+    try:
+        table = file.read(columns=[names[i] for i in used])
+        columns = [table.column(j).to_pandas() for j in range(table.num_columns)]
+    except Exception as exc:
+        # pyarrow raises several unrelated types (ArrowInvalid, OSError, ...) for bad files.
+        raise _Unreadable(f"cannot read the file as Parquet: {exc}") from exc
+    frame = {}
+    for i, column in zip(used, columns, strict=True):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        frame[i] = column.reset_index(drop=True)
+    data_frame = pd.DataFrame(frame, index=pd.RangeIndex(rows), copy=False)
+    return _Table(names, data_frame, np.arange(2, rows + 2, dtype=np.int64))
+
+
+def _header_text(value: object) -> str:
+    return "" if _is_blank_scalar(value) else _typed_text(value)
+
+
+# --------------------------------------------------------------------------------------
+# Headers
+
+
+def _normalise_header(header: str) -> str:
+    text = unicodedata.normalize("NFKC", header).strip().casefold()
+    if match := _HEADER_UNIT.fullmatch(text):
+        text = match.group(1)
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+_HEADER_LOOKUP: Mapping[str, str] = {
+    _normalise_header(alias): column
+    for column in COLUMNS
+    for alias in (column, *ALIASES.get(column, ()))
+}
+
+
+def _column_letter(index: int) -> str:
+    """Return the spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _map_headers(headers: list[str], file: str) -> tuple[dict[str, int], list[Problem]]:
+    """Find the file column of each canonical column; two for one column is a problem."""
+    found: dict[str, int] = {}
+    problems = []
+    for position, header in enumerate(headers):
+        column = _HEADER_LOOKUP.get(_normalise_header(header))
+        if column is None:
+            continue
+        if column in found:
+            first = found[column]
+            problems.append(
+                Problem(
+                    file,
+                    f"columns {headers[first]!r} ({_column_letter(first)}) and {header!r} "
+                    f"({_column_letter(position)}) both give {column}; keep one of them",
+                    column=header,
+                )
+            )
+            continue
+        found[column] = position
+    return found, problems
+
+
+def _missing_columns(found: Mapping[str, int], file: str) -> list[Problem]:
+    problems = [
+        Problem(
+            file,
+            f"missing column {column!r} (also accepted: {', '.join(ALIASES[column])})",
+            column=column,
+        )
+        for column in REQUIRED_COLUMNS
+        if column not in found
+    ]
+    if "received_date" not in found and "age_days" not in found:
+        problems.append(
+            Problem(
+                file,
+                "missing column: needs 'received_date' (入库日期) or 'age_days' (库龄)",
+                column="received_date",
+            )
+        )
+    return problems
+
+
+# --------------------------------------------------------------------------------------
+# Cells: text and typed values
+
+
+def _is_blank_scalar(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        # pd.isna of an array-valued cell (a Parquet list) is an array: not blank.
+        return False
+
+
+def _split(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Split a column (with a RangeIndex) into text and typed cells.
+
+    Returns ``(text, typed)``: ``text`` has every cell's stripped text (``""`` for blank and
+    typed cells) as a str Series; ``typed`` holds the non-blank cells that are not strings
+    (numbers, dates, booleans from XLSX or Parquet), indexed by position.
+    """
+    if isinstance(raw.dtype, pd.StringDtype):
+        return (raw.fillna("") if raw.hasnans else raw).str.strip(), raw.iloc[:0]
+    text = pd.Series("", index=raw.index, dtype="str")
+    if raw.dtype != object:
+        if isinstance(raw.dtype, pd.DatetimeTZDtype):
+            # Keep the wall-clock date the user sees rather than the UTC one.
+            raw = raw.dt.tz_localize(None)
+        return text, raw[raw.notna()]
+    is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if is_text.any():
+        text[is_text] = raw[is_text].astype("str").str.strip()
+    return text, raw[~is_text & raw.notna().to_numpy(dtype=bool)]
+
+
+def _blank_mask(raw: pd.Series) -> np.ndarray:
+    text, typed = _split(raw)
+    blank = (text == "").to_numpy(dtype=bool, copy=True)
+    blank[typed.index.to_numpy()] = False
+    return blank
+
+
+def _show(value: object) -> str:
+    """Show a cell value as the user would recognise it in a message."""
+    return repr(value) if isinstance(value, str) else repr(_typed_text(value))
+
+
+def _typed_text(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float | np.floating) and np.isfinite(value) and value == int(value):
+        # Excel stores every number as a float: SKU 10023 must not become "10023.0".
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace").strip()
+    return str(value).strip()
+
+
+def _typed_number(value: object) -> float | None:
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, numbers.Real | decimal.Decimal):
+        try:
+            return float(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
+    return None
+
+
+def _is_number_dtype(dtype: object) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _by_unique(
+    keys: pd.Series,
+    parse: Callable[[pd.Series], tuple[np.ndarray, dict[int, str]]],
+    shown: pd.Series | None = None,
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Parse each distinct key once and spread the results over the cells.
+
+    Categories, flags and dates repeat a few values over many rows, so per-value work on the
+    distinct values stays cheap however long the file is.
+
+    Parameters
+    ----------
+    keys : pandas.Series
+        Cell texts, RangeIndex.
+    parse : callable
+        Takes the distinct keys (a str Series) and returns their values and, for the bad
+        ones, a message by position in which ``{cell}`` stands for the cell's text.
+    shown : pandas.Series, optional
+        The cell text to quote in messages, when it differs from ``keys``.
+
+    Returns
+    -------
+    values : numpy.ndarray
+        One per cell.
+    messages : dict of int to str
+        By position within ``keys``.
+    """
+    codes, uniques = pd.factorize(keys)
+    values, reasons = parse(pd.Series(uniques, dtype="str"))
+    spread = np.asarray(values)[codes]
+    if not reasons:
+        return spread, {}
+    bad = np.zeros(len(uniques), dtype=bool)
+    bad[list(reasons)] = True
+    shown = keys if shown is None else shown
+    messages = {
+        int(p): reasons[codes[p]].replace(_CELL, repr(shown.iloc[p]))
+        for p in np.flatnonzero(bad[codes])
+    }
+    return spread, messages
+
+
+# --------------------------------------------------------------------------------------
+# Column parsers
+
+
+def _parse_text(raw: pd.Series) -> _Parsed:
+    text, typed = _split(raw)
+    if len(typed):
+        text = text.copy()
+        if pd.api.types.is_integer_dtype(typed.dtype):
+            text[typed.index] = typed.astype("str")
+        else:
+            text[typed.index] = typed.map(_typed_text).astype("str")
+    return _Parsed(text, (text == "").to_numpy(dtype=bool, copy=True))
+
+
+def _parse_number(raw: pd.Series) -> _Parsed:
+    text, typed = _split(raw)
+    values = np.full(len(raw), np.nan)
+    blank = (text == "").to_numpy(dtype=bool, copy=True)
+    errors: dict[int, str] = {}
+    if len(typed):
+        positions = typed.index.to_numpy()
+        blank[positions] = False
+        if _is_number_dtype(typed.dtype):
+            values[positions] = typed.to_numpy(dtype=float)
+        else:
+            for position, value in typed.items():
+                number = _typed_number(value)
+                if number is None:
+                    errors[position] = f"{_show(value)} is not a number"
+                else:
+                    values[position] = number
+    filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
+    if len(filled_positions):
+        filled = text.iloc[filled_positions]
+        parsed = _text_numbers(pa.array(filled, type=pa.large_string()))
+        for i in np.flatnonzero(np.isnan(parsed)):
+            original = filled.iloc[i]
+            clean = unicodedata.normalize("NFKC", original).strip().lower()
+            kind = "a finite number" if clean in _NON_FINITE else "a number"
+            errors[int(filled_positions[i])] = f"{original!r} is not {kind}"
+        values[filled_positions] = parsed
+    for position in np.flatnonzero(np.isinf(values)):
+        shown = text.iloc[position] or _typed_text(values[position])
+        errors[int(position)] = f"{shown!r} is not a finite number"
+        values[position] = np.nan
+    return _Parsed(values, blank, errors)
+
+
+def _text_numbers(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Parse stripped, non-blank number text to float64; NaN where it is not a number.
+
+    Works in Arrow compute throughout: a column with a ``¥`` in every cell is as fast as a
+    clean one, and only the cells that stay NaN get per-cell attention (their messages).
+    """
+    try:
+        # The usual case: plain numbers, one C++ cast for the whole column.
+        return np.array(pc.cast(text, pa.float64()), dtype=float, copy=True)
+    except pa.ArrowInvalid:
+        pass
+    # NFKC turns full-width digits, signs, points, commas and ￥ into their ASCII forms.
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(text, form="NFKC"))
+    text = pc.replace_substring_regex(text, pattern=r"^([+-]?)\s*¥\s*", replacement=r"\1")
+    # Only commas grouping digits in threes are separators: "1,2" stays an error.
+    grouped = pc.match_substring_regex(text, pattern=r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")
+    text = pc.if_else(grouped, pc.replace_substring(text, pattern=",", replacement=""), text)
+    valid = pc.match_substring_regex(text, pattern=_NUMBER_PATTERN)
+    values = np.full(len(text), np.nan)
+    ok = np.array(valid, dtype=bool)
+    values[ok] = np.array(pc.cast(pc.filter(text, valid), pa.float64()), dtype=float)
+    return values
+
+
+def _check_range(parsed: _Parsed, column: str) -> None:
+    allow_zero = _NUMBERS[column]
+    values = parsed.values
+    with np.errstate(invalid="ignore"):
+        bad = values < 0 if allow_zero else values <= 0
+    need = "must not be negative" if allow_zero else "must be greater than 0"
+    for position in np.flatnonzero(bad):
+        parsed.errors[int(position)] = f"{column} {need}, got {values[position]:g}"
+
+
+def _parse_date(raw: pd.Series, *, never: bool = False) -> _Parsed:
+    """Parse dates to days since 1970-01-01 (float, NaN for blank or bad).
+
+    With ``never``, a date in year 9999 (an ERP's "never") counts as blank.
+    """
+    text, typed = _split(raw)
+    days = np.full(len(raw), np.nan)
+    blank = (text == "").to_numpy(dtype=bool, copy=True)
+    errors: dict[int, str] = {}
+    if len(typed):
+        positions = typed.index.to_numpy()
+        blank[positions] = False
+        if pd.api.types.is_datetime64_any_dtype(typed.dtype):
+            days[positions] = _datetimes_to_days(typed)
+        elif _is_number_dtype(typed.dtype):
+            serials = typed.to_numpy(dtype=float)
+            days[positions] = _serial_to_days(serials)
+            for i in np.flatnonzero(np.isnan(days[positions])):
+                errors[int(positions[i])] = _serial_message(_show(typed.iloc[i]))
+        else:
+            for position, value in typed.items():
+                day, message = _typed_day(value)
+                if message is None:
+                    days[position] = day
+                else:
+                    errors[position] = message
+    filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
+    if len(filled_positions):
+        filled = text.iloc[filled_positions].reset_index(drop=True)
+        # Dropping the time of day first leaves few distinct dates however many timestamps.
+        dates = pc.replace_substring_regex(
+            pa.array(filled, type=pa.large_string()), pattern=_TIME_SUFFIX, replacement=""
+        )
+        parsed, messages = _by_unique(pd.Series(dates.to_pandas(), dtype="str"), _text_days, filled)
+        days[filled_positions] = parsed
+        errors.update({int(filled_positions[i]): m for i, m in messages.items()})
+    if never:
+        forever = _never_positions(raw, days, errors)
+        days[forever] = np.nan
+        blank[forever] = True
+        for position in forever:
+            errors.pop(int(position), None)
+    with np.errstate(invalid="ignore"):
+        outside = (days < _MIN_DAY) | (days > _MAX_DAY)
+    for position in np.flatnonzero(outside):
+        shown = np.datetime64(int(days[position]), "D")
+        errors[int(position)] = f"date {shown} is outside the supported range {_DATE_RANGE_TEXT}"
+        days[position] = np.nan
+    return _Parsed(days, blank, errors)
+
+
+def _never_positions(raw: pd.Series, days: np.ndarray, errors: Mapping[int, str]) -> np.ndarray:
+    """Positions holding a year-9999 date, parsed or rejected as out of range."""
+    with np.errstate(invalid="ignore"):
+        parsed = np.flatnonzero(days >= _NEVER_DAY)
+    rejected = [
+        p
+        for p, m in errors.items()
+        if "outside the supported range" in m and "9999" in str(raw.iloc[p])
+    ]
+    return np.union1d(parsed, np.asarray(rejected, dtype=np.int64)).astype(np.int64)
+
+
+def _datetimes_to_days(values: pd.Series) -> np.ndarray:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    stamps = values.to_numpy(dtype="datetime64[us]")
+    # Casting to whole days floors, so a time of day is dropped, not rounded.
+    days = stamps.astype("datetime64[D]").astype(np.int64).astype(float)
+    days[np.isnat(stamps)] = np.nan
+    return days
+
+
+def _serial_to_days(serials: np.ndarray) -> np.ndarray:
+    """Excel day numbers to days since 1970, NaN outside 1..2958465."""
+    with np.errstate(invalid="ignore"):
+        ok = (serials >= 1) & (serials <= _EXCEL_MAX_SERIAL)
+    return np.where(ok, np.floor(serials) - _EXCEL_EPOCH_SERIAL, np.nan)
+
+
+def _serial_message(shown: str) -> str:
+    return f"{shown} is not a date: an Excel day number runs from 1 to {_EXCEL_MAX_SERIAL}"
+
+
+def _typed_day(value: object) -> tuple[float, str | None]:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    elif isinstance(value, np.datetime64):
+        value = pd.Timestamp(value).date()
+    if isinstance(value, dt.date):
+        return float((value - dt.date(1970, 1, 1)).days), None
+    number = _typed_number(value)
+    if number is None:
+        return np.nan, f"{_show(value)} is not a date"
+    day = float(_serial_to_days(np.array([number]))[0])
+    return day, _serial_message(_show(value)) if np.isnan(day) else None
+
+
+def _text_days(text: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
+    """Parse distinct non-blank text dates; returns days and messages by position."""
+    # ISO dates are what most exports write: one C-speed pass takes them all.
+    days = _datetimes_to_days(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
+    todo = np.flatnonzero(np.isnan(days))
+    if not len(todo):
+        return days, {}
+    rest = text.iloc[todo].str.normalize("NFKC").str.strip()
+    rest = rest.str.replace(_TIME_SUFFIX, "", regex=True).reset_index(drop=True)
+    rest_days = np.full(len(rest), np.nan)
+    for gate, fmt in _DATE_PATTERNS:
+        candidates = np.isnan(rest_days) & rest.str.fullmatch(gate).to_numpy(dtype=bool)
+        if candidates.any():
+            stamps = pd.to_datetime(rest[candidates], format=fmt, errors="coerce")
+            rest_days[candidates] = _datetimes_to_days(stamps)
+    serial = np.isnan(rest_days) & rest.str.fullmatch(_SERIAL_GATE).to_numpy(dtype=bool)
+    if serial.any():
+        rest_days[serial] = _serial_to_days(pd.to_numeric(rest[serial]).to_numpy(dtype=float))
+    days[todo] = rest_days
+    messages = {
+        int(todo[i]): _date_reason(rest.iloc[i]) for i in np.flatnonzero(np.isnan(rest_days))
+    }
+    return days, messages
+
+
+def _date_reason(normalised: str) -> str:
+    """Say why a text is not a date (only called for texts that failed); see ``_by_unique``."""
+    match = _DATE_SHAPE.fullmatch(normalised)
+    if match:
+        year, month, day = (int(g) for g in match.groups() if g and g.isdigit())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return f"{_CELL} is not a real date"
+        return f"{_CELL} is outside the supported range {_DATE_RANGE_TEXT}"
+    if re.fullmatch(_SERIAL_GATE, normalised):
+        return _serial_message(_CELL)
+    return f"{_CELL} is not a date in an accepted format ({_DATE_FORMATS_TEXT})"
+
+
+def _parse_bool(raw: pd.Series) -> _Parsed:
+    text, typed = _split(raw)
+    values = np.zeros(len(raw), dtype=bool)
+    blank = (text == "").to_numpy(dtype=bool, copy=True)
+    errors: dict[int, str] = {}
+    if len(typed):
+        positions = typed.index.to_numpy()
+        blank[positions] = False
+        if pd.api.types.is_bool_dtype(typed.dtype):
+            values[positions] = typed.to_numpy(dtype=bool)
+            typed = typed.iloc[:0]
+        for position, value in typed.items():
+            flag = _typed_bool(value)
+            if flag is None:
+                errors[position] = f"{_show(value)} is not {_BOOL_TEXT}"
+            else:
+                values[position] = flag
+    filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
+    if len(filled_positions):
+        filled = text.iloc[filled_positions].reset_index(drop=True)
+        flags, messages = _by_unique(filled, _text_bools)
+        values[filled_positions] = flags
+        errors.update({int(filled_positions[i]): m for i, m in messages.items()})
+    return _Parsed(values, blank, errors)
+
+
+def _text_bools(texts: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
+    flags = [_BOOL_WORDS.get(unicodedata.normalize("NFKC", t).strip().lower()) for t in texts]
+    messages = {i: f"{_CELL} is not {_BOOL_TEXT}" for i, f in enumerate(flags) if f is None}
+    return np.array([bool(f) for f in flags], dtype=bool), messages
+
+
+def _typed_bool(value: object) -> bool | None:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    number = _typed_number(value)
+    if number in (0.0, 1.0):
+        return bool(number)
+    return None
+
+
+def _normalise_key(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", unicodedata.normalize("NFKC", text).strip().casefold())
+
+
+def _parse_category(raw: pd.Series, categories: Mapping[str, Category]) -> _Parsed:
+    parsed = _parse_text(raw)
+    lookup: dict[str, str] = {}
+    for key, category in categories.items():
+        if category.label_zh:
+            lookup.setdefault(_normalise_key(category.label_zh), key)
+    for key in categories:
+        # A key wins over another category's label with the same text.
+        lookup[_normalise_key(key)] = key
+    known = ", ".join(f"{k} ({c.label_zh})" if c.label_zh else k for k, c in categories.items())
+
+    def keys_of(texts: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
+        keys = [lookup.get(_normalise_key(t), "") for t in texts]
+        reason = f"unknown category {_CELL}; known: {known}"
+        return np.array(keys, dtype=object), {i: reason for i, k in enumerate(keys) if not k}
+
+    filled_positions = np.flatnonzero(~parsed.blank)
+    keys = np.full(len(raw), "", dtype=object)
+    if len(filled_positions):
+        filled = parsed.values.iloc[filled_positions].reset_index(drop=True)
+        found, parsed.errors = _by_unique(filled, keys_of)
+        keys[filled_positions] = found
+        parsed.errors = {int(filled_positions[i]): m for i, m in parsed.errors.items()}
+    parsed.values = pd.Series(keys, dtype="str")
+    return parsed
+
+
+_PARSERS: Mapping[str, Callable[[pd.Series], _Parsed]] = {
+    **dict.fromkeys(_TEXT, _parse_text),
+    **dict.fromkeys(_NUMBERS, _parse_number),
+    "received_date": _parse_date,
+    "expiry_date": partial(_parse_date, never=True),
+    **dict.fromkeys(_BOOLS, _parse_bool),
+}
+
+
+# --------------------------------------------------------------------------------------
+# Validation and assembly
+
+
+def _drop_blank_rows(table: _Table) -> _Table:
+    """Drop rows whose every cell is blank (trailing rows a spreadsheet keeps)."""
+    undecided = np.arange(len(table.data))
+    # Most rows are decided by their first column; only the blank ones look further.
+    for column in table.data.columns:
+        if not len(undecided):
+            return table
+        cells = table.data[column].iloc[undecided].reset_index(drop=True)
+        undecided = undecided[_blank_mask(cells)]
+    if not len(undecided):
+        return table
+    keep = np.ones(len(table.data), dtype=bool)
+    keep[undecided] = False
+    data = table.data[keep].reset_index(drop=True)
+    return _Table(table.headers, data, table.rows[keep], table.overlong)
+
+
+def _validate(table: _Table, file: str, categories: Mapping[str, Category]) -> pd.DataFrame:
+    found, problems = _map_headers(table.headers, file)
+    problems += _missing_columns(found, file)
+    # The first cell past the header is named by its spreadsheet letter: it has no header.
+    problems += [
+        Problem(
+            file,
+            f"the row has {n} cells but the header only {len(table.headers)}",
+            row=r,
+            column=_column_letter(len(table.headers)),
+        )
+        for r, n in table.overlong.items()
+    ]
+    table = _drop_blank_rows(table)
+    rows = table.rows
+    if not len(rows):
+        problems.append(Problem(file, "the file has a header row but no data rows"))
+
+    def report(column: str, position: int, message: str) -> None:
+        header = table.headers[found[column]]
+        problems.append(Problem(file, message, row=int(rows[position]), column=header))
+
+    parsers = {**_PARSERS, "category": partial(_parse_category, categories=categories)}
+    parsed: dict[str, _Parsed] = {}
+    for column, index in found.items():
+        result = parsers[column](table.data[index])
+        if column in _NUMBERS:
+            _check_range(result, column)
+        for position, message in result.errors.items():
+            report(column, position, message)
+        if column in REQUIRED_COLUMNS:
+            for position in np.flatnonzero(result.blank):
+                report(column, int(position), f"blank cell: {column} is required")
+        parsed[column] = result
+
+    _check_dated(parsed, report)
+    _check_expiry(parsed, report)
+    if "sku" in parsed:
+        _check_duplicates(parsed["sku"], rows, report)
+
+    if problems:
+        order = {header: i for i, header in reversed(list(enumerate(table.headers)))}
+        problems.sort(key=lambda p: (p.row or 0, order.get(p.column, -1)))
+        raise InputError(problems)
+    return _assemble(parsed, rows, file)
+
+
+def _check_dated(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str], None]) -> None:
+    present = [c for c in ("received_date", "age_days") if c in parsed]
+    if not present:
+        return
+    undated = np.logical_and.reduce([parsed[c].blank for c in present])
+    for position in np.flatnonzero(undated):
+        report(present[0], int(position), "blank cell: received_date or age_days is required")
+
+
+def _check_expiry(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str], None]) -> None:
+    if "expiry_date" not in parsed or "received_date" not in parsed:
+        return
+    expiry = parsed["expiry_date"].values
+    received = parsed["received_date"].values
+    with np.errstate(invalid="ignore"):
+        early = expiry < received
+    for position in np.flatnonzero(early):
+        report(
+            "expiry_date",
+            int(position),
+            f"expiry date {np.datetime64(int(expiry[position]), 'D')} is before the received "
+            f"date {np.datetime64(int(received[position]), 'D')}",
+        )
+
+
+def _check_duplicates(
+    sku: _Parsed, rows: np.ndarray, report: Callable[[str, int, str], None]
+) -> None:
+    skus = sku.values
+    later = skus.duplicated(keep="first").to_numpy(dtype=bool)
+    repeated = later & ~sku.blank
+    if not repeated.any():
+        return
+    firsts = ~later
+    first_row = dict(zip(skus[firsts], rows[firsts], strict=True))
+    for position in np.flatnonzero(repeated):
+        value = skus.iloc[position]
+        report("sku", int(position), f"duplicate SKU {value!r}: first in row {first_row[value]}")
+
+
+def _assemble(parsed: Mapping[str, _Parsed], rows: np.ndarray, file: str) -> pd.DataFrame:
+    n = len(rows)
+    columns: dict[str, object] = {}
+    for column in COLUMNS:
+        result = parsed.get(column)
+        if column in _TEXT:
+            values = result.values if result is not None else np.full(n, "", dtype=object)
+            columns[column] = pd.array(values, dtype="str")
+        elif column in _DATES:
+            stamps = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+            if result is not None:
+                ok = ~np.isnan(result.values)
+                stamps[ok] = result.values[ok].astype(np.int64).astype("datetime64[D]")
+            columns[column] = stamps
+        elif column in _BOOLS:
+            columns[column] = result.values if result is not None else np.zeros(n, dtype=bool)
+        else:
+            columns[column] = result.values if result is not None else np.full(n, np.nan)
+    frame = pd.DataFrame(columns, index=pd.Index(rows.astype(np.int64), name="row"))
+    frame.attrs["source"] = file
+    return frame

@@ -1,0 +1,154 @@
+"""Price scenarios: the one-factor shock of MODEL.md section 2, per category.
+
+    X_k(t) = exp(sigma W_k(t) - sigma^2 t / 2),   W_k = sqrt(rho) Z + sqrt(1 - rho) eps_k
+
+with Z and eps_k independent standard Brownian motions, so that E[X_k(t)] = 1 and the
+correlation of two categories' log shocks is rho. Lots of one category share W_k: the
+simulation stores W_k on a time grid for categories x scenarios, never for lots, and
+a portfolio's value in a scenario is a sum over shock groups of X times an aggregate
+computed once from the lots (see :func:`group_totals`).
+
+All routes draw on one :class:`PriceScenarios` built on the union of the dates they need,
+so their differences are not simulation noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from finance.market.curve import DAYS_PER_YEAR
+
+
+def nearest_grid_index(grid: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Position in a sorted grid of days (at least two) nearest to each day.
+
+    Ties go to the earlier grid day; days outside the grid map to its ends.
+    """
+    days = np.asarray(days, dtype=np.int64)
+    right = np.clip(np.searchsorted(grid, days), 1, len(grid) - 1)
+    left = right - 1
+    closer_left = (days - grid[left]) <= (grid[right] - days)
+    return np.where(closer_left, left, right)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PriceScenarios:
+    """Simulated Brownian values W_k(t) on a grid of days.
+
+    Attributes
+    ----------
+    days : numpy.ndarray of int64, shape (T,)
+        Sorted calendar days from t0, starting at 0.
+    brownian : numpy.ndarray, shape (S, K, T)
+        W_k(t) per scenario, category and grid day (W_k(0) = 0).
+    """
+
+    days: np.ndarray
+    brownian: np.ndarray
+
+    @property
+    def n_scenarios(self) -> int:
+        """Number of scenarios S."""
+        return self.brownian.shape[0]
+
+    def index_of(self, days: np.ndarray | int) -> np.ndarray:
+        """Grid positions of days that are on the grid.
+
+        Raises
+        ------
+        ValueError
+            If a day is not a grid day.
+        """
+        days = np.asarray(days, dtype=np.int64)
+        idx = np.searchsorted(self.days, days)
+        if np.any(idx >= len(self.days)) or np.any(
+            self.days[np.minimum(idx, len(self.days) - 1)] != days
+        ):
+            raise ValueError("day not on the scenario grid")
+        return idx
+
+    def nearest_index(self, days: np.ndarray) -> np.ndarray:
+        """Grid position nearest to each day (ties to the earlier grid day)."""
+        return nearest_grid_index(self.days, days)
+
+    def shocks(self, group_category: np.ndarray, group_sigma: np.ndarray) -> np.ndarray:
+        """Price shocks X_g(t) for shock groups on the whole grid.
+
+        Parameters
+        ----------
+        group_category : numpy.ndarray of int64, shape (G,)
+            Category of each group (index into the scenarios' categories).
+        group_sigma : numpy.ndarray, shape (G,)
+            Annual volatility of each group.
+
+        Returns
+        -------
+        numpy.ndarray, shape (S, G, T)
+        """
+        t = self.days / DAYS_PER_YEAR
+        sigma = group_sigma[None, :, None]
+        w = self.brownian[:, group_category, :]
+        return np.exp(sigma * w - 0.5 * sigma**2 * t[None, None, :])
+
+
+def simulate_brownian(
+    n_categories: int,
+    correlation: float,
+    days: np.ndarray,
+    n_scenarios: int,
+    seed: int,
+) -> PriceScenarios:
+    """Simulate the one-factor Brownian motions W_k on a grid of days.
+
+    Parameters
+    ----------
+    n_categories : int
+        K, the number of categories (each its own idiosyncratic motion eps_k).
+    correlation : float
+        rho in [0, 1], weight of the common factor Z.
+    days : numpy.ndarray of int
+        Grid days from t0 (any order, duplicates allowed; 0 is added).
+    n_scenarios : int
+        S.
+    seed : int
+        Seed of numpy's PCG64 generator: the same seed gives the same scenarios.
+
+    Returns
+    -------
+    PriceScenarios
+    """
+    grid = np.unique(np.concatenate([[0], np.asarray(days, dtype=np.int64)]))
+    dt_years = np.diff(grid) / DAYS_PER_YEAR
+    rng = np.random.default_rng(seed)
+    steps = len(dt_years)
+    # Increments of Z (common) and of each eps_k, scaled to each step's length.
+    common = rng.standard_normal((n_scenarios, 1, steps)) * np.sqrt(dt_years)
+    own = rng.standard_normal((n_scenarios, n_categories, steps)) * np.sqrt(dt_years)
+    increments = np.sqrt(correlation) * common + np.sqrt(1.0 - correlation) * own
+    brownian = np.zeros((n_scenarios, n_categories, len(grid)))
+    np.cumsum(increments, axis=2, out=brownian[:, :, 1:])
+    return PriceScenarios(grid, brownian)
+
+
+def group_totals(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum per-lot values by shock group (the aggregation that keeps cost off lots x scenarios).
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (N,) or (N, J)
+        Per-lot amounts (optionally per grid position).
+    group : numpy.ndarray of int64, shape (N,)
+    n_groups : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (G,) or (G, J)
+    """
+    if values.ndim == 1:
+        return np.bincount(group, weights=values, minlength=n_groups)
+    width = values.shape[1]
+    flat = (group[:, None] * width + np.arange(width)).ravel()
+    totals = np.bincount(flat, weights=values.ravel(), minlength=n_groups * width)
+    return totals.reshape(n_groups, width)
