@@ -1,16 +1,16 @@
 """``evaluate``: from validated lots and assumptions to the valuation result.
 
 Pure: no I/O and no process state other than QuantLib's, which every call takes under the
-lock and restores. The steps follow MODEL.md: collateral values (3), eligibility (4),
-haircuts and lendable value (5), holding loss (6), and the routes compared (7, 8).
+lock and restores. A short pipeline over the layers (docs/model.md): collateral values
+(3), eligibility (4), haircuts and lendable value (5), the holding schedule (6), the five
+routes on one ledger and one set of scenarios (7, 7a), the mix (8a) and the
+recommendation (8b).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,126 +25,34 @@ from finance.collateral.haircut import (
 )
 from finance.collateral.lots import NO_EXPIRY, Lots, prepare_lots
 from finance.collateral.position import collateral_position
-from finance.decision.comparison import Recommendation, options_table, recommend
+from finance.decision.comparison import options_table
+from finance.decision.mix import value_mix
+from finance.decision.recommendation import Recommendation, recommend
 from finance.inputs.assumptions import Assumptions
 from finance.inputs.categories import categories_frame
 from finance.inputs.channels import load_channels
 from finance.market.calendar import month_offsets, payment_dates
-from finance.market.curve import DAYS_PER_YEAR, DiscountTable, build_discount_table, flat_discount
-from finance.market.scenarios import PriceScenarios, simulate_brownian
+from finance.market.curve import build_discount_table, flat_discount
+from finance.market.scenarios import simulate_brownian
+from finance.result import EXTRA_LOT_COLUMNS, LOT_COLUMNS, ValuationResult
 from finance.risk.holding import HoldingResult, hold
-from finance.risk.pool import pool_amounts, pool_values
-from finance.routes.abs import AbsResult, abs_deal
 from finance.routes.liquidate import plan_channels
-from finance.routes.pledge_loan import (
-    LoanDates,
-    PledgeLoanResult,
-    SingleGroupPool,
-    loan_dates,
-    pledge_loan,
-)
-from finance.routes.receipt_trust import ReceiptTrustResult, receipt_trust
+from finance.routes.pledge_loan import loan_dates
 from finance.routes.rows import (
-    abs_row,
-    hold_row,
-    liquidate_row,
-    pledge_loan_row,
-    receipt_trust_row,
+    abs_notes,
+    hold_notes,
+    ledger_row,
+    liquidate_notes,
+    pledge_loan_notes,
+    receipt_trust_notes,
+    trust_coupon,
 )
+from finance.routes.valuation import RouteValuation
 
-if TYPE_CHECKING:
-    from finance.analysis.stress import StressResult
+__all__ = ["EXTRA_LOT_COLUMNS", "LOT_COLUMNS", "Progress", "ValuationResult", "evaluate"]
 
 #: Progress callback: (fraction done in [0, 1], what is being done).
 Progress = Callable[[float, str], None]
-
-LOT_COLUMNS: tuple[str, ...] = (
-    "sku",
-    "category",
-    "quantity",
-    "unit_cost",
-    "unit_price",
-    "age_days",
-    "market_value",
-    "nrv",
-    "book_value",
-    "olv",
-    "flv",
-    "eligible",
-    "ineligible_reason",
-    "haircut",
-    "basel_haircut",
-    "advance_rate",
-    "binding_limit",
-    "lendable_value",
-    "concentration_excess",
-    "expected_holding_loss",
-)
-EXTRA_LOT_COLUMNS: tuple[str, ...] = (
-    "row",
-    "description",
-    "warehouse",
-    "unit",
-    "days_to_expiry",
-    "liquidation_days",
-)
-
-
-@dataclass(frozen=True, eq=False)
-class ValuationResult:
-    """What ``evaluate`` returns.
-
-    Attributes
-    ----------
-    lots : pandas.DataFrame
-        One row per lot: the ``lots.csv`` columns of CONTRACT.md, then extras.
-    options : pandas.DataFrame
-        One row per route (MODEL.md section 8).
-    summary : dict
-        Headline figures (CONTRACT.md summary keys and more).
-    haircuts : pandas.DataFrame
-        Per category: parameters, liquidation horizon, haircut and Basel haircut.
-    channels : pandas.DataFrame
-        The liquidation's allocation to clearance channels.
-    holding_losses : numpy.ndarray
-        Portfolio holding loss per scenario (currency), for its distribution.
-    pledge_loan : PledgeLoanResult
-        The loan's schedule, trigger ladder and lender's figures.
-    receipt_trust : ReceiptTrustResult
-        The trust's waterfall and the investors' side.
-    abs : AbsResult
-        The ABS tranches, retention and costs.
-    assumptions : Assumptions
-    recommendation : Recommendation
-        The recommended option and its reasons, as parts (for text in any language).
-    """
-
-    lots: pd.DataFrame
-    options: pd.DataFrame
-    summary: dict[str, Any]
-    haircuts: pd.DataFrame
-    channels: pd.DataFrame
-    holding_losses: np.ndarray
-    pledge_loan: PledgeLoanResult = field(repr=False)
-    receipt_trust: ReceiptTrustResult = field(repr=False)
-    abs: AbsResult = field(repr=False)
-    assumptions: Assumptions = field(repr=False)
-    recommendation: Recommendation = field(repr=False)
-
-    def to_csv(self, folder: str | Path) -> list[Path]:
-        """Write ``lots.csv`` and ``options.csv`` (UTF-8 with BOM) into ``folder``."""
-        from finance.report import write_csvs
-
-        return write_csvs(self, Path(folder))
-
-    def to_excel(self, path: str | Path, stress: StressResult | None = None) -> Path:
-        """Write the formatted workbook (Summary, Lots, Options, structure sheets, ...).
-
-        Given the result of :func:`finance.analysis.stress.stress_test`, add its sheets.
-        """
-        from finance.report import write_workbook
-
-        return write_workbook(self, Path(path), stress)
 
 
 def _lots_table(
@@ -211,114 +119,11 @@ def _haircut_table(assumptions: Assumptions, lots: Lots) -> pd.DataFrame:
 
 
 def _horizon_day(assumptions: Assumptions, lots: Lots, liquidation: np.ndarray, *days: int) -> int:
-    """Largest day any computation looks at, with room for channel and ABS payment terms."""
-    longest = max(
-        int(liquidation.max(initial=0)), int(lots.param("orderly_days").max(initial=0)), *days
-    )
-    return int(max(longest, 31 * assumptions.horizon_months + 31) + 400 + assumptions.abs.dso_days)
-
-
-def _hold_rest(
-    lots: Lots,
-    counts: np.ndarray,
-    month_days: np.ndarray,
-    curve: DiscountTable,
-    a: Assumptions,
-    taken: np.ndarray,
-) -> HoldingResult:
-    """Holding schedule of what a route leaves with the company (``taken``: share per lot)."""
-    return hold(
-        lots, counts, month_days, curve, a.discount_rate, quantity=lots.quantity * (1.0 - taken)
-    )
-
-
-def _single_group(
-    lots: Lots, counts: np.ndarray, mask: np.ndarray, last_day: int
-) -> tuple[float, float] | None:
-    """(sigma, erosion) when the masked lots move as one lognormal value up to ``last_day``.
-
-    That is: one shock group, one erosion rate, no season end and no expiry before
-    ``last_day``. Then closed forms (barrier, put) check the simulation.
-    """
-    chosen = mask > 0
-    if not chosen.any():
-        return None
-    groups = np.unique(lots.group[chosen])
-    erosion = np.unique(lots.erosion[chosen])
-    category = lots.group_category[groups[0]]
-    marks = counts[category, min(last_day, counts.shape[1] - 1)]
-    if len(groups) != 1 or len(erosion) != 1 or marks > 0:
-        return None
-    if (lots.expiry_day[chosen] <= last_day).any():
-        return None
-    return float(lots.group_sigma[groups[0]]), float(erosion[0])
-
-
-def _pledge_loan(
-    a: Assumptions,
-    lots: Lots,
-    counts: np.ndarray,
-    eligible: np.ndarray,
-    eligible_value: float,
-    borrowing_base: float,
-    dates: LoanDates,
-    scenarios: PriceScenarios,
-    shocks: np.ndarray,
-    proceeds_at_horizon: np.ndarray,
-    curve: DiscountTable,
-) -> PledgeLoanResult:
-    pledged = eligible.astype(np.float64)
-    monitoring = dates.monitoring_days
-    paths = pool_values(
-        scenarios, shocks, monitoring, pool_amounts(lots, counts, pledged, monitoring)
-    )
-    expected = pool_amounts(lots, counts, pledged, dates.payment_days).sum(axis=0)
-    single = _single_group(lots, counts, pledged, dates.maturity_day)
-    return pledge_loan(
-        a.pledge_loan,
-        a.valuation_date,
-        dates,
-        borrowing_base,
-        eligible_value,
-        expected,
-        paths,
-        proceeds_at_horizon,
-        curve,
-        a.discount_rate,
-        SingleGroupPool(*single) if single else None,
-    )
-
-
-def _receipt_trust(
-    a: Assumptions,
-    lots: Lots,
-    counts: np.ndarray,
-    in_trust: np.ndarray,
-    maturity_day: int,
-    scenarios: PriceScenarios,
-    shocks: np.ndarray,
-    curve: DiscountTable,
-) -> ReceiptTrustResult:
-    day = np.array([maturity_day])
-    amounts = pool_amounts(lots, counts, in_trust * (1.0 - lots.param("orderly_discount")), day)
-    proceeds = pool_values(scenarios, shocks, day, amounts)[:, 0]
-    storage = float(
-        (in_trust * lots.param("storage_cost") * lots.market_value).sum()
-        * maturity_day
-        / DAYS_PER_YEAR
-    )
-    single = _single_group(lots, counts, in_trust, maturity_day)
-    return receipt_trust(
-        a.receipt_trust,
-        a.valuation_date,
-        maturity_day,
-        float((in_trust * lots.market_value).sum()),
-        proceeds,
-        float(amounts.sum()),
-        storage,
-        curve,
-        single[0] if single else None,
-    )
+    """Largest day any computation looks at, with room for payment terms and horizons."""
+    longest_sale = int(max(liquidation.max(initial=0), lots.param("orderly_days").max(initial=0)))
+    longest = max(longest_sale, *days) + longest_sale
+    schedule = 31 * assumptions.horizon_months + 31
+    return int(max(longest, schedule) + 400 + assumptions.trade.dso_days)
 
 
 def evaluate(
@@ -359,11 +164,11 @@ def evaluate(
     prepared = prepare_lots(lots, a.categories, t0)
     liquidation = liquidation_days(prepared, a.margin_period_days)  # also sizes the curve
     month_days = month_offsets(t0, a.horizon_months)
-    loan_calendar = loan_dates(t0, a.pledge_loan, a.revaluation_days)
+    calendar = loan_dates(t0, a.pledge_loan, a.revaluation_days)
     trust_day = (
         payment_dates(t0, a.receipt_trust.tenor_months, a.receipt_trust.tenor_months)[-1] - t0
     ).days
-    max_day = _horizon_day(a, prepared, liquidation, loan_calendar.maturity_day, trust_day)
+    max_day = _horizon_day(a, prepared, liquidation, calendar.maturity_day, trust_day)
     counts = markdown_counts(prepared.categories, t0, max_day)
     curve = build_discount_table(t0, a.curve_map, max_day)
 
@@ -386,8 +191,16 @@ def evaluate(
     basel = basel_haircut(prepared.sigma, a.revaluation_days)
 
     report(0.2, "simulating prices")
+    horizons = np.unique(liquidation)
+    assessed = np.concatenate([calendar.monitoring_days, [calendar.maturity_day]])
     grid = np.concatenate(
-        [month_days, np.unique(liquidation), loan_calendar.monitoring_days, [trust_day]]
+        [
+            month_days,
+            horizons,
+            assessed,
+            (assessed[:, None] + horizons[None, :]).ravel(),
+            [trust_day],
+        ]
     )
     scenarios = simulate_brownian(
         len(prepared.categories), a.correlation, grid, a.scenarios, a.seed
@@ -399,73 +212,135 @@ def evaluate(
     )
     port_haircut = portfolio_haircut(proceeds_at_horizon, eligible_value, a.confidence)
 
-    report(0.35, "holding loss")
-    held = hold(prepared, counts, month_days, curve, a.discount_rate)
-    losses = held.group_losses(scenarios, shocks).sum(axis=1)
-    rows = [hold_row(held, losses)]
+    report(0.35, "holding schedule")
+    receipt = np.array([c.receipt_eligible for c in prepared.categories])[prepared.category]
+    own = ~(prepared.flags["consigned"] | prepared.flags["encumbered"])
+    capacity = {
+        "pledge_loan": eligible.astype(np.float64),
+        "receipt_trust": (eligible & receipt).astype(np.float64),
+        "abs": own.astype(np.float64),
+    }
+    weights = np.stack([np.ones(len(prepared)), capacity["receipt_trust"], capacity["abs"]])
+    held = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, weights)
+    channels = plan_channels(
+        load_channels(),
+        prepared,
+        a.liquidate.channels,
+        held.value_rate,
+        curve,
+        a.discount_rate,
+    )
+    sold_held = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, channels.sold)
+    valuation = RouteValuation(
+        assumptions=a,
+        lots=prepared,
+        counts=counts,
+        month_days=month_days,
+        curve=curve,
+        scenarios=scenarios,
+        shocks=shocks,
+        held=held,
+        capacity=capacity,
+        lendable=lend.lendable,
+        liquidation=liquidation,
+        loan_dates=calendar,
+        trust_day=trust_day,
+        channels=channels,
+        sold_held=sold_held,
+    )
+    df = curve.factors
+    dfc = flat_discount(a.discount_rate, np.arange(len(df)))
+    hold_ledger = valuation.hold()
+    rows = [
+        ledger_row("hold", hold_ledger, hold_ledger, df, dfc, feasible=True, notes=hold_notes())
+    ]
+    everything = np.ones(valuation.n_categories)
 
     report(0.45, "liquidation through channels")
-    plan = plan_channels(
-        load_channels(), prepared.category_names, a.liquidate.channels, curve, a.discount_rate
-    )
-    rest = _hold_rest(prepared, counts, month_days, curve, a, plan.sold_share[prepared.category])
-    rest_losses = rest.group_losses(scenarios, shocks).sum(axis=1)
+    plan, liquidated = valuation.liquidate(everything)
+    ok, notes = liquidate_notes(plan, values.market_value)
     rows.append(
-        liquidate_row(values.market_value, prepared.category, plan, held, rest, rest_losses)
-    )
-
-    report(0.55, "pledge loan")
-    loan = _pledge_loan(
-        a,
-        prepared,
-        counts,
-        eligible,
-        eligible_value,
-        lend.borrowing_base,
-        loan_calendar,
-        scenarios,
-        shocks,
-        proceeds_at_horizon,
-        curve,
-    )
-    rows.append(pledge_loan_row(loan, held, losses, a.currency))
-
-    report(0.65, "warehouse-receipt trust")
-    receipt = np.array([c.receipt_eligible for c in prepared.categories])[prepared.category]
-    in_trust = (eligible & receipt).astype(np.float64)
-    trust = _receipt_trust(a, prepared, counts, in_trust, trust_day, scenarios, shocks, curve)
-    rest = _hold_rest(prepared, counts, month_days, curve, a, in_trust)
-    rows.append(
-        receipt_trust_row(
-            trust,
-            float(curve.discount(trust_day)),
-            float(flat_discount(a.discount_rate, trust_day)),
-            rest,
-            rest.group_losses(scenarios, shocks).sum(axis=1),
-            float(values.market_value.sum()),
+        ledger_row(
+            "liquidate", hold_ledger + liquidated, hold_ledger, df, dfc, feasible=ok, notes=notes
         )
     )
 
-    report(0.75, "receivables ABS")
-    pool_months = min(a.abs.pool_months, a.horizon_months)
-    window = np.arange(1, pool_months + 1)
-    at_sales = shocks[:, :, scenarios.index_of(month_days[window])]
-    deal = abs_deal(
-        a.abs,
-        t0,
-        month_days[window],
-        held.group_nominal[:, window].sum(axis=0),
-        np.einsum("sgm,gm->sm", at_sales, held.group_nominal[:, window]),
-        curve,
-        a.discount_rate,
-        a.seed,
+    report(0.55, "pledge loan")
+    loan, pledged = valuation.pledge_loan(everything)
+    ok, notes = pledge_loan_notes(loan, a.currency)
+    rows.append(
+        ledger_row(
+            "pledge_loan",
+            hold_ledger + pledged,
+            hold_ledger,
+            df,
+            dfc,
+            feasible=ok,
+            notes=notes,
+            effective_annual_cost=loan.all_in_cost,
+        )
     )
-    rows.append(abs_row(deal, held, losses, a.currency))
 
+    report(0.65, "warehouse-receipt trust")
+    trust, trusted = valuation.receipt_trust(everything)
+    ok, notes = receipt_trust_notes(trust, float(values.market_value.sum()))
+    rows.append(
+        ledger_row(
+            "receipt_trust",
+            hold_ledger + trusted,
+            hold_ledger,
+            df,
+            dfc,
+            feasible=ok,
+            notes=notes,
+            effective_annual_cost=trust.all_in_cost,
+        )
+    )
+
+    report(0.72, "receivables ABS")
+    deal, securitised = valuation.abs(everything)
+    ok, notes = abs_notes(deal, a.currency)
+    rows.append(
+        ledger_row(
+            "abs",
+            hold_ledger + securitised,
+            hold_ledger,
+            df,
+            dfc,
+            feasible=ok,
+            notes=notes,
+            effective_annual_cost=deal.all_in_cost,
+        )
+    )
+
+    report(0.8, "the mix")
+    single = options_table(rows)
+    adjustments = {
+        "liquidate": (plan, liquidated),
+        "pledge_loan": (loan, pledged),
+        "receipt_trust": (trust, trusted),
+        "abs": (deal, securitised),
+    }
+    mix = value_mix(valuation, single, adjustments, a.cash_target, a.max_loss_p95)
+    rows.append(mix.row)
     options = options_table(rows)
-    choice: Recommendation = recommend(options, a.cash_target, a.currency, a.discount_rate)
+    risks = {
+        "pledge_loan": _loan_risks(loan),
+        "receipt_trust": _trust_risks(trust),
+        "mix": {**(_loan_risks(mix.loan) if mix.loan else {})},
+    }
+    choice: Recommendation = recommend(
+        options,
+        a.cash_target,
+        a.currency,
+        a.discount_rate,
+        max_loss_p95=a.max_loss_p95,
+        risks=risks,
+        allocation=mix.allocation,
+    )
 
     report(0.9, "tables")
+    losses = hold_ledger.losses.sum(axis=1)
     table = _lots_table(lots, prepared, values, reasons, haircut, basel, lend, held, liquidation)
     market_value = float(values.market_value.sum())
     borrowing_base = lend.borrowing_base
@@ -491,17 +366,22 @@ def evaluate(
         "holding_loss_p99": float(np.quantile(losses, 0.99)),
         "holding_loss_mean_simulated": float(losses.mean()),
         "holding_loss_std_error": float(losses.std(ddof=1) / np.sqrt(len(losses))),
+        "holding_npv": float(held.npv.sum()),
         "loan_amount": loan.loan,
         "loan_all_in_cost": loan.all_in_cost,
+        "loan_margin_at_drawdown": loan.margin_at_drawdown,
         "margin_call_probability": loan.margin_call_probability,
         "lender_expected_loss": loan.lender_expected_loss,
         "pledge_regulatory_lgd": loan.regulatory_lgd,
         "trust_pool_value": trust.pool_value,
         "trust_fair_senior_coupon": trust.fair_senior_coupon,
+        "trust_senior_coupon": trust_coupon(trust),
         "abs_issue_size": deal.issue_size,
+        "mix_feasible": bool(mix.row.feasible),
         "recommended_option": choice.option,
         "recommendation": choice.reason,
         "cash_target": a.cash_target,
+        "max_loss_p95": a.max_loss_p95,
         "scenarios": a.scenarios,
         "seed": a.seed,
     }
@@ -513,9 +393,27 @@ def evaluate(
         haircuts=_haircut_table(a, prepared),
         channels=plan.allocation,
         holding_losses=losses,
+        mix=mix.table,
         pledge_loan=loan,
         receipt_trust=trust,
         abs=deal,
         assumptions=a,
         recommendation=choice,
     )
+
+
+def _loan_risks(loan) -> dict[str, float]:
+    p = dict(zip(loan.triggers["line"], loan.triggers["probability"], strict=True))
+    return {
+        "coverage": float(loan.coverage),
+        "p_warning": float(p["warning_line"]),
+        "p_top_up": float(p["top_up_line"]),
+        "p_forced_sale": float(p["forced_sale_line"]),
+    }
+
+
+def _trust_risks(trust) -> dict[str, float]:
+    return {
+        "fair_coupon": float(trust.fair_senior_coupon),
+        "offered_coupon": float(trust.offered_coupon),
+    }

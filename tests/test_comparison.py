@@ -3,13 +3,8 @@ import math
 import pandas as pd
 import pytest
 
-from finance.decision.comparison import (
-    OPTION_COLUMNS,
-    OptionRow,
-    Recommendation,
-    options_table,
-    recommend,
-)
+from finance.decision.comparison import OPTION_COLUMNS, OptionRow, options_table
+from finance.decision.recommendation import Recommendation, recommend
 
 
 def _table(*rows):

@@ -106,12 +106,6 @@ class AbsTerms:
     ----------
     pool_months : int
         Months of sales whose receivables form the pool.
-    dso_days : int
-        Days from a sale to its collection (days sales outstanding).
-    obligor_pd : float
-        Probability that an obligor defaults before paying.
-    lgd : float
-        Loss given an obligor's default, fraction of the receivable.
     credit_correlation : float
         Vasicek asset correlation of the obligors.
     senior_target, mezzanine_target : float
@@ -130,9 +124,6 @@ class AbsTerms:
     """
 
     pool_months: int
-    dso_days: int
-    obligor_pd: float
-    lgd: float
     credit_correlation: float
     senior_target: float
     mezzanine_target: float
@@ -143,6 +134,30 @@ class AbsTerms:
     legal_fee: float
     trustee_fee: float
     max_fixed_cost_share: float
+
+
+@dataclass(frozen=True, slots=True)
+class TradeTerms:
+    """The company's terms on normal-course sales, in every route (docs/model.md section 7a).
+
+    Attributes
+    ----------
+    dso_days : int
+        Days from a sale to its collection (days sales outstanding).
+    customer_pd : float
+        Probability that a customer defaults before paying.
+    customer_lgd : float
+        Loss given a customer's default, fraction of the invoice.
+    """
+
+    dso_days: int
+    customer_pd: float
+    customer_lgd: float
+
+    @property
+    def bad_debt(self) -> float:
+        """Expected share of an invoice never collected, ``customer_pd * customer_lgd``."""
+        return self.customer_pd * self.customer_lgd
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +184,8 @@ class Assumptions:
     correlation : float
         rho, the weight of the one common price factor, in [0, 1].
     discount_rate : float
-        The company's discount rate (annual, continuously compounded) for ``npv``.
+        The company's discount rate for ``npv``, an effective annual rate (Actual/365 Fixed)
+        as treasurers quote it.
     concentration_limit : float
         Largest share of the borrowing base one SKU may take.
     nolv_advance : float
@@ -182,12 +198,16 @@ class Assumptions:
         Monte Carlo scenario count and seed.
     cash_target : float
         Cash the company wants to raise now, CNY; 0 means no target.
+    max_loss_p95 : float
+        Risk limit on the mix: its 95% quantile of the loss kept at most this; 0: none.
     curve : tuple of (str, float)
         Zero curve: tenor and continuously compounded rate, Actual/365 Fixed.
     categories : dict of str to Category
         The category table after overrides.
     pledge_loan, receipt_trust, abs, liquidate
         Terms of each route.
+    trade : TradeTerms
+        The company's trade terms on normal-course sales, in every route.
     """
 
     valuation_date: dt.date
@@ -203,12 +223,14 @@ class Assumptions:
     scenarios: int
     seed: int
     cash_target: float
+    max_loss_p95: float
     curve: tuple[tuple[str, float], ...]
     categories: dict[str, Category] = field(hash=False)
     pledge_loan: PledgeLoanTerms
     receipt_trust: ReceiptTrustTerms
     abs: AbsTerms
     liquidate: LiquidateTerms
+    trade: TradeTerms
 
     @property
     def curve_map(self) -> dict[str, float]:
@@ -297,6 +319,7 @@ TOP_LEVEL: dict[str, Check] = {
     "scenarios": _whole(100, 1_000_000),
     "seed": _whole(0, 2**63 - 1),
     "cash_target": AMOUNT,
+    "max_loss_p95": AMOUNT,
 }
 
 SECTIONS: dict[str, dict[str, Check]] = {
@@ -321,8 +344,15 @@ SECTIONS: dict[str, dict[str, Check]] = {
         "upfront_fee": RATE,
         "buyback": _boolean,
     },
+    "trade": {
+        "dso_days": _whole(0, 365),
+        "customer_pd": PROBABILITY,
+        "customer_lgd": FRACTION,
+    },
     "abs": {
         "pool_months": MONTHS,
+        # Deprecated: the receivables' terms are the company's [trade] terms now. Still
+        # read, as the [trade] key each stands for when the file has no [trade] value.
         "dso_days": _whole(0, 365),
         "obligor_pd": PROBABILITY,
         "lgd": FRACTION,
@@ -340,6 +370,12 @@ SECTIONS: dict[str, dict[str, Check]] = {
     "liquidate": {"channels": _text_list},
 }
 TABLES = ("curve", "categories", *SECTIONS)
+#: Deprecated ``[abs]`` keys and the ``[trade]`` keys they stand for.
+DEPRECATED_ABS_KEYS: dict[str, str] = {
+    "dso_days": "dso_days",
+    "obligor_pd": "customer_pd",
+    "lgd": "customer_lgd",
+}
 
 
 def _check_curve(curve: Any, file: str) -> list[Problem]:
@@ -456,6 +492,22 @@ def _available_channels() -> set[str]:
     return set(load_channels()["channel"])
 
 
+def _with_trade_from_abs(user: dict[str, Any]) -> dict[str, Any]:
+    """Carry the deprecated ``[abs]`` receivables keys to the ``[trade]`` keys they stand for.
+
+    A file written before the trade terms applied to every route keeps its meaning; a
+    ``[trade]`` value of its own wins.
+    """
+    old = user.get("abs")
+    if not isinstance(old, Mapping) or not set(old) & set(DEPRECATED_ABS_KEYS):
+        return user
+    trade = user.get("trade", {})
+    if not isinstance(trade, Mapping):
+        return user
+    carried = {DEPRECATED_ABS_KEYS[k]: v for k, v in old.items() if k in DEPRECATED_ABS_KEYS}
+    return {**user, "trade": {**carried, **trade}}
+
+
 def parse_assumptions(
     user: Mapping[str, Any] | None = None,
     *,
@@ -492,6 +544,7 @@ def parse_assumptions(
     problems += _check_document(user, file)
 
     merged: dict[str, Any] = {k: v for k, v in defaults.items() if k not in ("categories",)}
+    user = _with_trade_from_abs(user)
     for key, value in user.items():
         if key in SECTIONS:
             if isinstance(value, Mapping):  # a non-table is already a recorded problem
@@ -500,7 +553,10 @@ def parse_assumptions(
             merged[key] = value
     missing = [k for k in TOP_LEVEL if k not in merged and k != "valuation_date"]
     missing += [
-        f"{s}.{k}" for s, checks in SECTIONS.items() for k in checks if k not in merged.get(s, {})
+        f"{s}.{k}"
+        for s, checks in SECTIONS.items()
+        for k in checks
+        if k not in merged.get(s, {}) and not (s == "abs" and k in DEPRECATED_ABS_KEYS)
     ]
     if "curve" not in merged:
         missing.append("curve")
@@ -571,12 +627,14 @@ def parse_assumptions(
         scenarios=int(merged["scenarios"]),
         seed=int(merged["seed"]),
         cash_target=float(merged["cash_target"]),
+        max_loss_p95=float(merged["max_loss_p95"]),
         curve=tuple((str(k).strip().upper(), float(v)) for k, v in merged["curve"].items()),
         categories=categories,
         pledge_loan=section(PledgeLoanTerms, "pledge_loan"),
         receipt_trust=section(ReceiptTrustTerms, "receipt_trust"),
         abs=section(AbsTerms, "abs"),
         liquidate=LiquidateTerms(tuple(merged["liquidate"]["channels"])),
+        trade=section(TradeTerms, "trade"),
     )
 
 

@@ -51,11 +51,13 @@ def tenor_days(tenor: str) -> int:
 
 
 def flat_discount(rate: float, days: np.ndarray | int) -> np.ndarray:
-    """Discount factors at a flat rate (continuously compounded, Actual/365 Fixed).
+    """Discount factors at a flat effective annual rate, ``(1 + rate)^(-days / 365)``.
 
-    The company's own discount rate values its side of every route (``npv``).
+    The company's own discount rate values its side of every route (``npv``); treasurers
+    quote it as an effective annual rate, the same convention as the all-in costs
+    (docs/model.md, Conventions).
     """
-    return np.exp(-rate * np.asarray(days) / DAYS_PER_YEAR)
+    return np.power(1.0 + rate, -np.asarray(days, dtype=np.float64) / DAYS_PER_YEAR)
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,3 +69,25 @@ def pool_values(
     """
     at_days = shocks[:, :, scenarios.index_of(days)]
     return np.einsum("sgj,gj->sj", at_days, amounts)
+
+
+def single_group(
+    lots: Lots, counts: np.ndarray, weights: np.ndarray, last_day: int
+) -> tuple[float, float] | None:
+    """(sigma, erosion) when the weighted lots move as one lognormal value to ``last_day``.
+
+    That is: one shock group, one erosion rate, no season end and no expiry before
+    ``last_day``. Then closed forms (barrier, put) check the simulation.
+    """
+    chosen = weights > 0
+    if not chosen.any():
+        return None
+    groups = np.unique(lots.group[chosen])
+    erosion = np.unique(lots.erosion[chosen])
+    category = lots.group_category[groups[0]]
+    marks = counts[category, min(last_day, counts.shape[1] - 1)]
+    if len(groups) != 1 or len(erosion) != 1 or marks > 0:
+        return None
+    if (lots.expiry_day[chosen] <= last_day).any():
+        return None
+    return float(lots.group_sigma[groups[0]]), float(erosion[0])

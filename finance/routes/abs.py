@@ -44,10 +44,14 @@ import QuantLib as ql
 from scipy.special import ndtr, ndtri
 
 from finance._ql import quantlib_at
-from finance.inputs.assumptions import AbsTerms
+from finance.collateral.lots import Lots
+from finance.inputs.assumptions import AbsTerms, TradeTerms
 from finance.market.calendar import china_calendar, payment_dates
 from finance.market.cashflows import effective_annual_cost
 from finance.market.curve import DAYS_PER_YEAR, DiscountTable, flat_discount, quantlib_curve
+from finance.market.scenarios import PriceScenarios
+from finance.routes.hold import group_to_category
+from finance.routes.ledger import Ledger, spread
 
 RETENTION_SHARE = 0.05  # of the issue and of the most junior tranche (2013 rule)
 TRANCHES: tuple[str, ...] = ("senior", "mezzanine", "equity")
@@ -183,6 +187,19 @@ class AbsResult:
         Days and expected amounts promised to the sold notes.
     all_in_cost : float
         Effective annual rate (Actual/365 Fixed) from the cash now to ``sold_payments``.
+    pay_days : numpy.ndarray of int64, shape (P + 1,)
+        Days of t0 and each payment date.
+    residual_flows : numpy.ndarray, shape (P,)
+        Expected cash the company receives from the vehicle on each payment date: the
+        collections less what the sold notes are paid (its equity and retained slices).
+    sales_pv : numpy.ndarray, shape (S,)
+        The pool's invoices per scenario, PV on the curve at their collection's payment date.
+    sold_loss_pv : numpy.ndarray, shape (S,)
+        The sold notes' credit loss per scenario, PV on the curve.
+    funding_value, interest_pv : float
+        The sold notes' price split into its principal and interest: the price less the
+        PV of its repayment (the face flows in the proportion price / face), and the rest
+        of the face flows (PV, curve).
     """
 
     issue_size: float
@@ -203,6 +220,12 @@ class AbsResult:
     sold_expected_loss_pv: float
     sold_payments: list[tuple[int, float]]
     all_in_cost: float
+    pay_days: np.ndarray
+    residual_flows: np.ndarray
+    sales_pv: np.ndarray
+    sold_loss_pv: np.ndarray
+    funding_value: float
+    interest_pv: float
 
     @property
     def below_minimum(self) -> bool:
@@ -276,6 +299,7 @@ def _price_notes(
 
 def abs_deal(
     terms: AbsTerms,
+    trade: TradeTerms,
     t0: dt.date,
     sale_days: np.ndarray,
     expected_sales: np.ndarray,
@@ -289,6 +313,8 @@ def abs_deal(
     Parameters
     ----------
     terms : AbsTerms
+    trade : TradeTerms
+        The company's trade terms: the receivables' collection delay and credit risk.
     t0 : datetime.date
     sale_days : numpy.ndarray of int, shape (P,)
         Days from t0 of each month's sales.
@@ -298,12 +324,12 @@ def abs_deal(
         Sales per price scenario and month.
     curve : DiscountTable
     company_rate : float
-        Continuously compounded, Actual/365 Fixed.
+        The company's rate, effective annual.
     seed : int
         Seeds the credit factor (its own stream, independent of the prices).
     """
     n_scenarios = sales_paths.shape[0]
-    collect_days = np.asarray(sale_days, dtype=np.int64) + terms.dso_days
+    collect_days = np.asarray(sale_days, dtype=np.int64) + trade.dso_days
     months = max(1, math.ceil(int(collect_days.max(initial=0)) / 28) + 1)
     dates = payment_dates(t0, months, 1)
     pay_days = np.array([(d - t0).days for d in dates], dtype=np.int64)
@@ -313,11 +339,11 @@ def abs_deal(
     pay_factor = curve.discount(pay_days)
     pay_factor_c = flat_discount(company_rate, pay_days)
 
-    keep = 1.0 - terms.lgd * terms.obligor_pd
+    keep = 1.0 - trade.customer_lgd * trade.customer_pd
     by_period = np.bincount(period, weights=expected_sales * keep, minlength=months + 1)[1:]
     issue = float(by_period.sum())
     total_sales = sales_paths.sum(axis=1)
-    args = (total_sales, issue, terms.obligor_pd, terms.lgd, terms.credit_correlation)
+    args = (total_sales, issue, trade.customer_pd, trade.customer_lgd, terms.credit_correlation)
     senior_at = attachment_point(terms.senior_target, *args) if issue > 0 else 0.0
     mezz_at = min(attachment_point(terms.mezzanine_target, *args), senior_at) if issue > 0 else 0.0
     attach = np.array([senior_at, mezz_at, 0.0])
@@ -335,8 +361,8 @@ def abs_deal(
 
     rng = np.random.default_rng((seed, 0xAB5))
     factor = rng.standard_normal(n_scenarios)
-    kept = 1.0 - terms.lgd * vasicek_default_share(
-        terms.obligor_pd, terms.credit_correlation, factor
+    kept = 1.0 - trade.customer_lgd * vasicek_default_share(
+        trade.customer_pd, terms.credit_correlation, factor
     )
     pool_loss = 1.0 - total_sales * kept / issue if issue > 0 else np.zeros(n_scenarios)
     width = np.where(faces > 0, detach - attach, 1.0)
@@ -400,6 +426,13 @@ def abs_deal(
     sold_flows = (sold[:, None] * principal).sum(axis=0)
     sold_payments = [(int(d), float(a)) for d, a in zip(pay_days[1:], sold_flows, strict=True)]
     cash_now = float(sold @ price) - costs["total"]
+    sold_loss = (tranche_loss * (sold * promised_pv)).sum(axis=1)
+    expected_tranche_loss = tranche_loss.mean(axis=0)
+    paid_sold = (sold * (1.0 - expected_tranche_loss))[:, None] * principal
+    with np.errstate(divide="ignore", invalid="ignore"):
+        price_to_face = np.where(faces > 0, price / np.where(faces > 0, faces, 1.0), 0.0)
+    per_face = np.where(faces > 0, promised_pv / np.where(faces > 0, faces, 1.0), 0.0)
+    sold_funding = sold[:2] * price[:2] * (1.0 - per_face[:2])
     return AbsResult(
         issue_size=issue,
         expected_sales=float(expected_sales.sum()),
@@ -419,4 +452,84 @@ def abs_deal(
         sold_expected_loss_pv=float((tranche_loss.mean(axis=0) * sold * promised_pv).sum()),
         sold_payments=sold_payments,
         all_in_cost=effective_annual_cost(t0, cash_now, sold_payments),
+        pay_days=pay_days,
+        residual_flows=by_period - paid_sold.sum(axis=0),
+        sales_pv=sales_paths @ pay_factor[1:][sale_period],
+        sold_loss_pv=sold_loss,
+        funding_value=float(sold_funding.sum()),
+        interest_pv=float((sold[:2] * (1.0 - price_to_face[:2]) * promised_pv[:2]).sum()),
     )
+
+
+def abs_route(
+    terms: AbsTerms,
+    trade: TradeTerms,
+    t0: dt.date,
+    lots: Lots,
+    invoices: np.ndarray,
+    month_days: np.ndarray,
+    scenarios: PriceScenarios,
+    shocks: np.ndarray,
+    curve: DiscountTable,
+    company_rate: float,
+    seed: int,
+) -> tuple[AbsResult, Ledger]:
+    """Securitise the receivables of the pool's sales, and the deal's ledger.
+
+    Parameters
+    ----------
+    invoices : numpy.ndarray, shape (G, M + 1)
+        The holding schedule's invoices per shock group and month end for the stock in
+        the pool (the company's own: not consigned, not encumbered).
+    month_days : numpy.ndarray of int64
+        The holding schedule's month ends; the pool takes the first ``pool_months``.
+
+    Returns
+    -------
+    (AbsResult, Ledger)
+        The ledger is the deal's part on top of holding the stock: the pool's collections
+        given up, the notes' price less costs now, and the vehicle's residual on each
+        payment date. Per category it is spread by the category's share of the invoices.
+    """
+    pool_months = min(terms.pool_months, len(month_days) - 1)
+    window = np.arange(1, pool_months + 1)
+    pool = invoices[:, window]
+    at_sales = shocks[:, :, scenarios.index_of(month_days[window])]
+    deal = abs_deal(
+        terms,
+        trade,
+        t0,
+        month_days[window],
+        pool.sum(axis=0),
+        np.einsum("sgm,gm->sm", at_sales, pool),
+        curve,
+        company_rate,
+        seed,
+    )
+    by_category_month = pool.T @ group_to_category(lots)  # (P, K)
+    total = by_category_month.sum(axis=0)
+    share = total / total.sum() if total.sum() > 0 else total
+    collected = 1.0 - trade.bad_debt
+    given_days = month_days[window] + trade.dso_days
+    flows = np.zeros((len(share), len(curve.factors)))
+    np.add.at(flows.T, given_days, -by_category_month * collected)
+    flows[:, 0] += share * deal.cash_now
+    np.add.at(flows.T, deal.pay_days[1:], np.outer(deal.residual_flows, share))
+    given_pv = float((by_category_month.sum(axis=1) * collected * curve.discount(given_days)).sum())
+    at_payment_pv = float(
+        (deal.payments["collections"].to_numpy() * curve.discount(deal.pay_days[1:])).sum()
+    )
+    # Collections wait in the vehicle from their day to the next payment date.
+    waiting = given_pv - at_payment_pv
+    transferred = share * deal.sold_expected_loss_pv
+    ledger = Ledger(
+        market_value=np.zeros(len(share)),
+        flows=flows,
+        cash_now=share * deal.cash_now,
+        pv_costs=share * (deal.costs["total"] + deal.interest_pv + waiting),
+        loss_retained=-transferred,
+        loss_transferred=transferred,
+        funding_value=share * deal.funding_value,
+        losses=spread(collected * deal.sales_pv - deal.collections_pv - deal.sold_loss_pv, share),
+    )
+    return deal, ledger

@@ -1,26 +1,29 @@
-"""Pledge loan (库存质押融资), MODEL.md section 7 option 3.
+"""Route 3, ``pledge_loan`` (库存质押融资): docs/model.md section 7, option 3.
 
 The lender advances ``loan = min(requested, borrowing base)`` against the eligible stock,
-which a third-party supervisor holds. The company pays an upfront fee at drawdown, then
-interest (simple, Actual/365 Fixed on the accrual period) and the supervisor's monitoring
-fee (per year, on the expected value of the pledged goods at the start of each period) on
-a QuantLib schedule on the China calendar, modified following, and repays the principal at
-maturity from its sales (a bullet loan). Sales during the tenor release collateral pro rata
-to repayment, so the coverage ratio (pledged value / loan) moves with prices alone.
+which a third-party supervisor holds. The loan is spread over the pledged lots by their
+lendable value. Pledged goods are sold only against repayment: when a lot's units sell
+(at the holding schedule's month ends, or its forced or horizon sale), the company repays
+that lot's loan pro rata, ``outstanding x units sold / units left``, so what is
+outstanding follows the stock and the coverage ratio (value of the pledged goods left over
+the loan outstanding) moves with prices alone; what is still outstanding is repaid at
+maturity. Interest (simple, Actual/365 Fixed) and the supervisor's monitoring fee (per
+year, on the expected value of the pledged goods left) accrue on what is outstanding and
+are paid on a QuantLib schedule on the China calendar, modified following.
 
 The trigger ladder of Chinese pledge practice is a set of coverage ratios checked on each
 monitoring date (every ``revaluation_days`` business days): the warning line (警戒线), the
 top-up line (补仓线) and the forced-sale line (平仓线). The probability of each is that of
-the coverage of the original pledge falling below it on some monitoring date (or already
-being below it at drawdown). When coverage falls below the top-up line the company posts
-cash margin to bring it back to the warning line (at drawdown already, if the loan starts
-below the top-up line); the margin sits with the lender until maturity, so its cost to the
-company is the time value of the cash.
+coverage falling below it on some monitoring date (or being below it at drawdown). Below
+the top-up line the company posts cash margin to bring coverage back to the warning line
+(at drawdown already, which takes it out of the cash raised now); the margin sits with
+the lender until maturity.
 
-The lender's expected loss is ``PD_T * E[(loan - proceeds at H)+]``, with the proceeds of
-selling the pledged lots over their liquidation horizon (MODEL.md section 5) and ``PD_T =
-1 - (1 - PD)^T`` the borrower's one-year probability of default scaled to the tenor.
-The company keeps the stock, so it keeps the whole holding loss.
+The lender's expected loss: the borrower may default at any time in the tenor (constant
+hazard from the one-year ``borrower_pd``); defaulting in the interval ending on a
+monitoring date (or maturity), the lender sells the pledged goods left over their
+liquidation horizon and loses ``E[(outstanding - margin - proceeds at tau + H)+]``,
+discounted on the curve. The company keeps the stock, so it keeps the whole holding loss.
 """
 
 from __future__ import annotations
@@ -31,12 +34,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from finance.collateral.dynamics import price_factor
+from finance.collateral.haircut import liquidation_proceeds
+from finance.collateral.lots import Lots
 from finance.collateral.regulatory import firb_lgd
 from finance.inputs.assumptions import PledgeLoanTerms
 from finance.market.calendar import monitoring_dates, payment_dates
 from finance.market.cashflows import effective_annual_cost
 from finance.market.closed_forms import touch_probability
-from finance.market.curve import DAYS_PER_YEAR, DiscountTable, flat_discount
+from finance.market.curve import DAYS_PER_YEAR, DiscountTable
+from finance.market.scenarios import PriceScenarios
+from finance.risk.holding import units_left
+from finance.risk.pool import pool_amounts, pool_values, single_group
+from finance.routes.ledger import Ledger, by_category
 
 LINES: tuple[str, ...] = ("warning_line", "top_up_line", "forced_sale_line")
 
@@ -103,8 +113,7 @@ class SingleGroupPool:
 class PledgeLoanResult:
     """Outcome of the pledge loan.
 
-    Money in the currency; ``*_pv`` discounted on the curve, ``*_company`` at the
-    company's rate.
+    Money in the currency; ``*_pv`` discounted on the curve.
 
     Attributes
     ----------
@@ -116,30 +125,40 @@ class PledgeLoanResult:
         Borrowing base and market value of the pledged (eligible) stock at t0.
     coverage : float
         ``collateral_value / loan`` at drawdown (inf without a loan).
-    upfront_fee, cash_now : float
-        Fee at drawdown and the cash the company receives, ``loan - upfront_fee``.
+    upfront_fee : float
+    margin_at_drawdown : float
+        Cash margin posted at drawdown when the loan starts below the top-up line.
+    cash_now : float
+        ``loan - upfront_fee - margin_at_drawdown``.
     schedule : pandas.DataFrame
-        One row per payment date: ``date``, ``days``, ``accrual_years``, ``interest``,
-        ``monitoring_fee``, ``principal``, ``payment``, ``discount_factor``, ``pv``,
-        ``expected_collateral``, ``expected_coverage``; the first row is the drawdown.
+        One row per payment date: ``date``, ``days``, ``accrual_years``,
+        ``outstanding`` (at the period's start), ``interest``, ``monitoring_fee``,
+        ``principal`` (repaid in the period), ``payment``, ``discount_factor``, ``pv``,
+        ``expected_collateral`` (pledged goods left, expected value), ``expected_coverage``;
+        the first row is the drawdown.
+    repayments : numpy.ndarray, shape (E, 2)
+        Days and principal repaid on each, as the pledged goods sell and at maturity.
     triggers : pandas.DataFrame
-        One row per line: ``line``, ``coverage`` (the ratio), ``collateral_at_line``,
+        One row per line: ``line``, ``coverage``, ``collateral_at_line`` (at drawdown),
         ``probability`` (simulated), ``probability_closed_form`` (QuantLib barrier engine
-        with the discrete-monitoring correction; NaN unless the pool is a single
-        lognormal group), ``std_error``.
+        with the discrete-monitoring correction; NaN unless the pool is a single lognormal
+        group), ``std_error``.
     all_in_cost : float
         IRR of the company's loan cash flows, effective annual (Actual/365 Fixed).
     costs_pv : float
-        Upfront fee plus interest and monitoring fees, PV on the curve.
-    payments_company : float
-        Interest, fees and principal, PV at the company's rate.
+        Upfront fee, interest and monitoring fees, PV on the curve.
+    funding_value : float
+        Curve value of the principal and margin flows: the loan less the PV of its
+        repayment, less the margin's time value.
     margin_call_probability : float
-        Probability of at least one top-up.
-    expected_top_up, top_up_carry_company : float
-        Expected top-up cash (PV, curve) and its expected time-value cost at the company's
-        rate (cash posted on a monitoring date, returned at maturity).
+        Probability of at least one top-up (at drawdown included).
+    expected_top_up : float
+        Expected top-up cash on monitoring dates, PV on the curve.
     tenor_pd, lender_expected_loss, regulatory_lgd : float
-        Borrower PD over the tenor, the lender's expected loss and the Basel F-IRB LGD*.
+        Borrower PD over the tenor, the lender's expected loss (PV, curve) and the Basel
+        F-IRB LGD*.
+    flows : numpy.ndarray, shape (D,)
+        The company's expected loan cash flows per day (principal, interest, fees, margin).
     """
 
     loan: float
@@ -148,123 +167,81 @@ class PledgeLoanResult:
     collateral_value: float
     coverage: float
     upfront_fee: float
+    margin_at_drawdown: float
     cash_now: float
     schedule: pd.DataFrame
+    repayments: np.ndarray
     triggers: pd.DataFrame
     all_in_cost: float
     costs_pv: float
-    payments_company: float
+    funding_value: float
     margin_call_probability: float
     expected_top_up: float
-    top_up_carry_company: float
     tenor_pd: float
     lender_expected_loss: float
     regulatory_lgd: float
+    flows: np.ndarray
 
 
-def _schedule(
-    terms: PledgeLoanTerms,
-    dates: LoanDates,
-    loan: float,
-    expected_collateral: np.ndarray,
-    curve: DiscountTable,
-) -> pd.DataFrame:
-    days = dates.payment_days
-    accrual = np.diff(days) / DAYS_PER_YEAR
-    interest = loan * terms.rate * accrual
-    # No loan, no pledge and no supervisor to pay.
-    fee = terms.monitoring_fee * accrual * expected_collateral[:-1] * (loan > 0)
-    principal = np.zeros_like(accrual)
-    principal[-1] = loan
-    payment = interest + fee + principal
-    factors = curve.discount(days)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        coverage = np.where(loan > 0, expected_collateral / loan, np.inf)
-    return pd.DataFrame(
-        {
-            "date": list(dates.payment_dates),
-            "days": days,
-            "accrual_years": np.concatenate([[0.0], accrual]),
-            "interest": np.concatenate([[0.0], interest]),
-            "monitoring_fee": np.concatenate([[0.0], fee]),
-            "principal": np.concatenate([[-loan], principal]),
-            "payment": np.concatenate([[-loan], payment]),
-            "discount_factor": factors,
-            "pv": np.concatenate([[-loan], payment * factors[1:]]),
-            "expected_collateral": expected_collateral,
-            "expected_coverage": coverage,
-        }
-    )
+@dataclass(frozen=True, slots=True, eq=False)
+class PledgedPool:
+    """The pledged goods as the loan sees them, on the loan's event days.
+
+    Attributes
+    ----------
+    collateral_value : float
+        Market value of the pledged goods at t0.
+    event_days : numpy.ndarray of int64, shape (E,)
+        Drawdown (0), the month ends and payment days inside the tenor, and maturity.
+    outstanding_share : numpy.ndarray, shape (E,)
+        Share of the loan still outstanding after each event day's sales (1 at drawdown,
+        before maturity's repayment at the last).
+    expected_value : numpy.ndarray, shape (E,)
+        Expected value of the pledged goods left on each event day.
+    monitoring_days : numpy.ndarray of int64, shape (J,)
+    paths : numpy.ndarray, shape (S, J)
+        Value of the pledged goods left per scenario on each monitoring day.
+    monitoring_share : numpy.ndarray, shape (J,)
+        Share of the loan outstanding on each monitoring day.
+    default_days : numpy.ndarray of int64, shape (J + 1,)
+        Days a default is assessed on: the monitoring days and maturity.
+    default_share : numpy.ndarray, shape (J + 1,)
+        Share of the loan outstanding on them.
+    proceeds : numpy.ndarray, shape (S, J + 1)
+        What selling the goods left then fetches over their liquidation horizon.
+    proceeds_day : numpy.ndarray of int64, shape (J + 1,)
+        When that cash comes (the assessment day plus the longest horizon), for discounting.
+    """
+
+    collateral_value: float
+    event_days: np.ndarray
+    outstanding_share: np.ndarray
+    expected_value: np.ndarray
+    monitoring_days: np.ndarray
+    paths: np.ndarray
+    monitoring_share: np.ndarray
+    default_days: np.ndarray
+    default_share: np.ndarray
+    proceeds: np.ndarray
+    proceeds_day: np.ndarray
 
 
-def pledge_loan(
+def _triggers(
     terms: PledgeLoanTerms,
     t0: dt.date,
-    dates: LoanDates,
-    borrowing_base: float,
-    collateral_value: float,
-    expected_collateral: np.ndarray,
-    collateral_paths: np.ndarray,
-    liquidation_proceeds: np.ndarray,
-    curve: DiscountTable,
-    company_rate: float,
-    single_group: SingleGroupPool | None = None,
-) -> PledgeLoanResult:
-    """Value the pledge loan for the company and the lender.
-
-    Parameters
-    ----------
-    terms : PledgeLoanTerms
-    t0 : datetime.date
-    dates : LoanDates
-        From :func:`loan_dates`.
-    borrowing_base : float
-        Sum of lendable values (MODEL.md section 5).
-    collateral_value : float
-        Market value at t0 of the pledged stock (the eligible lots).
-    expected_collateral : numpy.ndarray, shape (P + 1,)
-        Expected value of the pledged stock (original quantities) on each payment date,
-        drawdown first.
-    collateral_paths : numpy.ndarray, shape (S, J)
-        Its value per scenario on each monitoring date.
-    liquidation_proceeds : numpy.ndarray, shape (S,)
-        Proceeds per scenario of selling the pledged lots over their liquidation horizon.
-    curve : DiscountTable
-    company_rate : float
-        The company's discount rate, continuously compounded, Actual/365 Fixed.
-    single_group : SingleGroupPool, optional
-        Given when the closed-form cross-check of the trigger probabilities applies.
-
-    Returns
-    -------
-    PledgeLoanResult
-    """
-    requested = terms.requested if terms.requested > 0 else borrowing_base
-    loan = max(min(requested, borrowing_base), 0.0)
-    upfront = terms.upfront_fee * loan
-    schedule = _schedule(terms, dates, loan, np.asarray(expected_collateral, float), curve)
-    days = dates.payment_days
-    payments = schedule["payment"].to_numpy()[1:]
-    costs_pv = upfront + float(
-        ((schedule["interest"] + schedule["monitoring_fee"]) * schedule["discount_factor"]).sum()
-    )
-    payments_company = float((payments * flat_discount(company_rate, days[1:])).sum())
-    all_in = effective_annual_cost(t0, loan - upfront, list(zip(days[1:], payments, strict=True)))
-
-    n_scenarios = collateral_paths.shape[0]
-    coverage0 = collateral_value / loan if loan > 0 else np.inf
-    monitoring = dates.monitoring_days
-    rows = []
-    if loan > 0:
-        with np.errstate(over="ignore"):
-            lowest = collateral_paths.min(axis=1, initial=np.inf) / loan
-    else:
-        lowest = np.full(n_scenarios, np.inf)
+    coverage0: float,
+    lowest: np.ndarray,
+    loan: float,
+    monitoring: np.ndarray,
+    single_group: SingleGroupPool | None,
+) -> pd.DataFrame:
+    n_scenarios = len(lowest)
     interval = float(np.diff(np.concatenate([[0], monitoring])).mean()) if len(monitoring) else 0.0
+    rows = []
     for line in LINES:
         level = float(getattr(terms, line))
         hit = (lowest < level) | (coverage0 < level)
-        p = float(hit.mean())
+        p = float(hit.mean()) if loan > 0 else 0.0
         closed = float("nan")
         if single_group is not None and loan > 0 and len(monitoring):
             closed = touch_probability(
@@ -286,51 +263,299 @@ def pledge_loan(
                 "std_error": float(np.sqrt(p * (1 - p) / n_scenarios)),
             }
         )
-    triggers = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
 
-    # Top-ups restore coverage to the warning line; the cash stays posted until maturity.
-    posted = np.zeros(n_scenarios)
-    top_up_pv = np.zeros(n_scenarios)
-    carry = np.zeros(n_scenarios)
-    maturity_df_c = flat_discount(company_rate, dates.maturity_day)
-    called = np.zeros(n_scenarios, dtype=bool)
-    if loan > 0 and collateral_value < terms.top_up_line * loan:
-        # Below the top-up line at drawdown: the margin is posted at once.
-        need = terms.warning_line * loan - collateral_value
-        posted += need
-        top_up_pv += need
-        carry += need * (1.0 - maturity_df_c)
-        called[:] = True
-    if loan > 0:
-        for j, day in enumerate(monitoring):
-            value = collateral_paths[:, j] + posted
+
+def pledge_loan(
+    terms: PledgeLoanTerms,
+    t0: dt.date,
+    dates: LoanDates,
+    borrowing_base: float,
+    pool: PledgedPool,
+    curve: DiscountTable,
+    single_group: SingleGroupPool | None = None,
+) -> PledgeLoanResult:
+    """Value the pledge loan for the company and the lender.
+
+    Parameters
+    ----------
+    terms : PledgeLoanTerms
+    t0 : datetime.date
+    dates : LoanDates
+        From :func:`loan_dates`.
+    borrowing_base : float
+        Sum of the pledged lots' lendable values (docs/model.md section 5).
+    pool : PledgedPool
+        The pledged goods on the loan's days and scenarios.
+    curve : DiscountTable
+        Its length sets the days of ``flows``.
+    single_group : SingleGroupPool, optional
+        Given when the closed-form cross-check of the trigger probabilities applies.
+
+    Returns
+    -------
+    PledgeLoanResult
+    """
+    requested = terms.requested if terms.requested > 0 else borrowing_base
+    loan = max(min(requested, borrowing_base), 0.0)
+    upfront = terms.upfront_fee * loan
+    maturity = dates.maturity_day
+    events = pool.event_days
+    outstanding = loan * pool.outstanding_share
+    # Sales repay on event days; the maturity pays off the rest.
+    repaid = np.concatenate([[0.0], -np.diff(outstanding)])
+    repaid[-1] += outstanding[-1]
+    pay_days = dates.payment_days
+    # Interest and fee accrue over each event interval on what is outstanding in it.
+    span = np.diff(events) / DAYS_PER_YEAR
+    period = np.searchsorted(pay_days, events[1:], side="left")  # event interval -> payment
+    interest = np.bincount(
+        period, weights=terms.rate * outstanding[:-1] * span, minlength=len(pay_days)
+    )[1:]
+    fee = np.bincount(
+        period,
+        weights=terms.monitoring_fee * pool.expected_value[:-1] * span * (loan > 0),
+        minlength=len(pay_days),
+    )[1:]
+    principal = np.bincount(
+        np.searchsorted(pay_days, events, side="left"), weights=repaid, minlength=len(pay_days)
+    )[1:]
+    factors = curve.discount(pay_days)
+    at_pay = np.searchsorted(events, pay_days, side="left")
+    expected_at_pay = pool.expected_value[at_pay]
+    owed_at_pay = outstanding[at_pay]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage_at_pay = np.where(owed_at_pay > 0, expected_at_pay / owed_at_pay, np.inf)
+    charges = interest + fee
+    schedule = pd.DataFrame(
+        {
+            "date": list(dates.payment_dates),
+            "days": pay_days,
+            "accrual_years": np.concatenate([[0.0], np.diff(pay_days) / DAYS_PER_YEAR]),
+            "outstanding": np.concatenate([[loan], outstanding[at_pay[:-1]]]),
+            "interest": np.concatenate([[0.0], interest]),
+            "monitoring_fee": np.concatenate([[0.0], fee]),
+            "principal": np.concatenate([[-loan], principal]),
+            "payment": np.concatenate([[-loan], charges + principal]),
+            "discount_factor": factors,
+            "pv": np.concatenate([[-loan], (charges + principal) * factors[1:]]),
+            "expected_collateral": expected_at_pay,
+            "expected_coverage": coverage_at_pay,
+        }
+    )
+    costs_pv = upfront + float((charges * factors[1:]).sum())
+
+    # Margin: at drawdown when the loan starts below the top-up line, then on monitoring
+    # dates; it restores the warning line and is returned at maturity.
+    coverage0 = pool.collateral_value / loan if loan > 0 else np.inf
+    n_scenarios = pool.paths.shape[0]
+    margin0 = 0.0
+    if loan > 0 and pool.collateral_value < terms.top_up_line * loan:
+        margin0 = terms.warning_line * loan - pool.collateral_value
+    posted = np.full(n_scenarios, margin0)
+    called = np.full(n_scenarios, margin0 > 0)
+    top_ups = np.zeros(len(pool.monitoring_days))
+    posted_at = np.zeros((n_scenarios, len(pool.default_days)))
+    owed_monitoring = loan * pool.monitoring_share
+    for j in range(len(pool.monitoring_days)):
+        if loan > 0:
+            value = pool.paths[:, j] + posted
             need = np.where(
-                value < terms.top_up_line * loan, terms.warning_line * loan - value, 0.0
+                value < terms.top_up_line * owed_monitoring[j],
+                terms.warning_line * owed_monitoring[j] - value,
+                0.0,
             )
             called |= need > 0
             posted += need
-            top_up_pv += need * curve.discount(int(day))
-            carry += need * (flat_discount(company_rate, day) - maturity_df_c)
+            top_ups[j] = float(need.mean())
+        posted_at[:, j] = posted
+    posted_at[:, -1] = posted
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        coverage_paths = np.where(
+            owed_monitoring[None, :] > 0, pool.paths / owed_monitoring[None, :], np.inf
+        )
+    lowest = coverage_paths.min(axis=1, initial=np.inf)
+    triggers = _triggers(terms, t0, coverage0, lowest, loan, pool.monitoring_days, single_group)
 
-    tenor_pd = 1.0 - (1.0 - terms.borrower_pd) ** (dates.maturity_day / DAYS_PER_YEAR)
-    shortfall = np.maximum(loan - liquidation_proceeds, 0.0)
+    n_days = len(curve.factors)
+    flows = np.zeros(n_days)
+    flows[0] += loan - upfront - margin0
+    np.add.at(flows, events, -repaid)
+    np.add.at(flows, pay_days[1:], -charges)
+    np.add.at(flows, pool.monitoring_days, -top_ups)
+    flows[maturity] += margin0 + float(top_ups.sum())
+    df_maturity = float(curve.discount(maturity))
+    top_up_pv = float((top_ups * curve.discount(pool.monitoring_days)).sum())
+    funding = (
+        loan
+        - float((repaid * curve.discount(events)).sum())
+        - margin0 * (1.0 - df_maturity)
+        - (top_up_pv - float(top_ups.sum()) * df_maturity)
+    )
+
+    tenor_pd = 1.0 - (1.0 - terms.borrower_pd) ** (maturity / DAYS_PER_YEAR)
+    survival = (1.0 - terms.borrower_pd) ** (
+        np.concatenate([[0], pool.default_days]) / DAYS_PER_YEAR
+    )
+    default_probability = -np.diff(survival)
+    owed = loan * pool.default_share
+    shortfall = np.maximum(owed[None, :] - posted_at - pool.proceeds, 0.0).mean(axis=0)
+    lender_el = float((default_probability * shortfall * curve.discount(pool.proceeds_day)).sum())
+    all_in = effective_annual_cost(
+        t0,
+        loan - upfront,
+        [(int(d), float(a)) for d, a in zip(events[1:], repaid[1:], strict=True)]
+        + [(int(d), float(a)) for d, a in zip(pay_days[1:], charges, strict=True)],
+    )
     return PledgeLoanResult(
         loan=loan,
         requested=requested,
         borrowing_base=borrowing_base,
-        collateral_value=collateral_value,
+        collateral_value=pool.collateral_value,
         coverage=coverage0,
         upfront_fee=upfront,
-        cash_now=loan - upfront,
+        margin_at_drawdown=margin0,
+        cash_now=loan - upfront - margin0,
         schedule=schedule,
+        repayments=np.column_stack([events, repaid]),
         triggers=triggers,
         all_in_cost=all_in,
         costs_pv=costs_pv,
-        payments_company=payments_company,
+        funding_value=funding,
         margin_call_probability=float(called.mean()) if loan > 0 else 0.0,
-        expected_top_up=float(top_up_pv.mean()),
-        top_up_carry_company=float(carry.mean()),
+        expected_top_up=top_up_pv,
         tenor_pd=tenor_pd,
-        lender_expected_loss=tenor_pd * float(shortfall.mean()),
-        regulatory_lgd=firb_lgd(loan, collateral_value),
+        lender_expected_loss=lender_el,
+        regulatory_lgd=firb_lgd(loan, pool.collateral_value),
+        flows=flows,
     )
+
+
+def pledged_pool(
+    lots: Lots,
+    counts: np.ndarray,
+    month_days: np.ndarray,
+    dates: LoanDates,
+    weights: np.ndarray,
+    lendable: np.ndarray,
+    liquidation: np.ndarray,
+    scenarios: PriceScenarios,
+    shocks: np.ndarray,
+) -> PledgedPool:
+    """The pledged goods on the loan's days: what is left, its value and its sale.
+
+    Parameters
+    ----------
+    lots : Lots
+    counts : numpy.ndarray
+        Season-end counts covering the loan's days plus the liquidation horizons.
+    month_days : numpy.ndarray of int64
+        The holding schedule's month ends (the pledged goods sell on them).
+    dates : LoanDates
+    weights : numpy.ndarray, shape (N,)
+        Share of each lot pledged.
+    lendable : numpy.ndarray, shape (N,)
+        Lendable value of each whole lot: the loan is spread over the lots by it.
+    liquidation : numpy.ndarray of int64, shape (N,)
+        Each lot's liquidation horizon T_m + T_o in days.
+    scenarios, shocks
+        The shared scenarios; the grid holds the monitoring days, maturity and each of
+        them plus every liquidation horizon.
+    """
+    maturity = dates.maturity_day
+    inside = month_days[(month_days > 0) & (month_days < maturity)]
+    events = np.unique(np.concatenate([[0], inside, dates.payment_days]))
+    pledged_lendable = weights * lendable
+    total = float(pledged_lendable.sum())
+    allocation = pledged_lendable / total if total > 0 else np.zeros_like(weights)
+    value = weights * lots.market_value
+
+    def left(day: int) -> np.ndarray:
+        return units_left(lots, month_days, int(day))
+
+    share = np.empty(len(events))
+    expected = np.empty(len(events))
+    for e, day in enumerate(events):
+        now = left(day)
+        share[e] = float(allocation @ now)
+        expected[e] = float((value * now) @ price_factor(lots, counts, int(day)))
+    share[0], expected[0] = (1.0 if total > 0 else 0.0), float(value.sum())
+    monitoring = dates.monitoring_days
+    default_days = np.concatenate([monitoring, [maturity]]).astype(np.int64)
+    n_scenarios = shocks.shape[0]
+    paths = np.empty((n_scenarios, len(monitoring)))
+    proceeds = np.empty((n_scenarios, len(default_days)))
+    default_share = np.empty(len(default_days))
+    for j, day in enumerate(default_days):
+        # At maturity the goods left are those before its sales: the loan is still owed.
+        now = left(day - 1) if day == maturity else left(day)
+        default_share[j] = float(allocation @ now)
+        if j < len(monitoring):
+            amounts = pool_amounts(lots, counts, weights * now, np.array([day]))
+            paths[:, j] = pool_values(scenarios, shocks, np.array([day]), amounts)[:, 0]
+        proceeds[:, j] = liquidation_proceeds(
+            lots, counts, day + liquidation, weights * now, scenarios, shocks
+        )
+    return PledgedPool(
+        collateral_value=float(value.sum()),
+        event_days=events.astype(np.int64),
+        outstanding_share=share,
+        expected_value=expected,
+        monitoring_days=monitoring,
+        paths=paths,
+        monitoring_share=default_share[:-1],
+        default_days=default_days,
+        default_share=default_share,
+        proceeds=proceeds,
+        proceeds_day=default_days + int(liquidation.max(initial=0)),
+    )
+
+
+def pledge_loan_route(
+    terms: PledgeLoanTerms,
+    t0: dt.date,
+    lots: Lots,
+    counts: np.ndarray,
+    month_days: np.ndarray,
+    dates: LoanDates,
+    weights: np.ndarray,
+    lendable: np.ndarray,
+    liquidation: np.ndarray,
+    scenarios: PriceScenarios,
+    shocks: np.ndarray,
+    curve: DiscountTable,
+) -> tuple[PledgeLoanResult, Ledger]:
+    """Value the loan on the pledged share ``weights`` of the lots, and its ledger.
+
+    The ledger is the loan's own flows (principal, interest, fees, margin) on top of the
+    holding schedule of the pledged goods, which stay the company's; per category it is
+    spread by the category's share of the loan.
+    """
+    pool = pledged_pool(
+        lots, counts, month_days, dates, weights, lendable, liquidation, scenarios, shocks
+    )
+    single = single_group(lots, counts, weights, dates.maturity_day)
+    loan = pledge_loan(
+        terms,
+        t0,
+        dates,
+        float((weights * lendable).sum()),
+        pool,
+        curve,
+        SingleGroupPool(*single) if single else None,
+    )
+    k = len(lots.category_names)
+    share = by_category(weights * lendable, lots.category, k)
+    share = share / share.sum() if share.sum() > 0 else share
+    zeros = np.zeros(k)
+    ledger = Ledger(
+        market_value=zeros,
+        flows=np.outer(share, loan.flows),
+        cash_now=share * loan.cash_now,
+        pv_costs=share * loan.costs_pv,
+        loss_retained=zeros,
+        loss_transferred=zeros,
+        funding_value=share * loan.funding_value,
+        losses=np.zeros((shocks.shape[0], k)),
+    )
+    return loan, ledger

@@ -24,16 +24,22 @@ expenses lack: the investors bear nothing, and the trust is secured borrowing in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from finance.collateral.lots import Lots
 from finance.inputs.assumptions import ReceiptTrustTerms
 from finance.market.cashflows import effective_annual_cost
 from finance.market.closed_forms import lognormal_put
 from finance.market.curve import DAYS_PER_YEAR, DiscountTable
+from finance.market.scenarios import PriceScenarios
+from finance.risk.pool import pool_amounts, single_group
+from finance.routes.hold import group_to_category
+from finance.routes.ledger import Ledger, by_category, spread
 
 WATERFALL_LINES: tuple[str, ...] = (
     "sale_proceeds",
@@ -177,6 +183,9 @@ class ReceiptTrustResult:
         senior claim and trustee fee at maturity (as the loan's and the notes' costs are
         contractual; the investors' expected loss shows in the fair senior coupon).
     buyback : bool
+    offered_coupon : float
+        The offered senior coupon when the trust is priced at the fair one above it (the
+        investors would not buy at the offer), else NaN.
     """
 
     pool_value: float
@@ -197,6 +206,12 @@ class ReceiptTrustResult:
     curve_rate: float
     all_in_cost: float
     buyback: bool
+    offered_coupon: float = float("nan")
+
+    @property
+    def repriced(self) -> bool:
+        """Whether the trust is priced at the coupon investors need, above the offer."""
+        return not np.isnan(self.offered_coupon)
 
     @property
     def company_at_maturity(self) -> np.ndarray:
@@ -307,3 +322,80 @@ def receipt_trust(
         ),
         buyback=terms.buyback,
     )
+
+
+def receipt_trust_route(
+    terms: ReceiptTrustTerms,
+    t0: dt.date,
+    lots: Lots,
+    counts: np.ndarray,
+    weights: np.ndarray,
+    maturity_day: int,
+    scenarios: PriceScenarios,
+    shocks: np.ndarray,
+    curve: DiscountTable,
+) -> tuple[ReceiptTrustResult, Ledger]:
+    """Sell the share ``weights`` of the lots to the trust; its result and its ledger.
+
+    When the offered senior coupon is below the coupon the investors' risk needs, the
+    trust is priced at that fair coupon (``result.offered_coupon`` keeps the offer).
+    The ledger covers the goods in the trust: the cash now, the subordinated units'
+    expected payout at maturity, and the parts of their value (docs/model.md section 7a),
+    with expectations over the shared scenarios. Per category, what depends on the whole
+    pool (coupon, fees, the residual) is spread by the category's share of its value.
+    """
+    day = np.array([maturity_day])
+    index = scenarios.index_of(day)
+    gross_amounts = pool_amounts(lots, counts, weights, day)[:, 0]
+    net_amounts = pool_amounts(lots, counts, weights * (1.0 - lots.param("orderly_discount")), day)
+    at_maturity = shocks[:, :, index[0]]
+    to_category = group_to_category(lots)
+    gross = (at_maturity * gross_amounts[None, :]) @ to_category  # (S, K)
+    net = (at_maturity * net_amounts[None, :, 0]) @ to_category
+    proceeds = net.sum(axis=1)
+    value = weights * lots.market_value
+    storage = float((value * lots.param("storage_cost")).sum() * maturity_day / DAYS_PER_YEAR)
+    single = single_group(lots, counts, weights, maturity_day)
+
+    def priced(coupon: float) -> ReceiptTrustResult:
+        return receipt_trust(
+            dataclasses.replace(terms, senior_coupon=coupon),
+            t0,
+            maturity_day,
+            float(value.sum()),
+            proceeds,
+            float(net_amounts.sum()),
+            storage,
+            curve,
+            single[0] if single else None,
+        )
+
+    trust = priced(terms.senior_coupon)
+    fair = trust.fair_senior_coupon
+    if not terms.buyback and np.isfinite(fair) and fair > terms.senior_coupon:
+        trust = dataclasses.replace(priced(fair), offered_coupon=terms.senior_coupon)
+
+    k = len(lots.category_names)
+    mv = by_category(value, lots.category, k)
+    share = mv / mv.sum() if mv.sum() > 0 else mv
+    df = float(curve.discount(maturity_day))
+    flows = np.zeros((k, len(curve.factors)))
+    flows[:, 0] = share * trust.cash_now
+    flows[:, maturity_day] = share * float(trust.company_at_maturity.mean())
+    expenses = float((trust.flows.trustee_fee + trust.flows.storage).mean())
+    coupon = trust.senior_claim - trust.senior_principal
+    shortfall = trust.senior_shortfall * df
+    gross_pv = gross * df
+    transferred = share * float(shortfall.mean())
+    ledger = Ledger(
+        market_value=mv,
+        flows=flows,
+        cash_now=share * trust.cash_now,
+        pv_costs=share * (trust.upfront_fee + df * (expenses + coupon))
+        + df * (gross.mean(axis=0) - net.mean(axis=0)),
+        loss_retained=mv - gross_pv.mean(axis=0) - transferred,
+        loss_transferred=transferred,
+        funding_value=share * trust.senior_principal * (1.0 - df),
+        losses=mv[None, :] - gross_pv - spread(shortfall, share),
+    )
+    return trust, ledger

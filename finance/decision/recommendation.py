@@ -1,0 +1,202 @@
+"""The recommendation (docs/model.md section 8b): what to do, and the risks that come with it.
+
+Recommend the feasible row (the mix included) with the best ``npv`` among those that raise
+the cash target and keep within the risk limit. With no cash target, a financing route is
+recommended over holding only when its lead is larger than the simulation's noise (two
+standard errors). The recommendation carries, as parts for a sentence in any language,
+the figures a risk officer asks for: for a pledge loan the coverage at drawdown and the
+probabilities of the warning, top-up and forced-sale lines; for a trust the coupon
+investors need; for a mix what goes where. When no row meets the target, nothing is
+recommended: the parts name the most any row can raise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: Leads within this many standard errors of hold are noise.
+NOISE_STANDARD_ERRORS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """The recommended route and why: one English sentence and its parts.
+
+    Attributes
+    ----------
+    option : str
+        The recommended option; "" when none is (nothing feasible, or no row meets the
+        cash target and the risk limit).
+    reason : str
+        Why, in English.
+    kind : str
+        ``none_feasible``, ``target_out_of_reach`` (no row meets the target or limit),
+        ``hold_within_noise`` (a financing route leads hold by no more than the noise),
+        ``only``, ``beats`` or ``ties`` (best NPV ahead of, or level with, ``runner_up``).
+    runner_up : str
+        The next best option by NPV, or the route within the noise ("" when none).
+    margin : float
+        NPV lead over the runner-up, currency (0 when there is none).
+    npv, cash_now : float
+        The recommended option's NPV and cash raised now (NaN when none).
+    max_cash : float
+        The most cash any feasible row raises (for ``target_out_of_reach``).
+    max_cash_option : str
+        The row that raises it.
+    risks : tuple of (str, float)
+        Named figures of the recommended route: ``coverage``, ``p_warning``,
+        ``p_top_up``, ``p_forced_sale`` (pledge loan); ``fair_coupon``, ``offered_coupon``
+        (trust); ``loss_p95`` (any).
+    allocation : tuple of (str, str, float)
+        For a mix: (category, route, share of the category's market value).
+    """
+
+    option: str
+    reason: str
+    kind: str = ""
+    runner_up: str = ""
+    margin: float = 0.0
+    npv: float = float("nan")
+    cash_now: float = float("nan")
+    max_cash: float = float("nan")
+    max_cash_option: str = ""
+    risks: tuple[tuple[str, float], ...] = ()
+    allocation: tuple[tuple[str, str, float], ...] = ()
+
+    @property
+    def is_recommendation(self) -> bool:
+        """Whether a route is recommended (never when the target is out of reach)."""
+        return bool(self.option)
+
+
+def _risk_words(option: str, risks: Mapping[str, float], currency: str) -> str:
+    if option == "pledge_loan" and "coverage" in risks:
+        return (
+            f" The loan starts at coverage {risks['coverage']:.2f}x; the collateral reaches "
+            f"the warning line in {risks['p_warning']:.1%} of scenarios, the top-up (margin "
+            f"call) line in {risks['p_top_up']:.1%} and the forced-sale line in "
+            f"{risks['p_forced_sale']:.1%}."
+        )
+    if option == "receipt_trust" and "fair_coupon" in risks:
+        offered = risks.get("offered_coupon", float("nan"))
+        if not math.isnan(offered):
+            return (
+                f" Investors need a senior coupon of {risks['fair_coupon']:.2%} for the risk "
+                f"they bear, above the {offered:.2%} offered: the trust is priced at "
+                f"{risks['fair_coupon']:.2%}."
+            )
+        return f" Investors need a senior coupon of {risks['fair_coupon']:.2%}."
+    return ""
+
+
+def _allocation_words(allocation: tuple[tuple[str, str, float], ...]) -> str:
+    parts = [f"{share:.0%} of {category} to {route}" for category, route, share in allocation]
+    return " It puts " + ", ".join(parts) + "; the rest is held." if parts else ""
+
+
+def recommend(
+    table: pd.DataFrame,
+    cash_target: float,
+    currency: str = "CNY",
+    discount_rate: float | None = None,
+    *,
+    max_loss_p95: float = 0.0,
+    risks: Mapping[str, Mapping[str, float]] | None = None,
+    allocation: tuple[tuple[str, str, float], ...] = (),
+) -> Recommendation:
+    """Recommend the feasible row with the best ``npv`` that meets the target and limit.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The comparison (``option``, ``cash_now``, ``npv``, ``feasible``,
+        ``loss_retained_p95``; ``npv_std_error`` when there is one).
+    cash_target : float
+        Cash to raise now; 0 for none.
+    currency : str
+    discount_rate : float, optional
+        The company's rate, named in the sentence.
+    max_loss_p95 : float
+        Risk limit on the 95% loss kept; 0 for none.
+    risks : mapping, optional
+        Per option, its named risk figures (see :class:`Recommendation`).
+    allocation : tuple, optional
+        The mix's (category, route, share) rows.
+    """
+    risks = risks or {}
+    feasible = table[table["feasible"].astype(bool)]
+    if feasible.empty:
+        return Recommendation("", "No option is feasible for this inventory.", "none_feasible")
+    meets = feasible[feasible["cash_now"] >= cash_target - 1e-6]
+    if max_loss_p95 > 0:
+        meets = meets[meets["loss_retained_p95"] <= max_loss_p95 + 1e-6]
+    if meets.empty:
+        most = feasible.loc[feasible["cash_now"].idxmax()]
+        limit = (
+            f" within the risk limit of {currency} {max_loss_p95:,.0f}" if max_loss_p95 > 0 else ""
+        )
+        return Recommendation(
+            "",
+            f"No option raises the target of {currency} {cash_target:,.0f}{limit}; nothing is "
+            f"recommended. The most any option raises is {currency} {most['cash_now']:,.0f}, "
+            f"by {most['option']}.",
+            "target_out_of_reach",
+            max_cash=float(most["cash_now"]),
+            max_cash_option=str(most["option"]),
+        )
+    best = meets.loc[meets["npv"].idxmax()]
+    rate = "" if discount_rate is None else f" at the company's {discount_rate:.1%} cost of capital"
+    target = "" if cash_target <= 0 else f" among those raising {currency} {cash_target:,.0f}"
+    hold = meets[meets["option"] == "hold"]
+    if cash_target <= 0 and best["option"] != "hold" and not hold.empty:
+        lead = float(best["npv"] - hold["npv"].iloc[0])
+        noise = NOISE_STANDARD_ERRORS * float(best.get("npv_std_error", 0.0) or 0.0)
+        if lead <= noise:
+            held = hold.iloc[0]
+            return Recommendation(
+                "hold",
+                f"hold: {best['option']} leads it by only {currency} {lead:,.0f}, within the "
+                f"simulation's noise ({currency} {noise:,.0f}); with no cash to raise, "
+                "borrowing is not worth its risks.",
+                "hold_within_noise",
+                str(best["option"]),
+                lead,
+                float(held["npv"]),
+                float(held["cash_now"]),
+                risks=(("loss_p95", float(held["loss_retained_p95"])),),
+            )
+    others = meets[meets["option"] != best["option"]]
+    kind, runner_up, gap = "only", "", 0.0
+    if others.empty:
+        why = "it is the only feasible route"
+    else:
+        runner = others.loc[others["npv"].idxmax()]
+        runner_up, gap = str(runner["option"]), float(best["npv"] - runner["npv"])
+        kind = "beats"
+        why = f"it beats the next best, {runner_up}, by {currency} {gap:,.0f}"
+        if math.isclose(gap, 0.0, abs_tol=0.5):
+            kind, why = "ties", f"it ties with {runner_up}"
+    option = str(best["option"])
+    named = dict(risks.get(option, {}))
+    named["loss_p95"] = float(best["loss_retained_p95"])
+    mix = allocation if option == "mix" else ()
+    return Recommendation(
+        option,
+        f"{option} has the best net present value{rate}{target} "
+        f"({currency} {best['npv']:,.0f}): {why}. It raises {currency} "
+        f"{best['cash_now']:,.0f} now; its 95% loss kept is {currency} "
+        f"{best['loss_retained_p95']:,.0f}."
+        + _risk_words(option, named, currency)
+        + _allocation_words(mix),
+        kind,
+        runner_up,
+        gap,
+        float(best["npv"]),
+        float(best["cash_now"]),
+        risks=tuple(named.items()),
+        allocation=mix,
+    )
