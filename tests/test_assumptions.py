@@ -23,6 +23,7 @@ from finance.inputs.assumptions import (
     LiquidateTerms,
     PledgeLoanTerms,
     ReceiptTrustTerms,
+    TradeTerms,
     load_assumptions,
     parse_assumptions,
     read_assumptions_file,
@@ -109,11 +110,11 @@ def test_defaults_are_typed_and_match_the_shipped_file(defaults):
         buyback=False,
     )
     assert type(a.receipt_trust.buyback) is bool
+    assert a.trade == TradeTerms(dso_days=60, customer_pd=0.03, customer_lgd=0.6)
+    assert a.trade.bad_debt == pytest.approx(0.018)
+    assert a.max_loss_p95 == 0.0
     assert a.abs == AbsTerms(
         pool_months=12,
-        dso_days=60,
-        obligor_pd=0.03,
-        lgd=0.6,
         credit_correlation=0.15,
         senior_target=0.001,
         mezzanine_target=0.01,
@@ -136,7 +137,8 @@ def test_defaults_are_typed_and_match_the_shipped_file(defaults):
         (None, "confidence"),
         ("pledge_loan", "rate"),
         ("receipt_trust", "buyback"),
-        ("abs", "lgd"),
+        ("abs", "senior_spread"),
+        ("trade", "customer_lgd"),
         ("liquidate", "channels"),
     ],
 )
@@ -487,3 +489,32 @@ def test_random_documents_raise_only_input_errors(doc):
         parse_assumptions(doc, file="fuzz.toml")
     except InputError as exc:
         assert all(p.file in ("fuzz.toml", "assumptions.toml") for p in exc.problems)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        # The [abs] receivables keys of earlier files stand for the [trade] keys.
+        ({"abs": {"dso_days": 45, "obligor_pd": 0.05, "lgd": 0.5}}, (45, 0.05, 0.5)),
+        # A [trade] value of the file's own wins over the deprecated one.
+        ({"abs": {"dso_days": 45}, "trade": {"dso_days": 30}}, (30, 0.03, 0.6)),
+        ({"trade": {"customer_pd": 0.1}}, (60, 0.1, 0.6)),
+    ],
+)
+def test_trade_terms_and_the_deprecated_abs_keys(document, expected):
+    a = parse_assumptions(document, today=dt.date(2026, 11, 24))
+    assert (a.trade.dso_days, a.trade.customer_pd, a.trade.customer_lgd) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("max_loss_p95 = -1\n", "max_loss_p95"),
+        ("[trade]\ndso_days = 400\n", "trade.dso_days"),
+        ("[trade]\ncustomer_pd = 1.0\n", "trade.customer_pd"),
+        ("[trade]\ncustomer_lgd = 1.5\n", "trade.customer_lgd"),
+        ("[trade]\ndays = 4\n", "trade.days"),
+    ],
+)
+def test_new_keys_refuse_bad_values_by_name(tmp_path, text, key):
+    assert [p.key for p in problems_of(tmp_path, text)] == [key]

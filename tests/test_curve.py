@@ -226,9 +226,15 @@ def test_tenor_days_rejects_bad_tenors(tenor):
 
 @pytest.mark.parametrize(
     ("rate", "days", "expected"),
-    [(0.08, 365, 0.9231163463866358), (0.08, 0, 1.0), (0.05, 730, 0.9048374180359595)],
+    # (1 + r)^(-days / 365): 1 / 1.08 and 1 / 1.05^2, worked by hand.
+    [
+        (0.08, 365, 1 / 1.08),
+        (0.08, 0, 1.0),
+        (0.05, 730, 1 / 1.05**2),
+        (0.08, 182, 1.08**-0.4986301369863014),
+    ],
 )
-def test_flat_discount_is_continuous_actual_365(rate, days, expected):
+def test_flat_discount_is_effective_annual_actual_365(rate, days, expected):
     from finance.market.curve import flat_discount
 
     assert float(flat_discount(rate, days)) == pytest.approx(expected, rel=1e-15)

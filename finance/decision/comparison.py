@@ -29,7 +29,7 @@ ties them (docs/model.md section 7a).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import pandas as pd
 
@@ -75,7 +75,7 @@ def options_table(rows: list[OptionRow]) -> pd.DataFrame:
 
     ``npv_vs_hold`` is each row's ``npv`` less the ``hold`` row's (NaN without one).
     """
-    table = pd.DataFrame([asdict(r) for r in rows])
+    table = pd.DataFrame([asdict(r) for r in rows], columns=[f.name for f in fields(OptionRow)])
     hold = table.loc[table["option"] == "hold", "npv"]
     table["npv_vs_hold"] = table["npv"] - (float(hold.iloc[0]) if len(hold) else float("nan"))
     return table[list(OPTION_COLUMNS)]

@@ -37,7 +37,8 @@ def assumptions_document(assumptions: Assumptions) -> dict[str, Any]:
     top = {
         f.name: getattr(a, f.name)
         for f in fields(a)
-        if f.name not in ("curve", "categories", "pledge_loan", "receipt_trust", "abs", "liquidate")
+        if f.name
+        not in ("curve", "categories", "pledge_loan", "receipt_trust", "abs", "liquidate", "trade")
     }
     categories = {
         name: {
@@ -51,6 +52,7 @@ def assumptions_document(assumptions: Assumptions) -> dict[str, Any]:
         "curve": dict(a.curve),
         "pledge_loan": asdict(a.pledge_loan),
         "receipt_trust": asdict(a.receipt_trust),
+        "trade": asdict(a.trade),
         "abs": asdict(a.abs),
         "liquidate": {"channels": list(a.liquidate.channels)},
         "categories": categories,
