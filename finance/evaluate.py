@@ -82,8 +82,9 @@ LOT_COLUMNS: tuple[str, ...] = (
 )
 EXTRA_LOT_COLUMNS: tuple[str, ...] = (
     "row",
-    "description",
+    "batch",
     "warehouse",
+    "description",
     "unit",
     "days_to_expiry",
     "liquidation_days",
@@ -147,6 +148,13 @@ class ValuationResult:
         return write_workbook(self, Path(path), stress)
 
 
+def _text_column(frame: pd.DataFrame, name: str) -> Any:
+    """A free-text column of the inventory as read, or blanks when the frame has none."""
+    if name in frame:
+        return frame[name].array
+    return pd.array([""] * len(frame), dtype="str")
+
+
 def _lots_table(
     frame: pd.DataFrame,
     lots: Lots,
@@ -182,9 +190,11 @@ def _lots_table(
             "concentration_excess": lend.concentration_excess,
             "expected_holding_loss": held.expected_loss,
             "row": np.asarray(frame.index, dtype=np.int64),
-            "description": frame["description"].array,
-            "warehouse": frame["warehouse"].array,
-            "unit": frame["unit"].array,
+            # As read; "" when the file has none (or the frame, built in Python, lacks it).
+            "batch": _text_column(frame, "batch"),
+            "warehouse": _text_column(frame, "warehouse"),
+            "description": _text_column(frame, "description"),
+            "unit": _text_column(frame, "unit"),
             "days_to_expiry": days_to_expiry,
             "liquidation_days": liquidation,
         }
