@@ -4,19 +4,44 @@ Accepted files
 --------------
 The format is told by the file name's suffix:
 
-- ``.csv`` and ``.txt``: delimited text, comma, tab or semicolon (whichever the header row
-  uses most). Encodings: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 (a superset
-  of GBK and GB2312, which Chinese spreadsheet programs write). Every cell is read as text so
-  that validation sees what the user wrote.
+- ``.csv`` and ``.txt``: delimited text, comma, tab or semicolon (the one that splits a
+  header row into the most known columns; without one, whichever the first line uses most).
+  Encodings: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 (a superset of GBK and
+  GB2312, which Chinese spreadsheet programs write). Every cell is read as text so that
+  validation sees what the user wrote.
 - ``.xlsx`` and ``.xlsm``: the first worksheet, via openpyxl. Numbers and dates may be real
   number/date cells or text.
 - ``.parquet`` and ``.pq``: via pyarrow, with typed columns (a null or NaN is a blank cell);
   only the columns the model uses are read.
 
-Row 1 holds the headers. A header matches a column name after Unicode NFKC normalisation,
-stripping, case folding, turning runs of spaces and hyphens into ``_``, and dropping a unit
-in parentheses (``单价(元)``, ``库龄（天）``); Chinese aliases are in :data:`ALIASES`. Columns
-the model does not use are ignored; rows with every cell blank are dropped.
+Real exports (Kingdee, Yonyou, SAP in Chinese) carry a title block above the header: a
+report name, a report date, cells merged across the columns, blank rows. The header row is
+the first of the first :data:`HEADER_SCAN_ROWS` rows that names the most known columns (at
+least two); rows above it are not read, and rows keep their spreadsheet numbers (with a
+three-row title block the first lot is row 5). Without any such row, row 1 is the header. A
+header matches a column name after Unicode NFKC normalisation, stripping, case folding,
+turning runs of spaces and hyphens into ``_``, and dropping a unit in parentheses
+(``单价(元)``, ``库龄（天）``); Chinese aliases are in :data:`ALIASES`, as MODEL.md section 1
+lists them. An item code (商品编码, 物料编码, 存货编码, 货号) is the ``sku``; an item name (品名,
+物料名称, 商品名称, 存货名称) is the ``description``, never an identifier; a specification
+column (规格型号, :data:`SPEC_HEADERS`) is appended to the description ("男士衬衫 XL").
+Columns the model does not use (金额, the amount, among them) are ignored; rows with every
+cell blank are dropped.
+
+Totals and subtotal rows are not lots and are left out: a row with 合计, 总计 or 小计 in any
+text cell (also "上海仓小计" or "合 计", but not "小计算器", a word that only begins so; and
+``Total``/``Subtotal``/``Grand total`` as a whole cell), and a row whose ``sku`` is blank while
+one of its numbers (quantity, unit cost, unit price, monthly sales) equals the sum of that
+column over the rows above it, since the start or since the last total, to the cent. Their
+cells are not checked. How many were left out is in ``attrs["totals_left_out"]`` and which
+rows in ``attrs["totals_rows"]``; ``attrs["header_row"]`` is the header's row number.
+
+XLSX formula cells are read by the value the spreadsheet program saved with them (openpyxl
+``data_only=True``). A formula saved without a value (written by a program that cannot
+compute, such as openpyxl) in a lot's cell is a problem that says so, rather than a blank.
+
+A lot is one row: the same ``sku`` may appear on several rows (batches in a ``batch`` column,
+warehouses); two rows with the same ``sku``, ``batch`` and ``warehouse`` are a duplicate.
 
 Accepted cell values
 --------------------
@@ -37,7 +62,10 @@ Booleans
     ``是``/``否``, case-insensitive.
 Categories
     A key of the category table (case-insensitive; ``Home Appliances`` finds
-    ``home_appliances``) or its Chinese label (``服装`` finds ``apparel``).
+    ``home_appliances``), its Chinese label (``服装`` finds ``apparel``), one of its
+    ``synonyms`` (``服饰``, ``3C``, ``电解铜``, ...; in ``data/categories.toml``), or a name the
+    company maps to it in the assumptions' ``[category_names]`` (``category_names``
+    argument). A key wins over everything, the company's names over labels and synonyms.
 
 Limits
 ------
