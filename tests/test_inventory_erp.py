@@ -120,6 +120,34 @@ def test_blank_code_rows_with_unsummed_numbers_are_still_errors():
     ]
 
 
+SINGLE_LOT_CASES = {
+    # (rows, rows left out): the "sum" of one lot is that lot again
+    "a blank code and a category after one lot: a lot missing its code": (
+        ["A,服装,5,1,2,2026-01-05", ",服装,5,1,2,2026-01-05"],
+        None,
+    ),
+    "a blank code and no category after one lot: its subtotal": (
+        ["A,服装,5,1,2,2026-01-05", ",,5,,,"],
+        [3],
+    ),
+    "a category beside a sum of two lots: a total": (
+        ["A,服装,5,1,2,2026-01-05", "B,服装,7,1,2,2026-01-05", ",服装,12,,,"],
+        [4],
+    ),
+}
+
+
+@pytest.mark.parametrize(("rows", "left_out"), SINGLE_LOT_CASES.values(), ids=SINGLE_LOT_CASES)
+def test_the_sum_of_a_single_lot(rows, left_out):
+    data = "\n".join(["货号,类别,数量,单位成本,单价,入库日期", *rows, ""]).encode()
+    if left_out is None:
+        found = load_problems(data, "s.csv")
+        assert [(p.row, p.column) for p in found] == [(3, "货号")]
+        return
+    frame = load_inventory(data, name="s.csv")
+    assert frame.attrs["totals_rows"] == left_out
+
+
 def test_a_word_that_only_begins_with_subtotal_is_a_lot():
     # 小计算器 is a pocket calculator, not a subtotal.
     row = "K-1,小计算器,,电子,,上海一号仓,个,5,10,20,100,2026/1/5"

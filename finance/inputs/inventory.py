@@ -32,9 +32,11 @@ Totals and subtotal rows are not lots and are left out: a row with 合计, 总�
 text cell (also "上海仓小计" or "合 计", but not "小计算器", a word that only begins so; and
 ``Total``/``Subtotal``/``Grand total`` as a whole cell), and a row whose ``sku`` is blank while
 one of its numbers (quantity, unit cost, unit price, monthly sales) equals the sum of that
-column over the rows above it, since the start or since the last total, to the cent. Their
-cells are not checked. How many were left out is in ``attrs["totals_left_out"]`` and which
-rows in ``attrs["totals_rows"]``; ``attrs["header_row"]`` is the header's row number.
+column over the rows above it, since the start or since the last total, to the cent (the
+"sum" of a single lot only for a row without a category: one with a category is taken for
+that lot's next batch missing its code, and reported). Their cells are not checked. How
+many were left out is in ``attrs["totals_left_out"]`` and which rows in
+``attrs["totals_rows"]``; ``attrs["header_row"]`` is the header's row number.
 
 XLSX formula cells are read by the value the spreadsheet program saved with them (openpyxl
 ``data_only=True``). A formula saved without a value (written by a program that cannot
@@ -1325,7 +1327,8 @@ def _totals_rows(table: _Table, parsed: Mapping[str, _Parsed]) -> np.ndarray:
     A row is a total when any of its text cells says so (合计, 总计, 小计, total), or when
     its identifier (``sku``) is blank while one of its numbers equals the sum of that column
     over the rows above, since the start (a grand total) or since the last total (a
-    subtotal), to the cent.
+    subtotal), to the cent. A "sum" of a single lot counts only for a row without a
+    category: with one, the row is taken for a lot missing its code (and reported).
     """
     n = len(table.rows)
     totals = np.zeros(n, dtype=bool)
@@ -1348,17 +1351,22 @@ def _totals_rows(table: _Table, parsed: Mapping[str, _Parsed]) -> np.ndarray:
     lots = ~totals & ~candidates
     running = np.cumsum(np.where(lots[:, None], np.nan_to_num(numbers), 0.0), axis=0)
     running = np.vstack([np.zeros(numbers.shape[1]), running])  # running[p]: rows before p
+    counts = np.concatenate([[0], np.cumsum(lots)])  # counts[p]: lots before p
+    category = parsed.get("category")
+    categorised = ~category.blank if category is not None else np.zeros(n, dtype=bool)
     last = 0  # the position after the last total so far
-    for position in range(n):
+    for position in np.flatnonzero(totals | candidates):
         if totals[position]:
             last = position + 1
-        if not candidates[position]:
             continue
-        since_start, since_last = running[position], running[position] - running[last]
         values = numbers[position]
-        for sums in (since_last, since_start):
-            match = np.isclose(values, sums, rtol=1e-9, atol=0.005) & (sums != 0)
-            if match.any():
+        for start in (last, 0):  # a subtotal since the last total, or a grand total
+            sums = running[position] - running[start]
+            # The "sum" of one lot is that lot again: a row with a category is then more
+            # likely that lot's next batch missing its code (an error) than a subtotal.
+            if counts[position] - counts[start] == 1 and categorised[position]:
+                continue
+            if (np.isclose(values, sums, rtol=1e-9, atol=0.005) & (sums != 0)).any():
                 totals[position] = True
                 last = position + 1
                 break
