@@ -41,6 +41,18 @@ else:
 given = session.inputs(link_to_inventory=False)
 lots = given.lots
 st.success(t("inventory.valid", lots=f"{len(lots):,}"))
+left_out = lots.attrs.get("totals_rows", [])
+if left_out:
+    # An ERP export's totals rows: say they were left out, so no one looks for them.
+    shown = ", ".join(str(r) for r in left_out[:10]) + (", ..." if len(left_out) > 10 else "")
+    st.caption(
+        t(
+            "inventory.read_as_export",
+            header=lots.attrs.get("header_row", 1),
+            count=len(left_out),
+            rows=shown,
+        )
+    )
 by_category = inventory_summary(lots, "category")
 by_warehouse = inventory_summary(lots, "warehouse")
 currency = given.assumptions.currency

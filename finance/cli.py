@@ -109,7 +109,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     # Read the stock list even when the assumptions are bad: the user fixes both at once.
     try:
         categories = assumptions.categories if assumptions is not None else None
-        lots = load_inventory(args.inventory, categories=categories)
+        names = assumptions.category_names if assumptions is not None else None
+        lots = load_inventory(args.inventory, categories=categories, category_names=names)
     except InputError as exc:
         problems += exc.problems
     if problems or assumptions is None:

@@ -55,6 +55,13 @@ __all__ = ["EXTRA_LOT_COLUMNS", "LOT_COLUMNS", "Progress", "ValuationResult", "e
 Progress = Callable[[float, str], None]
 
 
+def _text_column(frame: pd.DataFrame, name: str) -> Any:
+    """A free-text column of the inventory as read, or blanks when the frame has none."""
+    if name in frame:
+        return frame[name].array
+    return pd.array([""] * len(frame), dtype="str")
+
+
 def _lots_table(
     frame: pd.DataFrame,
     lots: Lots,
@@ -90,9 +97,11 @@ def _lots_table(
             "concentration_excess": lend.concentration_excess,
             "expected_holding_loss": held.expected_loss,
             "row": np.asarray(frame.index, dtype=np.int64),
-            "description": frame["description"].array,
-            "warehouse": frame["warehouse"].array,
-            "unit": frame["unit"].array,
+            # As read; "" when the file has none (or the frame, built in Python, lacks it).
+            "batch": _text_column(frame, "batch"),
+            "warehouse": _text_column(frame, "warehouse"),
+            "description": _text_column(frame, "description"),
+            "unit": _text_column(frame, "unit"),
             "days_to_expiry": days_to_expiry,
             "liquidation_days": liquidation,
         }

@@ -42,8 +42,9 @@ LOT_COLUMNS: tuple[str, ...] = (
 )
 EXTRA_LOT_COLUMNS: tuple[str, ...] = (
     "row",
-    "description",
+    "batch",
     "warehouse",
+    "description",
     "unit",
     "days_to_expiry",
     "liquidation_days",

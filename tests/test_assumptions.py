@@ -518,3 +518,52 @@ def test_trade_terms_and_the_deprecated_abs_keys(document, expected):
 )
 def test_new_keys_refuse_bad_values_by_name(tmp_path, text, key):
     assert [p.key for p in problems_of(tmp_path, text)] == [key]
+
+
+# ---------------------------------------------------------------------- category names
+
+
+def test_no_category_names_ship(defaults):
+    assert defaults.category_names == {}
+
+
+def test_category_names_map_to_known_and_added_categories():
+    a = parse_assumptions(
+        {
+            "valuation_date": T0,
+            "category_names": {"男装": "apparel", " 原木 ": "lumber"},
+            "categories": {"lumber": {"sigma": 0.2}},
+        },
+        file="user.toml",
+    )
+    assert a.category_names == {"男装": "apparel", "原木": "lumber"}
+
+
+@pytest.mark.parametrize(
+    ("names", "key", "words"),
+    [
+        ({"男装": "clothes"}, "category_names.男装", "'clothes' is not a known category"),
+        ({"男装": "Apparel"}, "category_names.男装", "known: apparel"),
+        ({"男装": 3}, "category_names.男装", "must name a category as text"),
+        ({"男装": "apparel", "鞋": ["apparel"]}, "category_names.鞋", "as text"),
+    ],
+)
+def test_bad_category_name_is_an_input_error_naming_the_key(names, key, words):
+    with pytest.raises(InputError) as info:
+        parse_assumptions({"category_names": names}, file="user.toml")
+    (problem,) = info.value.problems
+    assert problem.key == key
+    assert problem.file == "user.toml"
+    assert words in problem.message
+
+
+def test_category_names_given_as_a_value_is_an_input_error():
+    with pytest.raises(InputError) as info:
+        parse_assumptions({"category_names": "apparel"}, file="user.toml")
+    assert [p.key for p in info.value.problems] == ["category_names"]
+
+
+def test_category_names_from_a_file(tmp_path):
+    path = tmp_path / "a.toml"
+    path.write_text('[category_names]\n"男装" = "apparel"\n"女装" = "apparel"\n', encoding="utf-8")
+    assert load_assumptions(path, today=T0).category_names == {"男装": "apparel", "女装": "apparel"}

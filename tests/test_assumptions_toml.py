@@ -41,6 +41,8 @@ OVERRIDES = {
     "receipt_trust": {"buyback": True, "senior_coupon": 0.042, "tenor_months": 9},
     "abs": {"dso_days": 45, "rating_fee": 250_000.0},
     "liquidate": {"channels": ["outlet", "livestream"]},
+    # the company's own names, one of them for a category the same document adds
+    "category_names": {"男装": "apparel", "原木": "lumber"},
     "categories": {
         "copper": {"sigma": 0.31, "season_ends": ["03-31"], "markdown": 0.02},
         "apparel": {"label_zh": "时装", "receipt_eligible": True},
@@ -79,6 +81,7 @@ def test_overrides_took_effect(changed, defaults):
     assert changed.receipt_trust.buyback is True
     assert changed.categories["lumber"].label_zh == "木材"
     assert changed.categories["lumber"].season_ends == ("03-31", "09-30")
+    assert changed.category_names == {"男装": "apparel", "原木": "lumber"}
 
 
 @pytest.mark.parametrize("which", ["defaults", "changed"])
@@ -122,6 +125,7 @@ def test_document_names_every_key(which, request):
     assert doc["valuation_date"] == a.valuation_date
     assert tuple(doc["curve"].items()) == a.curve
     assert set(doc["categories"]) == set(a.categories)
+    assert doc["category_names"] == a.category_names
     for name, table in doc["categories"].items():
         assert set(table) == set(CATEGORY_FIELDS), name
     assert doc == assumptions_document(a)

@@ -68,14 +68,16 @@ def test_category_fields_are_the_model_fields():
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_field_is_written_in_the_file(raw_table, name):
     # Not inherited, not defaulted: each value in the file is one a reader can check.
-    assert set(raw_table[name]) == ALL_FIELDS
+    # `synonyms` (names a stock list may use) is a reading aid, not a model field.
+    assert set(raw_table[name]) - {"synonyms"} == ALL_FIELDS
+    assert ("synonyms" in raw_table[name]) == (name != "generic")
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_loaded_values_equal_the_file(table, raw_table, name):
     loaded = dataclasses.asdict(table[name])
     for key, value in raw_table[name].items():
-        expected = tuple(value) if key == "season_ends" else value
+        expected = tuple(value) if key in ("season_ends", "synonyms") else value
         assert loaded[key] == expected, key
     assert type(loaded["orderly_days"]) is int
     assert type(loaded["sigma"]) is float
@@ -187,3 +189,34 @@ def test_load_categories_needs_generic(tmp_path, raw_table):
     path.write_text(body.replace("[generic]", "[other]"), encoding="utf-8")
     with pytest.raises(InputError, match="generic"):
         load_categories(path)
+
+
+def test_synonyms_name_one_category_each(table):
+    # A name must not stand for two categories, nor for another category's key or label.
+    seen: dict[str, str] = {}
+    for name, cat in table.items():
+        for text in (name, cat.label_zh, *cat.synonyms):
+            key = text.casefold()
+            assert seen.setdefault(key, name) == name, (text, name, seen[key])
+    assert table["generic"].synonyms == ()
+
+
+@pytest.mark.parametrize(
+    ("synonyms", "ok"),
+    [(["服饰"], True), ([], True), ("服饰", False), ([1], False), ([" "], False)],
+)
+def test_synonyms_are_a_list_of_names(table, synonyms, ok):
+    tables = {"apparel": {"synonyms": synonyms}}
+    if ok:
+        merged = parse_categories(tables, base=table, file="t.toml")
+        assert merged["apparel"].synonyms == tuple(synonyms)
+        assert merged["apparel"].sigma == table["apparel"].sigma
+    else:
+        with pytest.raises(InputError, match=r"categories\.apparel\.synonyms"):
+            parse_categories(tables, base=table, file="t.toml")
+
+
+def test_a_new_category_does_not_inherit_the_fallback_names(table):
+    merged = parse_categories({"lumber": {"synonyms": ["木材"]}, "tea": {}}, base=table, file="t")
+    assert merged["lumber"].synonyms == ("木材",)
+    assert merged["tea"].synonyms == ()

@@ -33,6 +33,7 @@ EXPECTED_DTYPES = {
     "age_days": "float64",
     "expiry_date": "datetime64[ns]",
     "monthly_sales": "float64",
+    "batch": "str",
     "warehouse": "str",
     "description": "str",
     "unit": "str",
@@ -115,7 +116,9 @@ def test_canonical_columns_dtypes_and_index():
     # Absent optional columns take their documented defaults.
     assert pd.isna(row["expiry_date"]) and np.isnan(row["age_days"])
     assert np.isnan(row["monthly_sales"]) and np.isnan(row["sigma"]) and np.isnan(row["erosion"])
-    assert (row["warehouse"], row["description"], row["unit"]) == ("", "", "")
+    assert (row["batch"], row["warehouse"], row["description"], row["unit"]) == ("", "", "", "")
+    assert frame.attrs["header_row"] == 1
+    assert (frame.attrs["totals_left_out"], frame.attrs["totals_rows"]) == (0, [])
     assert not frame[["consigned", "in_transit", "damaged", "encumbered"]].any().any()
 
 
@@ -138,6 +141,7 @@ def test_all_optional_columns_read():
         "age_days": 30.0,
         "expiry_date": pd.Timestamp("2026-06-30"),
         "monthly_sales": 12.5,
+        "batch": "",
         "warehouse": "Shanghai",
         "description": "Rice 5kg",
         "unit": "bag",
@@ -254,7 +258,7 @@ def test_corrupt_binary_files_are_file_problems(name, data):
 
 def test_xlsx_with_date_cells_numbers_and_blank_rows():
     rows = [
-        ["品名", "类别", "数量", "单位成本", "单价", "入库日期", "到期日", "寄售"],
+        ["商品编码", "类别", "数量", "单位成本", "单价", "入库日期", "到期日", "寄售"],
         [10023, "服装", 12, 50.5, 80, dt.datetime(2026, 1, 5), dt.date(2026, 7, 1), True],
         ["B-2", "steel", "3", "¥1,200", 1500, "2026/2/3", None, "否"],
         [],  # a blank spreadsheet row: rows below keep their numbers
@@ -417,9 +421,9 @@ def test_header_normalisation(header):
 
 
 def test_two_columns_for_one_name_is_a_problem():
-    found = problems("A1,A1,apparel,1,1,1,2026-01-05", header=f"商品编码,品名,{HEADER[4:]}")
-    assert where(found) == [(None, "品名")]
-    assert "'商品编码' (A) and '品名' (B)" in found[0].message
+    found = problems("A1,A1,apparel,1,1,1,2026-01-05", header=f"商品编码,物料编码,{HEADER[4:]}")
+    assert where(found) == [(None, "物料编码")]
+    assert "'商品编码' (A) and '物料编码' (B)" in found[0].message
 
 
 def test_missing_columns():
@@ -683,7 +687,7 @@ def test_duplicate_skus_name_the_first_row():
 
 
 def test_every_problem_in_a_file_is_reported_together():
-    header = "品名,类别,数量,单位成本,单价,入库日期,到期日,残损,note"
+    header = "货号,类别,数量,单位成本,单价,入库日期,到期日,残损,note"
     found = problems(
         "A1,服装,10,5,8,2026-01-05,,,fine",
         "A2,sofa,0,abc,8,2026-02-30,,maybe,",
@@ -697,7 +701,7 @@ def test_every_problem_in_a_file_is_reported_together():
         (3, "单位成本"),
         (3, "入库日期"),
         (3, "残损"),
-        (4, "品名"),
+        (4, "货号"),
         (4, "数量"),
         (4, "单价"),
         (4, "入库日期"),
@@ -705,7 +709,7 @@ def test_every_problem_in_a_file_is_reported_together():
     ]
     assert {p.file for p in found} == {"lots.csv"}
     text = str(InputError(found))
-    assert "lots.csv, row 4, column '品名': duplicate SKU 'A1': first in row 2" in text
+    assert "lots.csv, row 4, column '货号': duplicate SKU 'A1': first in row 2" in text
 
 
 def test_every_bad_cell_of_a_long_column_is_reported():

@@ -172,3 +172,45 @@ def test_empty_sheet_and_header_only_files():
     buffer = io.BytesIO()
     book.save(buffer)
     assert_only_named_input_errors(buffer.getvalue(), "empty.xlsx")
+
+
+ERP_HEADERS = ["物料编码", "物料名称", "物料分类", "批号", "仓库", "结存数量", "成本单价", "单价",
+               "金额", "入库日期"]  # fmt: skip
+
+
+@FUZZ
+@given(
+    # Line breaks inside a title cell would make more title rows than the test counts.
+    st.lists(st.lists(texts.map(lambda s: re.sub(r"[\r\n]", "", s)), max_size=4), max_size=5),
+    st.lists(st.integers(1, 10**7), min_size=1, max_size=8),
+    st.sampled_from(["合计", "总计", "小计", " 合 计 ", "Total", None]),
+    st.sampled_from(["utf-8-sig", "gb18030", "utf-16"]),
+)
+def test_erp_shaped_files_keep_their_lots_and_leave_the_total_out(title, units, word, encoding):
+    """A title block of anything, lots with thousands separators, a totals row at the end."""
+    rows = [
+        [
+            f"M-{i}",
+            "衬衫",
+            "服饰",
+            f"B{i % 2}",
+            "上海仓",
+            f"{q:,}",
+            "1.50",
+            "￥2.00",
+            "",
+            "2026/1/5",
+        ]
+        for i, q in enumerate(units)
+    ]
+    total = [word or "", "", "", "", "", f"{sum(units):,}", "", "", "", ""]
+    text = csv_text(ERP_HEADERS, [*rows, total])
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(title)
+    data = (buffer.getvalue() + text).encode(encoding)
+    frame = load_inventory(data, name="erp.csv")
+    assert frame.attrs["header_row"] == 1 + len(title)
+    assert frame["quantity"].tolist() == [float(q) for q in units]
+    assert frame.attrs["totals_left_out"] == 1
+    assert frame.attrs["totals_rows"] == [frame.index[-1] + 1]
+    assert frame["category"].eq("apparel").all()

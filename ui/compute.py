@@ -88,13 +88,19 @@ def as_upload(name: str, data: bytes) -> tuple[str, bytes, str]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _inventory(
-    data_key: str, name: str, categories_key: str, _data: bytes, _categories: Mapping[str, Category]
+    data_key: str,
+    name: str,
+    categories_key: str,
+    _data: bytes,
+    _categories: Mapping[str, Category],
+    _names: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     try:
         lots = load_inventory(
             _data,
             name=name,
             categories=_categories,
+            category_names=_names,
             max_bytes=MAX_UPLOAD_MB * 2**20,
             max_rows=MAX_LOTS,
         )
@@ -108,8 +114,12 @@ def inputs_from(
 ) -> tuple[Inputs | None, pd.DataFrame | None]:
     """Validate the upload (None: the sample): the inputs, or the file's problems."""
     name, data, data_key = upload if upload is not None else sample_upload()
-    categories_key = digest(repr(sorted(assumptions.categories.items())).encode("utf-8"))
-    lots, problems = _inventory(data_key, name, categories_key, data, assumptions.categories)
+    # The company's category names change how the file reads, so they are part of the key.
+    tables = (sorted(assumptions.categories.items()), sorted(assumptions.category_names.items()))
+    categories_key = digest(repr(tables).encode("utf-8"))
+    lots, problems = _inventory(
+        data_key, name, categories_key, data, assumptions.categories, assumptions.category_names
+    )
     if lots is None:
         return None, problems
     lots_key = digest(f"{data_key}:{name}:{categories_key}".encode())

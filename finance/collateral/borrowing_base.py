@@ -5,9 +5,10 @@
                       nolv_advance OLV_i )       share of net orderly liquidation value -> "nolv"
                  - concentration_excess_i        (all 0 if ineligible)
 
-the "lesser of" rule of asset-based credit agreements. Concentration is one pass: a lot's
-lendable value above ``concentration_limit`` times the total before this step is
-excluded and reported.
+the "lesser of" rule of asset-based credit agreements. Concentration is per SKU and one pass:
+an SKU's lendable value (all its lots together: batches, warehouses) above
+``concentration_limit`` times the total before this step is excluded, spread over its lots
+pro rata to their lendable values, and reported per lot.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def lendable_values(
     nolv_advance: float,
     eligible: np.ndarray,
     concentration_limit: float,
+    sku: np.ndarray | None = None,
 ) -> LendableValues:
     """Apply the lesser-of rule, eligibility and the concentration limit.
 
@@ -66,7 +68,10 @@ def lendable_values(
         Advance rate on OLV.
     eligible : numpy.ndarray of bool
     concentration_limit : float
-        Largest share of the pre-concentration total one lot may take.
+        Largest share of the pre-concentration total one SKU may take.
+    sku : numpy.ndarray of int, optional
+        Each lot's SKU as a code 0..n-1 (lots of one SKU share the limit); default: every
+        lot its own SKU.
     """
     limits = np.stack(
         [market_value * (1.0 - haircut), cost_advance * book_value, nolv_advance * olv]
@@ -74,6 +79,13 @@ def lendable_values(
     which = np.argmin(limits, axis=0)  # ties go to the first limit in LIMITS order
     before = np.where(eligible, limits.min(axis=0), 0.0)
     cap = concentration_limit * before.sum()
-    excess = np.maximum(before - cap, 0.0)
+    if sku is None:
+        excess = np.maximum(before - cap, 0.0)
+    else:
+        per_sku = np.bincount(sku, weights=before)
+        over = np.maximum(per_sku - cap, 0.0)
+        total = per_sku[sku]
+        share = np.divide(before, total, out=np.zeros_like(before), where=total > 0)
+        excess = over[sku] * share
     binding = np.where(eligible, np.asarray(LIMITS, dtype=object)[which], "")
     return LendableValues(before, excess, before - excess, binding.astype(object))

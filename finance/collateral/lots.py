@@ -60,6 +60,9 @@ class Lots:
     erosion_levels, erosion_index : numpy.ndarray
         The distinct erosion rates and each lot's index into them (erosion factors are
         computed per level, not per lot).
+    sku : numpy.ndarray of int64
+        Each lot's SKU as a code (lots of one SKU, e.g. its batches, share a code): the unit
+        of the concentration limit. Empty: every lot its own SKU.
     """
 
     quantity: np.ndarray
@@ -79,6 +82,7 @@ class Lots:
     group_sigma: np.ndarray
     erosion_levels: np.ndarray = field(default_factory=lambda: np.zeros(0))
     erosion_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sku: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # Per-lot category fields, built once on first use (the valuation asks for each many
     # times, e.g. once per month of the holding schedule).
     _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -264,4 +268,9 @@ def prepare_lots(
         group_sigma=sigma_levels[pair_keys % len(sigma_levels)],
         erosion_levels=erosion_levels,
         erosion_index=erosion_index,
+        sku=(
+            pd.factorize(frame["sku"])[0].astype(np.int64)
+            if "sku" in frame
+            else np.arange(len(frame), dtype=np.int64)
+        ),
     )

@@ -79,7 +79,8 @@ def collateral_position(
     margin_period_days : int
         T_m, calendar days.
     nolv_advance, concentration_limit : float
-        Advance rate on OLV; largest share of the borrowing base one lot may take.
+        Advance rate on OLV; largest share of the lendable value before the cap that one SKU
+        (all its lots) may take.
     """
     values = collateral_values(lots, counts)
     reasons = ineligible_reasons(lots, margin_period_days)
@@ -94,5 +95,6 @@ def collateral_position(
         nolv_advance,
         reasons == "",
         concentration_limit,
+        lots.sku if len(lots.sku) == len(lots) else None,
     )
     return CollateralPosition(values, reasons, horizon, haircut, lend)

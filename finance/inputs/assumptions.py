@@ -8,7 +8,9 @@ line above the top-up line. Every problem is reported at once, naming the key.
 Two merges are not key-by-key: a user's ``[curve]`` replaces the whole curve (a curve is
 one market snapshot: mixing tenors from two dates would be wrong), and
 ``[categories.NAME]`` overrides single fields of that category (or adds one, taking the
-fields it leaves out from ``generic``).
+fields it leaves out from ``generic``). ``[category_names]`` maps the company's own category
+names to category keys (``"男装" = "apparel"``), key by key over the defaults' (none ship);
+each target must be a category of the table in force, the user's additions included.
 """
 
 from __future__ import annotations
@@ -208,6 +210,9 @@ class Assumptions:
         Terms of each route.
     trade : TradeTerms
         The company's trade terms on normal-course sales, in every route.
+    category_names : dict of str to str
+        The company's own category names and the category key each stands for
+        (``[category_names]``); :func:`finance.load_inventory` applies them when given.
     """
 
     valuation_date: dt.date
@@ -231,6 +236,7 @@ class Assumptions:
     abs: AbsTerms
     liquidate: LiquidateTerms
     trade: TradeTerms
+    category_names: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def curve_map(self) -> dict[str, float]:
@@ -369,7 +375,7 @@ SECTIONS: dict[str, dict[str, Check]] = {
     },
     "liquidate": {"channels": _text_list},
 }
-TABLES = ("curve", "categories", *SECTIONS)
+TABLES = ("curve", "categories", "category_names", *SECTIONS)
 #: Deprecated ``[abs]`` keys and the ``[trade]`` keys they stand for.
 DEPRECATED_ABS_KEYS: dict[str, str] = {
     "dso_days": "dso_days",
@@ -443,6 +449,41 @@ def _check_section(name: str, table: Any, checks: Mapping[str, Check], file: str
     return problems
 
 
+def _check_category_names(table: Any, file: str) -> list[Problem]:
+    """Check the shape of ``[category_names]``: names to text (targets are checked later)."""
+    if not isinstance(table, Mapping):
+        return [
+            Problem(
+                file, "[category_names] must be a table of name = category", key="category_names"
+            )
+        ]
+    return [
+        Problem(
+            file,
+            f"category_names.{name} must name a category as text, not {target!r}",
+            key=f"category_names.{name}",
+        )
+        for name, target in table.items()
+        if not isinstance(target, str) or not name.strip()
+    ]
+
+
+def _unknown_targets(
+    names: Mapping[str, Any], categories: Mapping[str, Any], file: str
+) -> list[Problem]:
+    """A ``[category_names]`` entry whose target is not a category of the table in force."""
+    known = ", ".join(categories)
+    return [
+        Problem(
+            file,
+            f"category_names.{name} = {target!r} is not a known category; known: {known}",
+            key=f"category_names.{name}",
+        )
+        for name, target in names.items()
+        if isinstance(target, str) and target not in categories
+    ]
+
+
 def _check_document(doc: Mapping[str, Any], file: str) -> list[Problem]:
     """Check keys and value ranges of one TOML document (defaults or a user's file)."""
     problems: list[Problem] = []
@@ -454,6 +495,8 @@ def _check_document(doc: Mapping[str, Any], file: str) -> list[Problem]:
             problems += _check_section(key, value, SECTIONS[key], file)
         elif key == "curve":
             problems += _check_curve(value, file)
+        elif key == "category_names":
+            problems += _check_category_names(value, file)
         elif key != "categories":
             problems.append(Problem(file, f"unknown key {key}", key=key))
     return problems
@@ -546,7 +589,7 @@ def parse_assumptions(
     merged: dict[str, Any] = {k: v for k, v in defaults.items() if k not in ("categories",)}
     user = _with_trade_from_abs(user)
     for key, value in user.items():
-        if key in SECTIONS:
+        if key in (*SECTIONS, "category_names"):
             if isinstance(value, Mapping):  # a non-table is already a recorded problem
                 merged[key] = {**merged.get(key, {}), **value}
         elif key != "categories":
@@ -589,6 +632,9 @@ def parse_assumptions(
                     key=f"categories.{name}.forced_days",
                 )
             )
+    names = merged.get("category_names", {})
+    names = names if isinstance(names, Mapping) else {}
+    problems += _unknown_targets(names, categories, file)
     channels = merged.get("liquidate", {}).get("channels", [])
     unknown_channels = (
         sorted(set(channels) - _available_channels()) if not _text_list(channels) else []
@@ -635,6 +681,7 @@ def parse_assumptions(
         abs=section(AbsTerms, "abs"),
         liquidate=LiquidateTerms(tuple(merged["liquidate"]["channels"])),
         trade=section(TradeTerms, "trade"),
+        category_names={str(k).strip(): str(v) for k, v in names.items()},
     )
 
 

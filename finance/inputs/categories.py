@@ -59,6 +59,11 @@ class Category:
         Standardised goods a warehouse receipt can represent.
     label_zh : str
         Chinese display name.
+    synonyms : tuple of str
+        Other names a stock list may give the category (服饰, 3C, 电解铜, ...): the loader
+        maps them to this category. Not a model parameter, so not in
+        :data:`CATEGORY_FIELDS` (the category editor and the saved assumptions leave it out;
+        a user's own names go in the assumptions' ``[category_names]``).
     """
 
     sigma: float
@@ -78,9 +83,14 @@ class Category:
     months_to_clear: float
     receipt_eligible: bool
     label_zh: str = ""
+    synonyms: tuple[str, ...] = ()
 
 
-CATEGORY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Category))
+#: The model's fields of a category, as the category editor and the saved assumptions show
+#: them (``synonyms`` is a reading aid, not among them).
+CATEGORY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Category) if f.name != "synonyms")
+#: Every key a ``[categories.NAME]`` table may hold.
+CATEGORY_KEYS: tuple[str, ...] = (*CATEGORY_FIELDS, "synonyms")
 
 _FRACTIONS = ("markdown", "salvage", "selling_cost", "orderly_discount", "forced_discount")
 _NON_NEGATIVE = ("sigma", "erosion", "storage_cost", "cost_advance")
@@ -110,6 +120,11 @@ def _field_problems(name: str, key: str, value: Any) -> list[str]:
         return [] if isinstance(value, bool) else [f"{where} must be true or false"]
     if key == "label_zh":
         return [] if isinstance(value, str) else [f"{where} must be text"]
+    if key == "synonyms":
+        ok = isinstance(value, list | tuple) and all(
+            isinstance(v, str) and v.strip() for v in value
+        )
+        return [] if ok else [f"{where} must be a list of names"]
     if isinstance(value, bool) or not isinstance(value, int | float):
         return [f"{where} must be a number, not {value!r}"]
     if value != value or value in (float("inf"), float("-inf")):
@@ -132,6 +147,7 @@ def _field_problems(name: str, key: str, value: Any) -> list[str]:
 def _build(name: str, values: Mapping[str, Any]) -> Category:
     kwargs = dict(values)
     kwargs["season_ends"] = tuple(kwargs["season_ends"])
+    kwargs["synonyms"] = tuple(str(v).strip() for v in kwargs.get("synonyms", ()))
     for key in _DAYS:
         kwargs[key] = int(kwargs[key])
     for key in (*_FRACTIONS, *_NON_NEGATIVE, "months_to_clear"):
@@ -172,13 +188,13 @@ def parse_categories(
         if not isinstance(table, Mapping):
             problems.append(Problem(file, f"categories.{name} must be a table"))
             continue
-        unknown = sorted(set(table) - set(CATEGORY_FIELDS))
+        unknown = sorted(set(table) - set(CATEGORY_KEYS))
         problems += [
             Problem(file, f"unknown key categories.{name}.{k}", key=f"categories.{name}.{k}")
             for k in unknown
         ]
         for key, value in table.items():
-            if key in CATEGORY_FIELDS:
+            if key in CATEGORY_KEYS:
                 problems += [
                     Problem(file, msg, key=f"categories.{name}.{key}")
                     for msg in _field_problems(name, key, value)
@@ -193,10 +209,11 @@ def parse_categories(
         raise InputError(problems)
     for name, table in tables.items():
         if name in merged:
-            start = {f: getattr(merged[name], f) for f in CATEGORY_FIELDS}
+            start = {f: getattr(merged[name], f) for f in CATEGORY_KEYS}
         elif base is not None and FALLBACK_CATEGORY in merged:
-            start = {f: getattr(merged[FALLBACK_CATEGORY], f) for f in CATEGORY_FIELDS}
+            start = {f: getattr(merged[FALLBACK_CATEGORY], f) for f in CATEGORY_KEYS}
             start["label_zh"] = ""
+            start["synonyms"] = ()
         else:
             start = {"label_zh": ""}
         start.update(table)

@@ -4,19 +4,46 @@ Accepted files
 --------------
 The format is told by the file name's suffix:
 
-- ``.csv`` and ``.txt``: delimited text, comma, tab or semicolon (whichever the header row
-  uses most). Encodings: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 (a superset
-  of GBK and GB2312, which Chinese spreadsheet programs write). Every cell is read as text so
-  that validation sees what the user wrote.
+- ``.csv`` and ``.txt``: delimited text, comma, tab or semicolon (the one that splits a
+  header row into the most known columns; without one, whichever the first line uses most).
+  Encodings: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 (a superset of GBK and
+  GB2312, which Chinese spreadsheet programs write). Every cell is read as text so that
+  validation sees what the user wrote.
 - ``.xlsx`` and ``.xlsm``: the first worksheet, via openpyxl. Numbers and dates may be real
   number/date cells or text.
 - ``.parquet`` and ``.pq``: via pyarrow, with typed columns (a null or NaN is a blank cell);
   only the columns the model uses are read.
 
-Row 1 holds the headers. A header matches a column name after Unicode NFKC normalisation,
-stripping, case folding, turning runs of spaces and hyphens into ``_``, and dropping a unit
-in parentheses (``单价(元)``, ``库龄（天）``); Chinese aliases are in :data:`ALIASES`. Columns
-the model does not use are ignored; rows with every cell blank are dropped.
+Real exports (Kingdee, Yonyou, SAP in Chinese) carry a title block above the header: a
+report name, a report date, cells merged across the columns, blank rows. The header row is
+the first of the first :data:`HEADER_SCAN_ROWS` rows that names the most known columns (at
+least two); rows above it are not read, and rows keep their spreadsheet numbers (with a
+three-row title block the first lot is row 5). Without any such row, row 1 is the header. A
+header matches a column name after Unicode NFKC normalisation, stripping, case folding,
+turning runs of spaces and hyphens into ``_``, and dropping a unit in parentheses
+(``单价(元)``, ``库龄（天）``); Chinese aliases are in :data:`ALIASES`, as MODEL.md section 1
+lists them. An item code (商品编码, 物料编码, 存货编码, 货号) is the ``sku``; an item name (品名,
+物料名称, 商品名称, 存货名称) is the ``description``, never an identifier; a specification
+column (规格型号, :data:`SPEC_HEADERS`) is appended to the description ("男士衬衫 XL").
+Columns the model does not use (金额, the amount, among them) are ignored; rows with every
+cell blank are dropped.
+
+Totals and subtotal rows are not lots and are left out: a row with 合计, 总计 or 小计 in any
+text cell (also "上海仓小计" or "合 计", but not "小计算器", a word that only begins so; and
+``Total``/``Subtotal``/``Grand total`` as a whole cell), and a row whose ``sku`` is blank while
+one of its numbers (quantity, unit cost, unit price, monthly sales) equals the sum of that
+column over the rows above it, since the start or since the last total, to the cent (the
+"sum" of a single lot only for a row without a category: one with a category is taken for
+that lot's next batch missing its code, and reported). Their cells are not checked. How
+many were left out is in ``attrs["totals_left_out"]`` and which rows in
+``attrs["totals_rows"]``; ``attrs["header_row"]`` is the header's row number.
+
+XLSX formula cells are read by the value the spreadsheet program saved with them (openpyxl
+``data_only=True``). A formula saved without a value (written by a program that cannot
+compute, such as openpyxl) in a lot's cell is a problem that says so, rather than a blank.
+
+A lot is one row: the same ``sku`` may appear on several rows (batches in a ``batch`` column,
+warehouses); two rows with the same ``sku``, ``batch`` and ``warehouse`` are a duplicate.
 
 Accepted cell values
 --------------------
@@ -37,7 +64,10 @@ Booleans
     ``是``/``否``, case-insensitive.
 Categories
     A key of the category table (case-insensitive; ``Home Appliances`` finds
-    ``home_appliances``) or its Chinese label (``服装`` finds ``apparel``).
+    ``home_appliances``), its Chinese label (``服装`` finds ``apparel``), one of its
+    ``synonyms`` (``服饰``, ``3C``, ``电解铜``, ...; in ``data/categories.toml``), or a name the
+    company maps to it in the assumptions' ``[category_names]`` (``category_names``
+    argument). A key wins over everything, the company's names over labels and synonyms.
 
 Limits
 ------
@@ -64,7 +94,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -92,6 +122,7 @@ COLUMNS: tuple[str, ...] = (
     "age_days",
     "expiry_date",
     "monthly_sales",
+    "batch",
     "warehouse",
     "description",
     "unit",
@@ -106,20 +137,23 @@ COLUMNS: tuple[str, ...] = (
 #: Columns every file must have (besides one of ``received_date`` and ``age_days``).
 REQUIRED_COLUMNS: tuple[str, ...] = ("sku", "category", "quantity", "unit_cost", "unit_price")
 
-#: Other headers accepted for each canonical column (the canonical name always is).
+#: Other headers accepted for each canonical column (the canonical name always is), as
+#: Chinese ERP systems (Kingdee, Yonyou, SAP in Chinese) export them. An item *name*
+#: (品名, 物料名称, ...) is a description, never an identifier: the code columns give ``sku``.
 ALIASES: Mapping[str, tuple[str, ...]] = {
-    "sku": ("品名", "商品编码", "商品编号", "编码", "货号", "SKU"),
-    "category": ("类别", "品类", "商品类别"),
-    "quantity": ("数量", "库存数量", "qty"),
-    "unit_cost": ("单位成本", "成本价", "单位成本价"),
+    "sku": ("商品编码", "物料编码", "存货编码", "货号", "商品编号", "物料代码", "编码", "SKU"),
+    "category": ("物料分类", "类别", "存货分类", "品类", "商品类别", "商品分类"),
+    "quantity": ("数量", "库存数量", "结存数量", "qty"),
+    "unit_cost": ("单位成本", "成本单价", "成本价", "单位成本价"),
     "unit_price": ("单价", "市场价", "售价", "销售单价"),
     "received_date": ("入库日期", "入库时间"),
     "age_days": ("库龄", "库龄(天)", "库龄天数"),
-    "expiry_date": ("到期日", "保质期至", "有效期至", "过期日期", "失效日期"),
+    "expiry_date": ("到期日", "保质期至", "失效日期", "有效期至", "过期日期"),
     "monthly_sales": ("月销量", "月均销量"),
+    "batch": ("批次号", "批号", "批次"),
     "warehouse": ("仓库", "仓库名称"),
-    "description": ("描述", "商品描述", "规格型号"),
-    "unit": ("单位", "计量单位"),
+    "description": ("品名", "物料名称", "商品名称", "存货名称", "描述", "商品描述"),
+    "unit": ("计量单位", "单位"),
     "consigned": ("寄售", "代销"),
     "in_transit": ("在途",),
     "damaged": ("残损", "损坏"),
@@ -128,7 +162,12 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
     "erosion": ("贬值率", "年贬值率"),
 }
 
-_TEXT = ("sku", "category", "warehouse", "description", "unit")
+#: Headers of the specification column (规格型号): not a column of its own, it is kept with
+#: the description, appended after the item name ("男士衬衫 XL").
+SPEC_HEADERS: tuple[str, ...] = ("规格型号", "规格", "型号", "specification", "spec")
+_SPEC = "spec"
+
+_TEXT = ("sku", "category", "batch", "warehouse", "description", "unit", _SPEC)
 _DATES = ("received_date", "expiry_date")
 _BOOLS = ("consigned", "in_transit", "damaged", "encumbered")
 # Numeric columns and whether zero is allowed (quantity must be positive).
@@ -141,6 +180,9 @@ _NUMBERS: Mapping[str, bool] = {
     "sigma": True,
     "erosion": True,
 }
+
+#: Rows searched for the header row (a title block, a report date and blank rows may come first).
+HEADER_SCAN_ROWS = 50
 
 #: Largest inventory file read by default, bytes (a million lots is about 100 MB of CSV).
 MAX_FILE_BYTES = 1 << 30
@@ -223,13 +265,17 @@ class _Table:
     """Raw cells as read: ``headers`` as written, ``data`` with columns 0..n-1.
 
     ``rows`` gives each data row's spreadsheet row number; ``overlong`` maps the row number of
-    a CSV row with more cells than the header to its cell count.
+    a CSV row with more cells than the header to its cell count. ``header_row`` is the
+    header's row number; ``uncached`` holds the (row number, column index) of XLSX formula
+    cells saved without a value.
     """
 
     headers: list[str]
     data: pd.DataFrame
     rows: np.ndarray
     overlong: dict[int, int] = field(default_factory=dict)
+    header_row: int = 1
+    uncached: frozenset[tuple[int, int]] = frozenset()
 
 
 # --------------------------------------------------------------------------------------
@@ -241,6 +287,7 @@ def load_inventory(
     *,
     name: str | None = None,
     categories: Mapping[str, Category] | None = None,
+    category_names: Mapping[str, str] | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
 ) -> pd.DataFrame:
@@ -256,6 +303,10 @@ def load_inventory(
         file name, or a file object's ``name``; required for bytes.
     categories : mapping of str to Category, optional
         Known categories; default :func:`finance.inputs.categories.default_categories`.
+    category_names : mapping of str to str, optional
+        The company's own category names and the category key each stands for
+        (``Assumptions.category_names``, the assumptions' ``[category_names]``), e.g.
+        ``{"男装": "apparel"}``.
     max_bytes, max_rows : int
         Largest file size and most lots accepted; beyond them the file is refused (with an
         :class:`InputError`) before it is parsed whole.
@@ -269,8 +320,10 @@ def load_inventory(
         ``quantity``, ``unit_cost``, ``unit_price`` float64; ``received_date`` and
         ``expiry_date`` datetime64[ns] (NaT when absent); ``age_days``, ``monthly_sales``,
         ``sigma``, ``erosion`` float64 (NaN when absent); ``consigned``, ``in_transit``,
-        ``damaged``, ``encumbered`` bool (False when absent). ``attrs["source"]`` holds the
-        file name.
+        ``damaged``, ``encumbered`` bool (False when absent); ``batch`` str too.
+        ``attrs`` holds ``source`` (the file name), ``header_row`` (the header's row
+        number), ``totals_left_out`` (how many totals and subtotal rows were left out) and
+        ``totals_rows`` (their row numbers).
 
     Raises
     ------
@@ -286,7 +339,7 @@ def load_inventory(
     except _Unreadable as exc:
         raise InputError([Problem(file, str(exc))]) from None
     cats = default_categories() if categories is None else categories
-    return _validate(table, file, cats)
+    return _validate(table, file, cats, category_names or {})
 
 
 # --------------------------------------------------------------------------------------
@@ -377,12 +430,74 @@ def _decode(data: bytes) -> tuple[str, bytes]:
     raise _Unreadable("the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8")
 
 
+def _header_score(cells: list[object]) -> int:
+    """How many distinct canonical columns a row's cells name (a header row names several)."""
+    names = set()
+    for cell in cells:
+        if isinstance(cell, str) and cell.strip():
+            column = _HEADER_LOOKUP.get(_normalise_header(cell))
+            if column is not None:
+                names.add(column)
+    return len(names)
+
+
+def _find_header(records: list[list[object]]) -> tuple[int, int]:
+    """Return the index of the header row among the first records, and its score.
+
+    The header is the first of the first :data:`HEADER_SCAN_ROWS` rows naming the most
+    columns, when it names at least two; else row 1 (index 0), as before a title block
+    was looked for.
+    """
+    best, where = 0, 0
+    for index, record in enumerate(records[:HEADER_SCAN_ROWS]):
+        score = _header_score(record)
+        if score > best:
+            best, where = score, index
+    return (where, best) if best >= 2 else (0, best)
+
+
+def _csv_layout(text: str) -> tuple[str, int, int]:
+    """Find the delimiter, the header record's index and the characters before it.
+
+    The first :data:`HEADER_SCAN_ROWS` lines are read with each delimiter (comma, tab,
+    semicolon); the one whose best row names the most columns wins. Without any header found,
+    the delimiter is the one the first line uses most and the header is row 1.
+    """
+    # A sample from the top is enough: the header is within the first rows.
+    lines = io.StringIO(text[: 1 << 20], newline="").readlines()[: HEADER_SCAN_ROWS + 1]
+    head = "".join(lines)
+    best: tuple[int, int, str] | None = None
+    for sep in (",", "\t", ";"):
+        records = []
+        try:
+            for record in csv.reader(io.StringIO(head, newline=""), delimiter=sep):
+                records.append(record)
+        except csv.Error:
+            pass  # a quoted value cut at the end of the sample: the rows before it count
+        index, score = _find_header(records)
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, index, sep)
+    if best is None or best[1] == 0:
+        first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+        sep = best[2] if best is not None else max((",", "\t", ";"), key=first_line.count)
+        return sep, 0, 0
+    _, index, sep = best
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=sep)
+    for _ in range(index):
+        next(reader)
+    return sep, index, len("".join(lines[: reader.line_num]))
+
+
 def _read_csv(data: bytes) -> _Table:
     text, utf8 = _decode(data)
     if not text.strip():
         raise _Unreadable("the file is empty")
+    sep, skipped, offset = _csv_layout(text)
+    if offset:
+        # The title block above the header is not read; rows keep their spreadsheet numbers.
+        before, text = text[:offset], text[offset:]
+        utf8 = utf8[len(before.encode("utf-8")) :]
     first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    sep = max((",", "\t", ";"), key=first_line.count)
     try:
         width = len(next(csv.reader([first_line], delimiter=sep), [""]))
     except csv.Error as exc:
@@ -406,27 +521,30 @@ def _read_csv(data: bytes) -> _Table:
         )
     except pa.ArrowException:
         # A row with more or fewer cells than the header: the csv module copes with those.
-        return _read_csv_ragged(text, sep)
+        return _read_csv_ragged(text, sep, skipped)
     headers = [str(table.column(i)[0]) for i in range(table.num_columns)]
     body = table.slice(1)
     data_frame = pd.DataFrame(
         {i: body.column(i).to_pandas() for i in range(body.num_columns)}, copy=False
     )
-    return _Table(headers, data_frame, np.arange(2, table.num_rows + 1, dtype=np.int64))
+    rows = np.arange(skipped + 2, skipped + table.num_rows + 1, dtype=np.int64)
+    return _Table(headers, data_frame, rows, header_row=skipped + 1)
 
 
-def _read_csv_ragged(text: str, sep: str) -> _Table:
+def _read_csv_ragged(text: str, sep: str, skipped: int = 0) -> _Table:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     except csv.Error as exc:
         raise _Unreadable(f"cannot read the file as CSV: {exc}") from exc
     headers = records[0]
     width = len(headers)
-    overlong = {i + 1: len(r) for i, r in enumerate(records) if len(r) > width and any(r[width:])}
+    overlong = {
+        skipped + i + 1: len(r) for i, r in enumerate(records) if len(r) > width and any(r[width:])
+    }
     cells = [(r + [""] * width)[:width] for r in records[1:]]
     data_frame = pd.DataFrame(cells, columns=range(width), dtype="str")
-    rows = np.arange(2, len(records) + 1, dtype=np.int64)
-    return _Table(headers, data_frame, rows, overlong)
+    rows = np.arange(skipped + 2, skipped + len(records) + 1, dtype=np.int64)
+    return _Table(headers, data_frame, rows, overlong, header_row=skipped + 1)
 
 
 def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
@@ -437,6 +555,7 @@ def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
             # openpyxl warns about features it skips (data validation, styles): not the user's
             # concern when only cell values are read.
             warnings.simplefilter("ignore", UserWarning)
+            # data_only: a formula cell gives the value the spreadsheet program saved with it.
             book = openpyxl.load_workbook(
                 io.BytesIO(data), read_only=True, data_only=True, keep_links=False
             )
@@ -446,13 +565,15 @@ def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
             sheet = book.worksheets[0]
             # Some writers store a wrong sheet size; read-only mode would trust it.
             sheet.reset_dimensions()
-            records = [
-                list(r) for r in sheet.iter_rows(min_row=1, max_row=max_rows + 2, values_only=True)
-            ]
-            if len(records) > max_rows + 1 and any(
-                not _is_blank_scalar(v) for r in records[max_rows + 1 :] for v in r
+            limit = max_rows + HEADER_SCAN_ROWS + 2
+            records = [list(r) for r in sheet.iter_rows(min_row=1, max_row=limit, values_only=True)]
+            skipped, _ = _find_header([[_header_text(v) for v in r] for r in records])
+            end = skipped + 1 + max_rows
+            if len(records) > end and any(
+                not _is_blank_scalar(v) for r in records[end:] for v in r
             ):
                 raise _too_many_rows(None, max_rows)
+            uncached = _uncached_formulas(book, sheet)
         finally:
             book.close()
     except _Unreadable:
@@ -464,11 +585,54 @@ def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
         records.pop()
     if not records:
         raise _Unreadable("the first worksheet is empty")
+    records = records[skipped:]
     width = max(len(r) for r in records)
     headers = [_header_text(v) for v in records[0]] + [""] * (width - len(records[0]))
     cells = [r + [None] * (width - len(r)) for r in records[1:]]
     data_frame = pd.DataFrame(cells, columns=range(width), dtype=object)
-    return _Table(headers, data_frame, np.arange(2, len(records) + 1, dtype=np.int64))
+    rows = np.arange(skipped + 2, skipped + len(records) + 1, dtype=np.int64)
+    return _Table(headers, data_frame, rows, header_row=skipped + 1, uncached=uncached)
+
+
+# A formula cell with no saved value: <c r="D7" ...><f>SUM(D4:D6)</f></c>, or with an empty
+# <v/> (what openpyxl writes, as it cannot compute formulas).
+_UNCACHED_FORMULA = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)'
+    rb"\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
+)
+
+
+def _uncached_formulas(book: object, sheet: object) -> frozenset[tuple[int, int]]:
+    """(row number, column index) of the formula cells saved without a value.
+
+    Files saved by Excel, WPS or an ERP carry each formula's value; files written by programs
+    that cannot compute (openpyxl, some exporters) do not, and the cells read blank. The
+    sheet's XML is streamed through in chunks, so this costs one pass without parsing.
+    """
+    archive = getattr(book, "_archive", None)
+    path = getattr(sheet, "_worksheet_path", None)
+    if archive is None or path is None:
+        return frozenset()
+    found: set[tuple[int, int]] = set()
+    with archive.open(path) as stream:
+        rest = b""
+        while chunk := stream.read(1 << 20):
+            buffer = rest + chunk
+            cut = buffer.rfind(b"</c>") + 4 if b"</c>" in buffer else 0
+            done, rest = buffer[:cut], buffer[cut:]
+            if b"<f" in done:
+                for match in _UNCACHED_FORMULA.finditer(done):
+                    letters, number = match.group(1).decode(), int(match.group(2))
+                    found.add((number, _column_index(letters)))
+    return frozenset(found)
+
+
+def _column_index(letters: str) -> int:
+    """Return the 0-based index of a spreadsheet column letter (A -> 0, AA -> 26)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
 
 
 def _read_parquet(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
@@ -517,9 +681,12 @@ def _normalise_header(header: str) -> str:
 
 
 _HEADER_LOOKUP: Mapping[str, str] = {
-    _normalise_header(alias): column
-    for column in COLUMNS
-    for alias in (column, *ALIASES.get(column, ()))
+    **{_normalise_header(alias): _SPEC for alias in SPEC_HEADERS},
+    **{
+        _normalise_header(alias): column
+        for column in COLUMNS
+        for alias in (column, *ALIASES.get(column, ()))
+    },
 }
 
 
@@ -966,20 +1133,42 @@ def _normalise_key(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", unicodedata.normalize("NFKC", text).strip().casefold())
 
 
-def _parse_category(raw: pd.Series, categories: Mapping[str, Category]) -> _Parsed:
-    parsed = _parse_text(raw)
+def _category_lookup(
+    categories: Mapping[str, Category], names: Mapping[str, str]
+) -> dict[str, str]:
+    """Normalised name -> category key: synonyms, then labels, the user's names, the keys.
+
+    Each later source wins over an earlier one with the same text: a key over anything, the
+    company's own ``[category_names]`` over the shipped labels and synonyms.
+    """
     lookup: dict[str, str] = {}
     for key, category in categories.items():
+        for synonym in category.synonyms:
+            lookup.setdefault(_normalise_key(synonym), key)
+    for key, category in categories.items():
         if category.label_zh:
-            lookup.setdefault(_normalise_key(category.label_zh), key)
+            lookup[_normalise_key(category.label_zh)] = key
+    for name, key in names.items():
+        if key in categories:
+            lookup[_normalise_key(name)] = key
     for key in categories:
-        # A key wins over another category's label with the same text.
         lookup[_normalise_key(key)] = key
+    return lookup
+
+
+def _parse_category(
+    raw: pd.Series, categories: Mapping[str, Category], names: Mapping[str, str]
+) -> _Parsed:
+    parsed = _parse_text(raw)
+    lookup = _category_lookup(categories, names)
     known = ", ".join(f"{k} ({c.label_zh})" if c.label_zh else k for k, c in categories.items())
 
     def keys_of(texts: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
         keys = [lookup.get(_normalise_key(t), "") for t in texts]
-        reason = f"unknown category {_CELL}; known: {known}"
+        reason = (
+            f"unknown category {_CELL}; known: {known} "
+            "(or name it in [category_names] of the assumptions)"
+        )
         return np.array(keys, dtype=object), {i: reason for i, k in enumerate(keys) if not k}
 
     filled_positions = np.flatnonzero(~parsed.blank)
@@ -1020,10 +1209,15 @@ def _drop_blank_rows(table: _Table) -> _Table:
     keep = np.ones(len(table.data), dtype=bool)
     keep[undecided] = False
     data = table.data[keep].reset_index(drop=True)
-    return _Table(table.headers, data, table.rows[keep], table.overlong)
+    return replace(table, data=data, rows=table.rows[keep])
 
 
-def _validate(table: _Table, file: str, categories: Mapping[str, Category]) -> pd.DataFrame:
+def _validate(
+    table: _Table,
+    file: str,
+    categories: Mapping[str, Category],
+    category_names: Mapping[str, str],
+) -> pd.DataFrame:
     found, problems = _map_headers(table.headers, file)
     problems += _missing_columns(found, file)
     # The first cell past the header is named by its spreadsheet letter: it has no header.
@@ -1037,6 +1231,19 @@ def _validate(table: _Table, file: str, categories: Mapping[str, Category]) -> p
         for r, n in table.overlong.items()
     ]
     table = _drop_blank_rows(table)
+
+    parsers = {
+        **_PARSERS,
+        "category": partial(_parse_category, categories=categories, names=category_names),
+    }
+    parsed = {column: parsers[column](table.data[index]) for column, index in found.items()}
+    # Totals and subtotals are not lots: left out before any of their cells is judged.
+    totals = _totals_rows(table, parsed)
+    totals_rows = table.rows[totals]
+    if totals.any():
+        keep = ~totals
+        parsed = {column: _subset(result, keep) for column, result in parsed.items()}
+        table = replace(table, data=table.data[keep].reset_index(drop=True), rows=table.rows[keep])
     rows = table.rows
     if not len(rows):
         problems.append(Problem(file, "the file has a header row but no data rows"))
@@ -1045,29 +1252,125 @@ def _validate(table: _Table, file: str, categories: Mapping[str, Category]) -> p
         header = table.headers[found[column]]
         problems.append(Problem(file, message, row=int(rows[position]), column=header))
 
-    parsers = {**_PARSERS, "category": partial(_parse_category, categories=categories)}
-    parsed: dict[str, _Parsed] = {}
-    for column, index in found.items():
-        result = parsers[column](table.data[index])
+    uncached = _uncached_positions(table, found)
+    for column, result in parsed.items():
         if column in _NUMBERS:
             _check_range(result, column)
         for position, message in result.errors.items():
             report(column, position, message)
+        for position in uncached.get(column, ()):
+            report(column, position, _UNCACHED_MESSAGE)
         if column in REQUIRED_COLUMNS:
             for position in np.flatnonzero(result.blank):
-                report(column, int(position), f"blank cell: {column} is required")
-        parsed[column] = result
+                if int(position) not in uncached.get(column, ()):
+                    report(column, int(position), f"blank cell: {column} is required")
 
     _check_dated(parsed, report)
     _check_expiry(parsed, report)
     if "sku" in parsed:
-        _check_duplicates(parsed["sku"], rows, report)
+        _check_duplicates(parsed, rows, report)
 
     if problems:
         order = {header: i for i, header in reversed(list(enumerate(table.headers)))}
         problems.sort(key=lambda p: (p.row or 0, order.get(p.column, -1)))
         raise InputError(problems)
-    return _assemble(parsed, rows, file)
+    frame = _assemble(parsed, rows, file)
+    frame.attrs["header_row"] = int(table.header_row)
+    frame.attrs["totals_left_out"] = len(totals_rows)
+    frame.attrs["totals_rows"] = [int(r) for r in totals_rows]
+    return frame
+
+
+_UNCACHED_MESSAGE = (
+    "the cell holds a formula saved without its value (the program that wrote the file did "
+    "not compute it); open the file in Excel or WPS and save it, or paste the values"
+)
+
+
+def _uncached_positions(table: _Table, found: Mapping[str, int]) -> dict[str, set[int]]:
+    """Positions (by column) of the cells of kept rows that are formulas without a value."""
+    if not table.uncached:
+        return {}
+    position_of = {int(r): i for i, r in enumerate(table.rows)}
+    column_of = {index: column for column, index in found.items()}
+    out: dict[str, set[int]] = {}
+    for row, index in table.uncached:
+        if row in position_of and index in column_of:
+            out.setdefault(column_of[index], set()).add(position_of[row])
+    return out
+
+
+def _subset(parsed: _Parsed, keep: np.ndarray) -> _Parsed:
+    """The parsed column for the rows ``keep`` marks, positions renumbered."""
+    values = parsed.values[keep]
+    if isinstance(values, pd.Series):
+        values = values.reset_index(drop=True)
+    new_position = np.cumsum(keep) - 1
+    errors = {int(new_position[p]): m for p, m in parsed.errors.items() if keep[p]}
+    return _Parsed(values, parsed.blank[keep], errors)
+
+
+# Words of a totals row: 合计 (total), 总计 (grand total), 小计 (subtotal), with or without a
+# space inside, anywhere in a cell ("上海仓小计", "合计：") but not as the start of a longer
+# word ("小计算器", a calculator); and the English words as a whole cell.
+_TOTAL_WORDS = (
+    r"(?:合\s*计|总\s*计|小\s*计)(?:$|[^\p{Han}])"
+    r"|(?i:^\s*(?:grand\s+|sub-?)?totals?\s*[:：]?\s*$)"
+)
+# Numbers a totals row may repeat as the sum of the rows above.
+_SUMMED = ("quantity", "unit_cost", "unit_price", "monthly_sales")
+
+
+def _totals_rows(table: _Table, parsed: Mapping[str, _Parsed]) -> np.ndarray:
+    """Mark the totals and subtotal rows: not lots, left out (MODEL.md section 1).
+
+    A row is a total when any of its text cells says so (合计, 总计, 小计, total), or when
+    its identifier (``sku``) is blank while one of its numbers equals the sum of that column
+    over the rows above, since the start (a grand total) or since the last total (a
+    subtotal), to the cent. A "sum" of a single lot counts only for a row without a
+    category: with one, the row is taken for a lot missing its code (and reported).
+    """
+    n = len(table.rows)
+    totals = np.zeros(n, dtype=bool)
+    if not n:
+        return totals
+    for column in table.data.columns:
+        text, _ = _split(table.data[column])
+        if not len(text):
+            continue
+        hits = pc.match_substring_regex(pa.array(text, type=pa.large_string()), _TOTAL_WORDS)
+        totals |= np.asarray(hits, dtype=bool)
+    sku = parsed.get("sku")
+    summed = [parsed[c] for c in _SUMMED if c in parsed]
+    if sku is None or not summed:
+        return totals
+    numbers = np.column_stack([np.where(p.blank, np.nan, p.values) for p in summed])
+    candidates = sku.blank & ~totals & ~np.isnan(numbers).all(axis=1)
+    if not candidates.any():
+        return totals
+    lots = ~totals & ~candidates
+    running = np.cumsum(np.where(lots[:, None], np.nan_to_num(numbers), 0.0), axis=0)
+    running = np.vstack([np.zeros(numbers.shape[1]), running])  # running[p]: rows before p
+    counts = np.concatenate([[0], np.cumsum(lots)])  # counts[p]: lots before p
+    category = parsed.get("category")
+    categorised = ~category.blank if category is not None else np.zeros(n, dtype=bool)
+    last = 0  # the position after the last total so far
+    for position in np.flatnonzero(totals | candidates):
+        if totals[position]:
+            last = position + 1
+            continue
+        values = numbers[position]
+        for start in (last, 0):  # a subtotal since the last total, or a grand total
+            sums = running[position] - running[start]
+            # The "sum" of one lot is that lot again: a row with a category is then more
+            # likely that lot's next batch missing its code (an error) than a subtotal.
+            if counts[position] - counts[start] == 1 and categorised[position]:
+                continue
+            if (np.isclose(values, sums, rtol=1e-9, atol=0.005) & (sums != 0)).any():
+                totals[position] = True
+                last = position + 1
+                break
+    return totals
 
 
 def _check_dated(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str], None]) -> None:
@@ -1096,22 +1399,36 @@ def _check_expiry(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str
 
 
 def _check_duplicates(
-    sku: _Parsed, rows: np.ndarray, report: Callable[[str, int, str], None]
+    parsed: Mapping[str, _Parsed], rows: np.ndarray, report: Callable[[str, int, str], None]
 ) -> None:
-    skus = sku.values
-    later = skus.duplicated(keep="first").to_numpy(dtype=bool)
-    repeated = later & ~sku.blank
-    if not repeated.any():
-        return
-    firsts = ~later
-    first_row = dict(zip(skus[firsts], rows[firsts], strict=True))
+    """Report lots that repeat an earlier row's (sku, batch, warehouse).
+
+    The same SKU on several rows is fine (batches, warehouses): a lot is a row.
+    """
+    sku = parsed["sku"]
+    parts = [c for c in ("batch", "warehouse") if c in parsed]
+    key = sku.values
+    for column in parts:
+        key = key + "\x1f" + parsed[column].values
+    codes, _ = pd.factorize(key)
+    _, first = np.unique(codes, return_index=True)
+    repeated = (first[codes] != np.arange(len(codes))) & ~sku.blank
     for position in np.flatnonzero(repeated):
-        value = skus.iloc[position]
-        report("sku", int(position), f"duplicate SKU {value!r}: first in row {first_row[value]}")
+        what = f"duplicate SKU {sku.values.iloc[position]!r}"
+        for column in parts:
+            what += f", {column} {parsed[column].values.iloc[position]!r}"
+        first_row = rows[first[codes[position]]]
+        report("sku", int(position), f"{what}: first in row {first_row}")
 
 
 def _assemble(parsed: Mapping[str, _Parsed], rows: np.ndarray, file: str) -> pd.DataFrame:
     n = len(rows)
+    if _SPEC in parsed:
+        # 规格型号 is kept with the description: "name spec", or whichever is there.
+        spec = parsed[_SPEC].values
+        name = parsed["description"].values if "description" in parsed else spec.where(False, "")
+        joined = name.str.cat(spec, sep=" ").str.strip()
+        parsed = {**parsed, "description": _Parsed(joined, (joined == "").to_numpy())}
     columns: dict[str, object] = {}
     for column in COLUMNS:
         result = parsed.get(column)

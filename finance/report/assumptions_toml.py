@@ -31,14 +31,24 @@ def assumptions_document(assumptions: Assumptions) -> dict[str, Any]:
     Returns
     -------
     dict
-        Top-level keys, then ``curve``, ``categories`` and each route's table.
+        Top-level keys, then ``curve``, each route's table, ``category_names`` (the
+        company's own category names) and ``categories``.
     """
     a = assumptions
     top = {
         f.name: getattr(a, f.name)
         for f in fields(a)
         if f.name
-        not in ("curve", "categories", "pledge_loan", "receipt_trust", "abs", "liquidate", "trade")
+        not in (
+            "curve",
+            "categories",
+            "category_names",
+            "pledge_loan",
+            "receipt_trust",
+            "abs",
+            "liquidate",
+            "trade",
+        )
     }
     categories = {
         name: {
@@ -55,6 +65,7 @@ def assumptions_document(assumptions: Assumptions) -> dict[str, Any]:
         "trade": asdict(a.trade),
         "abs": asdict(a.abs),
         "liquidate": {"channels": list(a.liquidate.channels)},
+        "category_names": dict(a.category_names),
         "categories": categories,
     }
 

@@ -110,6 +110,9 @@ def _assumptions_frame(result: ValuationResult) -> pd.DataFrame:
             continue
         if f.name == "curve":
             rows += [(f"curve.{tenor}", rate) for tenor, rate in value]
+        elif f.name == "category_names":
+            # The company's own category names, one row each (none: no row).
+            rows += [(f"category_names.{name}", key) for name, key in value.items()]
         elif dataclasses.is_dataclass(value):
             rows += [(f"{f.name}.{k}", v) for k, v in dataclasses.asdict(value).items()]
         else:

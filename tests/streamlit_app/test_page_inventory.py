@@ -76,3 +76,20 @@ def test_chinese(open_page):
     at = open_page("inventory", lang="zh")
     assert at.title[0].value == "库存"
     assert any("批" in m.label or "批次" in m.label for m in at.metric)
+
+
+def test_an_erp_export_says_which_totals_rows_it_left_out(open_page):
+    text = (
+        "库存明细表,,,,,,,\n"
+        "报表日期：2026-11-28,,,,,,,\n"
+        "物料编码,物料名称,物料分类,批号,仓库,结存数量,成本单价,单价,库龄\n"
+        'M-1,衬衫,服饰,B1,上海仓,"1,200",50,80,30\n'
+        "M-1,衬衫,服饰,B2,上海仓,800,50,80,60\n"
+        '合计,,,,,"2,000",,,\n'
+    )
+    at = open_page("inventory")
+    at.file_uploader(key=UPLOAD).set_value(("库存.csv", text.encode("gbk"), "text/csv")).run()
+    assert not at.exception
+    assert "2 lots read" in at.success[0].value
+    note = " ".join(c.value for c in at.caption)
+    assert "Header found in row 3; 1 totals or subtotal rows left out (rows 6)" in note
