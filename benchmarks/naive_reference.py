@@ -158,12 +158,13 @@ def naive_holding_loss(
 ) -> tuple[float, float]:
     """Expected holding loss of one lot by plain Monte Carlo with QuantLib.
 
-    The schedule of MODEL.md section 6 for a lot without expiry: at each month end
-    (t0 + m months, m = 1..horizon_months, unadjusted) ``min(rate, units left)`` units sell
-    at ``p exp(-erosion t) (1 - markdown)^n(t) X(t) (1 - selling_cost)``; storage
-    ``storage_cost / 12 * units held * p`` is billed at the start of each month; what is
-    left at the horizon T sells at ``p exp(-erosion T) (1 - markdown)^n(T) X(T)
-    (1 - orderly_discount)``. Everything is discounted on the assumptions' zero curve.
+    The schedule of MODEL.md sections 6 and 7a for a lot without expiry: at each month end
+    (t0 + m months, m = 1..horizon_months, unadjusted) ``min(rate, units left)`` units are
+    invoiced at ``p exp(-erosion t) (1 - markdown)^n(t) X(t)``, collected ``dso_days``
+    later less the bad debt ``customer_pd * customer_lgd``; what is left at the horizon T
+    sells for cash at ``p exp(-erosion T) (1 - markdown)^n(T) X(T)``. The loss of value is
+    today's market value less the PV of what the goods bring in on the assumptions' zero
+    curve; selling costs, the orderly discount and storage are costs, not loss of value.
 
     Parameters
     ----------
@@ -184,7 +185,7 @@ def naive_holding_loss(
     Returns
     -------
     mean : float
-        ``MV - mean(PV(proceeds) - PV(storage))`` over the paths, currency.
+        ``MV - mean(PV(collections and final sale))`` over the paths, currency.
     std_error : float
         Its Monte Carlo standard error.
 
@@ -217,9 +218,8 @@ def naive_holding_loss(
         ** season_end_count(category.season_ends, t0, t0 + dt.timedelta(days=days[m]))
         for m in range(months + 1)
     ]
-    net_sale = p * (1.0 - category.selling_cost)
-    net_orderly = p * (1.0 - category.orderly_discount)
-    storage_rate = category.storage_cost / 12.0 * p
+    trade = assumptions.trade
+    collected = p * (1.0 - trade.customer_pd * trade.customer_lgd)
 
     values = np.empty(paths)
     with ql.SavedSettings():
@@ -227,6 +227,7 @@ def naive_holding_loss(
         ql.Settings.instance().evaluationDate = today
         zc, last_time, last_rate = _zero_curve(today, assumptions.curve)
         df = [_discount(zc, (last_time, last_rate), today, d) for d in days]
+        df_in = [_discount(zc, (last_time, last_rate), today, d + trade.dso_days) for d in days]
 
         dc = ql.Actual365Fixed()
         flat = ql.YieldTermStructureHandle(ql.FlatForward(today, 0.0, dc))
@@ -247,11 +248,10 @@ def naive_holding_loss(
             left = q
             pv = 0.0
             for m in range(1, months + 1):
-                pv -= storage_rate * left * df[m - 1]  # billed in advance on the units held
                 sold = min(rate, left)
-                pv += sold * net_sale * trend[m] * x[m] * df[m]
+                pv += sold * collected * trend[m] * x[m] * df_in[m]
                 left -= sold
-            pv += left * net_orderly * trend[months] * x[months] * df[months]
+            pv += left * p * trend[months] * x[months] * df[months]
             values[i] = pv
 
     mean = q * p - float(values.mean())

@@ -37,9 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--scenarios", type=int, help="Monte Carlo scenarios")
     ev.add_argument("--seed", type=int, help="random seed")
     ev.add_argument("--cash-target", type=float, help="cash to raise now, in the currency")
+    ev.add_argument("--max-loss-p95", type=float,
+                    help="risk limit on the mix's 95%% loss kept, in the currency (0: none)")  # fmt: skip
     ev.add_argument("--valuation-date", help="valuation date YYYY-MM-DD (default: today)")
     ev.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
-                    help="xlsx: CSVs and workbook; csv: the two CSVs only")  # fmt: skip
+                    help="xlsx: CSVs and workbook; csv: the CSVs only")  # fmt: skip
     ev.add_argument("--json", action="store_true", help="print summary and options as JSON")
     ev.add_argument("--stress", action="store_true",
                     help="also reprice under price, volatility and rate stresses and tabulate "
@@ -96,6 +98,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         overrides["seed"] = args.seed
     if args.cash_target is not None:
         overrides["cash_target"] = args.cash_target
+    if args.max_loss_p95 is not None:
+        overrides["max_loss_p95"] = args.max_loss_p95
     if args.valuation_date is not None:
         overrides["valuation_date"] = args.valuation_date
     name = Path(args.assumptions).name if args.assumptions else "command line"
@@ -133,7 +137,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     # Build every file in memory first, then move them into place together: an error
     # while building leaves nothing behind.
-    files = {"lots.csv": safe_csv_bytes(result.lots), "options.csv": safe_csv_bytes(result.options)}
+    files = {
+        "lots.csv": safe_csv_bytes(result.lots),
+        "options.csv": safe_csv_bytes(result.options),
+        "mix.csv": safe_csv_bytes(result.mix),
+    }
     if stress is not None:
         files["stress.csv"] = safe_csv_bytes(stress.comparison)
         files["sensitivity.csv"] = safe_csv_bytes(stress.sensitivity)
@@ -154,6 +162,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         payload = {
             "summary": _clean(result.summary),
             "options": [_clean(row) for row in result.options.to_dict(orient="records")],
+            "mix": [_clean(row) for row in result.mix.to_dict(orient="records")],
         }
         if stress is not None:
             payload["stress"] = [_clean(r) for r in stress.comparison.to_dict(orient="records")]
@@ -192,14 +201,14 @@ def format_report(result: Any) -> str:
         f"  holding loss, 95%      {cur} {s['holding_loss_p95']:>18,.0f}",
         "",
         f"{'option':<14}{'cash now':>14}{'all-in cost':>12}{'costs (PV)':>13}{'loss kept':>13}"
-        f"{'kept, 95%':>13}{'handed over':>13}{'NPV':>14}  feasible",
+        f"{'kept, 95%':>13}{'handed over':>13}{'NPV':>14}{'vs hold':>13}  feasible",
     ]
     for row in result.options.itertuples():
         lines.append(
             f"{row.option:<14}{row.cash_now:>14,.0f}{_pct(row.effective_annual_cost):>12}"
             f"{row.pv_costs:>13,.0f}{row.expected_loss_retained:>13,.0f}"
             f"{row.loss_retained_p95:>13,.0f}{row.expected_loss_transferred:>13,.0f}"
-            f"{row.npv:>14,.0f}  {'yes' if row.feasible else 'no'}"
+            f"{row.npv:>14,.0f}{row.npv_vs_hold:>13,.0f}  {'yes' if row.feasible else 'no'}"
         )
     lines.append("")
     lines += [f"  {row.option}: {row.notes}" for row in result.options.itertuples()]
@@ -248,7 +257,13 @@ def format_report(result: Any) -> str:
             f"P(loss) {t.probability_of_loss:.2%}  sold {t.sold_share:.0%}"
         )
     lines.append(f"  costs {cur} {_money(deal.costs['total'])}")
-    lines += ["", f"Recommended: {s['recommendation']}"]
+    lines += ["", "Mix: what goes where (share of each category's market value)"]
+    lines += [
+        f"  {m.category:<18}{m.route:<15}{m.share:>7.1%}  cash now {cur} {_money(m.cash_now)}"
+        for m in result.mix.itertuples()
+    ]
+    head = "Recommended" if result.recommendation.is_recommendation else "Not recommended"
+    lines += ["", f"{head}: {s['recommendation']}"]
     return "\n".join(lines)
 
 

@@ -11,10 +11,16 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from finance import evaluate
-from finance.market.curve import DiscountTable
+from finance.collateral.dynamics import markdown_counts
+from finance.collateral.lots import prepare_lots
+from finance.market.calendar import month_offsets
+from finance.market.curve import DiscountTable, build_discount_table, flat_discount
+from finance.market.scenarios import simulate_brownian
+from finance.risk.holding import hold
 from finance.routes.abs import (
     _sequential,
     abs_deal,
+    abs_route,
     attachment_point,
     loss_probability,
     retention,
@@ -25,7 +31,8 @@ from finance.routes.abs import (
 N = NormalDist()
 RATE = 0.02
 CURVE = DiscountTable(T0, np.exp(-RATE * np.arange(800) / 365))
-TERMS = make_assumptions().abs  # pd 3%, lgd 60%, rho 0.15, targets 0.1% / 1%
+TERMS = make_assumptions().abs  # rho 0.15, targets 0.1% / 1%
+TRADE = make_assumptions().trade  # dso 60 days, customer pd 3%, lgd 60%
 
 
 def default_share(pd_: float, rho: float, y: float) -> float:
@@ -286,12 +293,13 @@ EXPECTED = np.array([4e7, 3e7, 2e7, 1e7])
 N_SCEN = 4000
 
 
-def _deal(vol=0.25, **overrides):
-    terms = dataclasses.replace(TERMS, dso_days=45, **overrides)
+def _deal(vol=0.25, trade=None, **overrides):
+    terms = dataclasses.replace(TERMS, **overrides)
+    trade = dataclasses.replace(TRADE, dso_days=45, **(trade or {}))
     rng = np.random.default_rng(99)
     x = np.exp(vol * rng.standard_normal(N_SCEN) - vol**2 / 2)
     paths = x[:, None] * EXPECTED[None, :]
-    return terms, abs_deal(terms, T0, SALE_DAYS, EXPECTED, paths, CURVE, 0.08, seed=5)
+    return terms, abs_deal(terms, trade, T0, SALE_DAYS, EXPECTED, paths, CURVE, 0.08, seed=5)
 
 
 @pytest.fixture(scope="module")
@@ -486,7 +494,7 @@ def test_pool_loss_and_tranche_losses(deal):
 def test_thin_equity_makes_the_company_keep_a_vertical_slice():
     # Little credit risk and no price risk: the mezzanine attaches under 5% of the issue,
     # so the 5%-of-issue test binds and the company keeps part of every sold tranche.
-    _, r = _deal(vol=0.0, obligor_pd=0.01, credit_correlation=0.02)
+    _, r = _deal(vol=0.0, trade={"customer_pd": 0.01}, credit_correlation=0.02)
     t = r.tranches.set_index("tranche")
     equity = t.loc["mezzanine", "attachment"]
     assert 0 < equity < 0.05
@@ -516,9 +524,9 @@ def test_abs_row_in_evaluate():
     assert row["notes"].startswith(f"issue CNY {deal.issue_size:,.0f}")
     assert deal.retention_rule in row["notes"]
     assert result.summary["abs_issue_size"] == deal.issue_size
-    # copper clears in 3 months: month-end sales of 1/3 of the stock, net of the 1% selling
-    # cost, no erosion -> expected sales 140,000,000 * 0.99 over the pool
-    assert deal.expected_sales == pytest.approx(140e6 * (1 - 0.01), rel=1e-9)
+    # copper clears in 3 months: month-end invoices of 1/3 of the stock, no erosion ->
+    # expected sales 140,000,000 over the pool (the selling cost is paid, not deducted)
+    assert deal.expected_sales == pytest.approx(140e6, rel=1e-9)
     assert deal.issue_size == pytest.approx(deal.expected_sales * (1 - 0.6 * 0.03), rel=1e-12)
 
 
@@ -531,3 +539,197 @@ def test_abs_below_minimum_issue_is_infeasible():
     assert not bool(row["feasible"])
     assert row["notes"].startswith("below the minimum sensible issue of CNY 550,000,000")
     assert row["cash_now"] == deal.cash_now
+
+
+# ------------------------------------------------------------- the company's ABS ledger
+COPPER = lot_frame({"category": "copper", "quantity": 2000.0, "unit_price": 70_000.0})
+
+
+def _route(frame=COPPER, company_rate=0.08, **overrides):
+    """The ABS route on the whole stock, built as evaluate builds it."""
+    a = make_assumptions(scenarios=4000, seed=7, discount_rate=company_rate, **overrides)
+    lots = prepare_lots(frame, a.categories, T0)
+    month_days = month_offsets(T0, a.horizon_months)
+    max_day = int(month_days[-1]) + a.trade.dso_days + 400
+    counts = markdown_counts(lots.categories, T0, max_day)
+    curve = build_discount_table(T0, a.curve_map, max_day)
+    scenarios = simulate_brownian(len(lots.category_names), a.correlation, month_days, 4000, 7)
+    shocks = scenarios.shocks(lots.group_category, lots.group_sigma)
+    held = hold(lots, counts, month_days, curve, company_rate, a.trade)
+    deal, ledger = abs_route(
+        a.abs,
+        a.trade,
+        T0,
+        lots,
+        held.invoices[0],
+        month_days,
+        scenarios,
+        shocks,
+        curve,
+        company_rate,
+        a.seed,
+    )
+    return a, lots, month_days, curve, held, deal, ledger
+
+
+def _check_identity(ledger, curve, company_rate):
+    df = curve.factors
+    dc = flat_discount(company_rate, np.arange(len(df)))
+    t = ledger.totals(df, dc)
+    rhs = t["rate_effect"] + t["funding_value"] - t["pv_costs"] - t["expected_loss_retained"]
+    assert t["npv"] == pytest.approx(rhs, rel=1e-9, abs=1e-3)
+    return t
+
+
+# No credit risk (customer pd 0) and no price risk (sigma 0): the pool loses nothing in any
+# scenario, so nothing is subordinated; the senior note is the whole issue and the equity is
+# empty, so the 5%-of-issue test binds and the company keeps 5% of the senior note.
+# Copper: 2000 t at 70,000 clears in 3 months: invoices of C = 46,666,666.67 on days 30, 61
+# and 92, collected 60 days later on days 90, 121 and 152. Monthly payment dates from t0 on
+# the SSE calendar (modified following): 30, 62 (2027-01-24 is a Sunday), 92, 120 and 153
+# (2027-04-24 is a Saturday): the collections are paid out on days 92, 153 and 153.
+# Flat curve 2% continuous; the company's rate 8% effective annual.
+SAFE = {
+    "curve": {"1Y": 0.02},
+    "trade": {"customer_pd": 0.0},
+    "categories": {"copper": {"sigma": 0.0}},
+}
+C = 140e6 / 3
+
+
+def test_abs_ledger_by_hand_without_risk():
+    _, lots, month_days, curve, held, deal, ledger = _route(**SAFE)
+    np.testing.assert_array_equal(month_days[:4], [0, 30, 61, 92])
+    # (the pool's later months sell nothing: their payment dates carry no cash)
+    np.testing.assert_array_equal(deal.pay_days[:6], [0, 30, 62, 92, 120, 153])
+    np.testing.assert_allclose(deal.payments["collections"].iloc[5:], 0.0, atol=1e-6)
+    t = deal.tranches.set_index("tranche")
+    np.testing.assert_allclose(t["face"], [3 * C, 0.0, 0.0], rtol=1e-12, atol=1e-6)
+    assert deal.vertical_retention == pytest.approx(0.05, rel=1e-12)
+    np.testing.assert_allclose(deal.pool_loss, 0.0, atol=1e-12)
+    # the company keeps 5% of each collection, paid on its payment date
+    residual = np.zeros(len(deal.pay_days) - 1)
+    residual[[2, 4]] = [0.05 * C, 0.1 * C]
+    np.testing.assert_allclose(deal.residual_flows, residual, rtol=1e-12, atol=1e-6)
+
+    def df(d):
+        return math.exp(-0.02 * d / 365)
+
+    def dc(d):
+        return 1.08 ** (-d / 365)
+
+    # the senior note: principal C on day 92 and 2C on day 153, priced at the curve plus
+    # its 0.8% spread; 95% of it is sold
+    senior = C * math.exp(-0.028 * 92 / 365) + 2 * C * math.exp(-0.028 * 153 / 365)
+    face_pv = C * df(92) + 2 * C * df(153)
+    assert t.loc["senior", "price"] == pytest.approx(senior, rel=1e-9)
+    # the sold price splits into the principal raised (less its repayment in the shape of
+    # the face flows) and the interest (the rest of the face flows)
+    funding = 0.95 * senior * (1 - face_pv / (3 * C))
+    interest = 0.95 * (1 - senior / (3 * C)) * face_pv
+    assert deal.funding_value == pytest.approx(funding, rel=1e-9)
+    assert deal.interest_pv == pytest.approx(interest, rel=1e-9)
+    assert deal.funding_value - deal.interest_pv == pytest.approx(
+        0.95 * senior - 0.95 * face_pv, rel=1e-9
+    )
+    assert deal.sold_promised_pv == pytest.approx(0.95 * face_pv, rel=1e-9)
+    # costs: underwriting on the sold price, rating and legal, the trustee on the notes
+    # outstanding (3C to day 92, 2C to day 153)
+    trustee = 0.0005 * (
+        3 * C * (30 / 365 * df(30) + 32 / 365 * df(62) + 30 / 365 * df(92))
+        + 2 * C * (28 / 365 * df(120) + 33 / 365 * df(153))
+    )
+    costs = 0.003 * 0.95 * senior + 300_000 + 500_000 + trustee
+    assert deal.costs["trustee"] == pytest.approx(trustee, rel=1e-9)
+    assert deal.costs["total"] == pytest.approx(costs, rel=1e-9)
+    assert deal.cash_now == pytest.approx(0.95 * senior - costs, rel=1e-9)
+
+    # the ledger: the collections given up on their days, the cash now, the residual
+    k = lots.category_names.index("copper")
+    flows = np.zeros(len(curve.factors))
+    for day in (90, 121, 152):
+        flows[day] -= C
+    flows[0] += 0.95 * senior - costs
+    flows[92] += 0.05 * C
+    flows[153] += 0.1 * C
+    np.testing.assert_allclose(ledger.flows[k], flows, rtol=1e-9, atol=1e-4)
+    assert np.all(np.delete(ledger.flows, k, axis=0) == 0.0)
+    # added to holding, the collections the pool takes leave the hold's flows
+    together = held.flows[0] + ledger.flows
+    np.testing.assert_allclose(together[k, [90, 121, 152]], 0.0, atol=1e-4)
+    # the company's npv of the deal at its rate
+    npv = (
+        0.95 * senior - costs
+        - C * (dc(90) + dc(121) + dc(152))
+        + 0.05 * C * dc(92) + 0.1 * C * dc(153)
+    )  # fmt: skip
+    assert ledger.npv(flat_discount(0.08, np.arange(len(curve.factors)))).sum() == pytest.approx(
+        npv, rel=1e-9
+    )
+    # the parts: costs include the interest and the collections' wait for a payment date
+    waiting = C * (df(90) - df(92) + df(121) - df(153) + df(152) - df(153))
+    assert ledger.pv_costs.sum() == pytest.approx(costs + interest + waiting, rel=1e-9)
+    assert ledger.funding_value.sum() == pytest.approx(funding, rel=1e-9)
+    assert ledger.cash_now.sum() == pytest.approx(0.95 * senior - costs, rel=1e-9)
+    assert ledger.loss_retained.sum() == pytest.approx(0.0, abs=1e-6)
+    assert ledger.loss_transferred.sum() == pytest.approx(0.0, abs=1e-6)
+    np.testing.assert_allclose(ledger.losses, 0.0, atol=1e-4)
+    _check_identity(ledger, curve, 0.08)
+
+
+@pytest.mark.parametrize("company_rate", [0.0, 0.05, 0.15])
+@pytest.mark.parametrize("dso", [0, 45, 90])
+def test_abs_ledger_identity_and_cash_timing(company_rate, dso):
+    frame = lot_frame(
+        {"category": "copper", "quantity": 2000.0, "unit_price": 70_000.0},
+        {"category": "steel", "quantity": 20_000.0, "unit_price": 4_000.0},
+        {"category": "electronics", "quantity": 5_000.0, "unit_price": 3_000.0},
+    )
+    a, lots, month_days, curve, held, deal, ledger = _route(
+        frame, company_rate, trade={"dso_days": dso}
+    )
+    t = _check_identity(ledger, curve, company_rate)
+    assert t["cash_now"] == pytest.approx(deal.cash_now, rel=1e-12)
+    assert t["expected_loss_transferred"] == pytest.approx(deal.sold_expected_loss_pv, rel=1e-9)
+    assert t["expected_loss_retained"] == pytest.approx(-deal.sold_expected_loss_pv, rel=1e-9)
+    # the flows, summed over categories, independently: what the pool's invoices would
+    # have brought on sale day + dso is given up; the cash now; the residual on pay days
+    window = np.arange(1, min(a.abs.pool_months, len(month_days) - 1) + 1)
+    invoices = held.invoices[0][:, window].sum(axis=0)
+    flows = np.zeros(len(curve.factors))
+    np.add.at(flows, month_days[window] + dso, -invoices * (1 - 0.03 * 0.6))
+    flows[0] += deal.cash_now
+    np.add.at(flows, deal.pay_days[1:], deal.residual_flows)
+    total = ledger.flows.sum(axis=0)
+    np.testing.assert_allclose(total, flows, rtol=1e-9, atol=1e-6 * np.abs(flows).max())
+    # the vehicle pays out what it collects: the residual and the sold notes' expected
+    # payments are the expected collections on each payment date
+    t3 = deal.tranches.set_index("tranche")
+    sold = t3["sold_share"].to_numpy()[:, None] * (1 - t3["expected_loss"].to_numpy()[:, None])
+    names = ("senior", "mezzanine", "equity")
+    principal = deal.payments[[f"{n}_principal" for n in names]].to_numpy().T
+    np.testing.assert_allclose(
+        deal.residual_flows + (sold * principal).sum(axis=0),
+        deal.payments["collections"],
+        rtol=1e-9,
+    )
+    # each category's share of the deal is its share of the invoices
+    per_category = (
+        held.invoices[0][:, window].sum(axis=1)
+        @ (np.eye(len(lots.category_names))[lots.group_category])
+    )
+    np.testing.assert_allclose(
+        ledger.cash_now, deal.cash_now * per_category / per_category.sum(), rtol=1e-9
+    )
+
+
+def test_abs_row_identity_in_evaluate():
+    result = _copper(scenarios=2000)
+    rows = result.options.set_index("option")
+    for option in ("hold", "abs"):
+        row = rows.loc[option]
+        rhs = row["rate_effect"] + row["funding_value"] - row["pv_costs"]
+        assert row["npv"] == pytest.approx(
+            rhs - row["expected_loss_retained"], rel=1e-9, abs=1e-3
+        ), option
+    assert rows.loc["abs", "funding_value"] == pytest.approx(result.abs.funding_value, rel=1e-12)

@@ -20,7 +20,8 @@ from finance.paths import DATA_DIR
 SAMPLE = str(DATA_DIR / "sample_inventory.csv")
 SAMPLE_LOTS = 240
 ARGS = ["--valuation-date", "2026-11-24", "--scenarios", "2000"]
-OUTPUTS = ("lots.csv", "options.csv", "valuation.xlsx")
+OUTPUTS = ("lots.csv", "mix.csv", "options.csv", "valuation.xlsx")
+MIX_KEYS = {"category", "route", "share", "market_value", "cash_now"}
 LOT_COLUMNS_START = ["sku", "category", "quantity", "unit_cost", "unit_price", "age_days"]
 OPTION_KEYS = {
     "option",
@@ -30,9 +31,13 @@ OPTION_KEYS = {
     "expected_loss_transferred",
     "loss_retained_p95",
     "npv",
+    "npv_vs_hold",
     "effective_annual_cost",
     "feasible",
     "notes",
+    "funding_value",
+    "rate_effect",
+    "npv_std_error",
 }
 SUMMARY_KEYS = {
     "valuation_date",
@@ -86,6 +91,19 @@ def test_evaluate_writes_the_three_files(tmp_path, capsys):
     assert list(lots.columns[:6]) == LOT_COLUMNS_START
     options = pd.read_csv(out / "options.csv", encoding="utf-8-sig")
     assert set(options.columns) == OPTION_KEYS
+    assert list(options["option"]) == [
+        "hold",
+        "liquidate",
+        "pledge_loan",
+        "receipt_trust",
+        "abs",
+        "mix",
+    ]
+    mix = pd.read_csv(out / "mix.csv", encoding="utf-8-sig")
+    assert set(mix.columns) == MIX_KEYS
+    assert set(mix["route"]) <= {"hold", "liquidate", "pledge_loan", "receipt_trust", "abs"}
+    # each category's shares add up to all of it: every unit goes exactly one way
+    assert mix.groupby("category")["share"].sum().to_numpy() == pytest.approx(1.0)
     assert (out / "valuation.xlsx").read_bytes()[:2] == b"PK"
     stdout = capsys.readouterr().out
     assert "Valuation 2026-11-24: 240 lots" in stdout
@@ -95,7 +113,7 @@ def test_evaluate_writes_the_three_files(tmp_path, capsys):
 def test_format_csv_writes_only_the_two_csvs(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["evaluate", SAMPLE, "--out", str(out), "--format", "csv", *ARGS]) == 0
-    assert listing(out) == ["lots.csv", "options.csv"]
+    assert listing(out) == ["lots.csv", "mix.csv", "options.csv"]
     assert (out / "lots.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     capsys.readouterr()
 
@@ -106,7 +124,14 @@ def test_json_prints_summary_and_options(tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 0
     payload = strict_json(captured.out)
-    assert set(payload) == {"summary", "options"}
+    assert set(payload) == {"summary", "options", "mix"}
+    assert {row["route"] for row in payload["mix"]} <= {
+        "hold",
+        "liquidate",
+        "pledge_loan",
+        "receipt_trust",
+        "abs",
+    }
     summary = payload["summary"]
     assert set(summary) >= SUMMARY_KEYS
     assert summary["valuation_date"] == "2026-11-24"
@@ -115,7 +140,7 @@ def test_json_prints_summary_and_options(tmp_path, capsys):
     assert summary["seed"] == 11
     assert isinstance(payload["options"], list)
     assert [o["option"] for o in payload["options"]] == [
-        "hold", "liquidate", "pledge_loan", "receipt_trust", "abs"
+        "hold", "liquidate", "pledge_loan", "receipt_trust", "abs", "mix"
     ]  # fmt: skip
     for option in payload["options"]:
         assert set(option) == OPTION_KEYS
@@ -134,14 +159,15 @@ def test_report_shows_each_route_and_the_recommendation(tmp_path, capsys):
         "forced sale line",
         "Receipt trust:",
         "fair senior coupon",
+        "Mix: what goes where",
         "ABS: issue",
         "senior",
         "equity",
     ):
         assert heading in stdout, heading  # fmt: skip
-    table = stdout[stdout.index("option") :].splitlines()[1:6]
+    table = stdout[stdout.index("option") :].splitlines()[1:7]
     assert [line.split()[0] for line in table] == [
-        "hold", "liquidate", "pledge_loan", "receipt_trust", "abs"
+        "hold", "liquidate", "pledge_loan", "receipt_trust", "abs", "mix"
     ]  # fmt: skip
 
 
@@ -169,9 +195,9 @@ def test_stress_in_json(tmp_path, capsys):
     args = ["evaluate", SAMPLE, "--out", str(out), "--stress", "--json", "--format", "csv"]
     assert main([*args, *ARGS]) == 0
     payload = strict_json(capsys.readouterr().out)
-    assert set(payload) == {"summary", "options", "stress", "sensitivity"}
-    assert len(payload["stress"]) == 30
-    assert listing(out) == ["lots.csv", "options.csv", "sensitivity.csv", "stress.csv"]
+    assert set(payload) == {"summary", "options", "mix", "stress", "sensitivity"}
+    assert len(payload["stress"]) == 36  # six stresses x six rows, the mix included
+    assert listing(out) == ["lots.csv", "mix.csv", "options.csv", "sensitivity.csv", "stress.csv"]
 
 
 def test_json_matches_the_csv(tmp_path, capsys):

@@ -60,6 +60,15 @@ def flat(rate: float, days: int) -> float:
     return math.exp(-rate * days / 365)
 
 
+def company(rate: float, days: int) -> float:
+    """Discount factor at the company's effective annual rate, Actual/365 Fixed."""
+    return (1 + rate) ** (-days / 365)
+
+
+#: Sales for cash on the day, no bad debt: the schedule of section 6 alone.
+CASH_SALES = {"dso_days": 0, "customer_pd": 0.0, "customer_lgd": 0.0}
+
+
 def assert_money_finite(result) -> None:
     money = result.options[list(MONEY)].to_numpy(dtype=float)
     assert np.isfinite(money).all(), result.options[["option", *MONEY]]
@@ -117,7 +126,10 @@ def test_zero_volatility_with_erosion_crosses_lines_for_certain():
         scenarios=500, concentration_limit=1.0, pledge_loan={"requested": 520.0},
         categories={"electronics": {"sigma": 0.0, "cost_advance": 0.65}},
     )  # fmt: skip
-    result = evaluate(lot_frame({"category": "electronics", "unit_cost": 10.0}), a)
+    # One unit sold a month: the loan is repaid by 1% a month and coverage, the goods left
+    # over the loan left, is the same ratio as for the whole lot.
+    frame = lot_frame({"category": "electronics", "unit_cost": 10.0, "monthly_sales": 1.0})
+    result = evaluate(frame, a)
     loan = result.pledge_loan
     assert result.summary["borrowing_base"] == pytest.approx(617.5, rel=1e-14)
     assert loan.loan == 520.0
@@ -125,35 +137,45 @@ def test_zero_volatility_with_erosion_crosses_lines_for_certain():
     assert triggers["probability"].tolist() == [1.0, 1.0, 0.0]
     assert triggers["probability_closed_form"].tolist() == [1.0, 1.0, 0.0]
     assert loan.margin_call_probability == 1.0
-    # one top-up, back to 1.3 * 520 = 676 from a value between 1000 exp(-0.52 * 364/365)
-    # and 624 (the line), posted within the year (curve discount factor above 0.98)
-    assert 0.98 * (676 - 624) < loan.expected_top_up < 676 - 1000 * math.exp(-0.52 * 364 / 365)
+    # One top-up, back to the warning line: (1.3 - coverage) times the loan left, with
+    # coverage between 1000 exp(-0.52 * 364/365) / 520 and 1.2, and 88 to 90 units of 100
+    # left when coverage first falls below 1.2 (after day 331), posted within the year
+    # (curve discount factor above 0.98).
+    low = 0.98 * 0.88 * 520 * (1.3 - 1.2)
+    high = 0.90 * 520 * (1.3 - 1000 * math.exp(-0.52 * 364 / 365) / 520)
+    assert low < loan.expected_top_up < high
 
 
 # ------------------------------------------- 2. no erosion, markdown, expiry or storage
 @pytest.mark.parametrize("rate", [0.02, 0.0, -0.005])
-def test_holding_loss_is_market_value_less_pv_of_scheduled_sales(rate):
-    # L_hold = MV - PV(proceeds) (docs/model.md section 6, storage 0). Price factor 1, so
-    # each sale is units * p * (1 - selling_cost) = units * 10 * 0.92 at a month end.
-    #   L0: 60 units, no monthly_sales -> 60 / months_to_clear (6) = 10 a month: six sales
-    #       of 92 at days 30 ... 181, nothing left for the horizon's orderly sale.
-    #   L1: 25 units at 10 a month: 92, 92, then the last 5 units for 46 at day 92.
+@pytest.mark.parametrize(("dso", "pd_", "lgd"), [(0, 0.0, 0.0), (60, 0.03, 0.6)])
+def test_holding_loss_is_market_value_less_pv_of_scheduled_sales(rate, dso, pd_, lgd):
+    # docs/model.md sections 6 and 7a, storage 0, price factor 1. Each month-end sale is
+    # invoiced at units * 10, collected dso days later less the bad debt pd * lgd; the
+    # selling cost 8% of the invoice is paid on the sale day.
+    #   L0: 60 units, no monthly_sales -> 60 / months_to_clear (6) = 10 a month: six
+    #       invoices of 100 at days 30 ... 181, nothing left for the horizon's sale.
+    #   L1: 25 units at 10 a month: 100, 100, then the last 5 units for 50 at day 92.
+    # Loss of value: MV less the PV of the collections; costs: the selling costs.
     a = make_assumptions(
         scenarios=500, curve={"1Y": rate}, discount_rate=0.08,
+        trade={"dso_days": dso, "customer_pd": pd_, "customer_lgd": lgd},
         categories={"generic": {"erosion": 0.0, "storage_cost": 0.0}},
     )  # fmt: skip
     frame = lot_frame({"quantity": 60.0}, {"quantity": 25.0, "monthly_sales": 10.0})
     result = evaluate(frame, a)
-    pv0 = sum(92 * flat(rate, d) for d in MONTH_ENDS)
-    pv1 = 92 * flat(rate, 30) + 92 * flat(rate, 61) + 46 * flat(rate, 92)
+    kept = 1 - pd_ * lgd
+    sales = [(100, d) for d in MONTH_ENDS] + [(100, 30), (100, 61), (50, 92)]
+    value0 = sum(s * kept * flat(rate, d + dso) for s, d in sales[:6])
+    value1 = sum(s * kept * flat(rate, d + dso) for s, d in sales[6:])
     assert result.lots["expected_holding_loss"].tolist() == pytest.approx(
-        [600 - pv0, 250 - pv1], rel=1e-12, abs=1e-12
+        [600 - value0, 250 - value1], rel=1e-12, abs=1e-12
     )
     hold = result.options.set_index("option").loc["hold"]
-    assert hold["pv_costs"] == 0.0
-    company = sum(92 * flat(0.08, d) for d in MONTH_ENDS)
-    company += 92 * flat(0.08, 30) + 92 * flat(0.08, 61) + 46 * flat(0.08, 92)
-    assert hold["npv"] == pytest.approx(company - 850, rel=1e-12)
+    assert hold["pv_costs"] == pytest.approx(sum(0.08 * s * flat(rate, d) for s, d in sales))
+    assert hold["expected_loss_retained"] == pytest.approx(850 - value0 - value1)
+    cash = sum(s * kept * company(0.08, d + dso) - 0.08 * s * company(0.08, d) for s, d in sales)
+    assert hold["npv"] == pytest.approx(cash - 850, rel=1e-12)
 
 
 # ------------------------------------------------------------- 3. a zero-day horizon
@@ -230,7 +252,7 @@ def test_all_ineligible_lends_nothing_and_keeps_numbers_finite(all_damaged):
     assert math.isnan(options.loc["liquidate", "effective_annual_cost"])
     # the best NPV among the feasible rows (hold, liquidate), never a route that raises 0
     feasible = result.options[result.options["feasible"]]
-    assert set(feasible["option"]) <= {"hold", "liquidate", "abs"}
+    assert set(feasible["option"]) <= {"hold", "liquidate", "abs", "mix"}
     assert result.recommendation.option == feasible.loc[feasible["npv"].idxmax(), "option"]
 
 
@@ -246,14 +268,26 @@ def test_all_ineligible_certificate_has_no_advance_rate(all_damaged):
     assert math.isnan(cert["advance_rate"])
 
 
-@pytest.mark.parametrize(("target", "kind"), [(100.0, "only"), (1e9, "target_out_of_reach")])
-def test_all_ineligible_recommendation_with_a_cash_target(all_damaged, target, kind):
-    # Only the clearance channels raise cash: liquidate is the only route meeting a small
-    # target and the one raising most when the target is out of reach.
+@pytest.mark.parametrize(
+    ("target", "kind", "option"),
+    [(100.0, "beats", "liquidate"), (1e9, "target_out_of_reach", "")],
+)
+def test_all_ineligible_recommendation_with_a_cash_target(all_damaged, target, kind, option):
+    # Only the clearance channels raise cash: liquidate meets a small target (the mix, the
+    # same allocation, ties with it) and raises the most when the target is out of reach,
+    # where nothing is recommended.
     frame, _ = all_damaged
     result = evaluate(frame, make_assumptions(scenarios=500, cash_target=target))
-    assert result.recommendation.option == "liquidate"
-    assert result.recommendation.kind == kind
+    rec = result.recommendation
+    options = result.options.set_index("option")
+    if option:
+        assert rec.option in ("liquidate", "mix")
+        assert options.loc["mix", "npv"] == pytest.approx(options.loc["liquidate", "npv"])
+    else:
+        assert rec.option == ""
+        assert rec.max_cash_option in ("liquidate", "mix")
+        assert rec.max_cash == pytest.approx(options.loc["liquidate", "cash_now"])
+    assert rec.kind in (kind, "ties")
 
 
 # ------------------------------------------------------------------ 5. a single lot
@@ -325,7 +359,7 @@ def test_longer_margin_period_moves_the_expiry_boundary_and_age_is_strict():
 # -------------------------------------------------------------- 7. a 100% markdown
 def _markdown_all(season_end: str, **extra):
     return make_assumptions(
-        scenarios=500, curve={"1Y": 0.02},
+        scenarios=500, curve={"1Y": 0.02}, trade=CASH_SALES,
         categories={"generic": {"markdown": 1.0, "season_ends": [season_end], **extra}},
     )  # fmt: skip
 
@@ -340,7 +374,8 @@ def _storage_pv(rate: float) -> float:
 def test_full_markdown_inside_the_horizon_wipes_out_the_collateral():
     # Season end 2026-12-15 (day 21) inside H = 74 days: M(H) = 0, so h = 1 and the lot
     # lends nothing; OLV (60 days) = 0; FLV (14 days, before the markdown) is untouched.
-    # Every normal-course sale (from day 30) is worth 0: the loss is MV plus storage.
+    # Every normal-course sale (from day 30) is worth 0: the loss of value is all the MV
+    # (storage is a cost, not a loss of value: docs/model.md section 7a).
     result = evaluate(lot_frame({"quantity": 60.0}), _markdown_all("12-15"))
     lot = result.lots.iloc[0]
     assert lot["haircut"] == 1.0
@@ -349,8 +384,10 @@ def test_full_markdown_inside_the_horizon_wipes_out_the_collateral():
     assert lot["flv"] == pytest.approx(600 * math.exp(-0.1 * 14 / 365) * 0.45, rel=1e-14)
     assert lot["eligible"]
     assert lot["lendable_value"] == 0.0
-    expected = 600 + _storage_pv(0.02)
+    expected = 600.0
     assert lot["expected_holding_loss"] == pytest.approx(expected, rel=1e-12)
+    hold = result.options.set_index("option").loc["hold"]
+    assert hold["pv_costs"] == pytest.approx(_storage_pv(0.02), rel=1e-12)
     s = result.summary
     assert s["portfolio_haircut"] == 1.0
     assert s["borrowing_base"] == 0.0
@@ -365,15 +402,15 @@ def test_full_markdown_inside_the_horizon_wipes_out_the_collateral():
 
 def test_full_markdown_after_the_horizon_keeps_the_haircut_and_zeroes_later_sales():
     # Season end 2027-03-31 (day 127) beyond H = 74: h, OLV as without markdown. Sales at
-    # days 30, 61, 92, 120 fetch 10 * 10 * 0.92 * exp(-0.1 t); those at 151 and 181 fetch 0.
+    # days 30, 61, 92, 120 are invoiced at 10 * 10 * exp(-0.1 t); those at 151 and 181 at 0.
     result = evaluate(lot_frame({"quantity": 60.0}), _markdown_all("03-31"))
     lot = result.lots.iloc[0]
     assert lot["haircut"] == pytest.approx(haircut(0.2, 74, math.exp(-0.1 * 74 / 365), 0.3))
     assert lot["olv"] == pytest.approx(600 * math.exp(-0.1 * 60 / 365) * 0.7, rel=1e-14)
-    proceeds = sum(92 * math.exp(-0.1 * d / 365) * flat(0.02, d) for d in MONTH_ENDS[:4])
-    assert lot["expected_holding_loss"] == pytest.approx(
-        600 - proceeds + _storage_pv(0.02), rel=1e-12
-    )
+    value = sum(100 * math.exp(-0.1 * d / 365) * flat(0.02, d) for d in MONTH_ENDS[:4])
+    assert lot["expected_holding_loss"] == pytest.approx(600 - value, rel=1e-12)
+    hold = result.options.set_index("option").loc["hold"]
+    assert hold["pv_costs"] == pytest.approx(_storage_pv(0.02) + 0.08 * value, rel=1e-12)
     assert_money_finite(result)
 
 
@@ -444,8 +481,12 @@ def test_negative_rates_keep_every_route_finite():
     loan = result.pledge_loan
     irr = loan.all_in_cost
     assert math.isfinite(irr)
-    payments = schedule["payment"].to_numpy()[1:]
-    assert irr == pytest.approx(_irr(loan.loan - loan.upfront_fee, days[1:], payments), abs=1e-9)
+    # principal comes back as the goods sell (event days), interest and fees on payment days
+    charges = (schedule["interest"] + schedule["monitoring_fee"]).to_numpy()[1:]
+    flow_days = np.concatenate([loan.repayments[1:, 0], days[1:]])
+    flows = np.concatenate([loan.repayments[1:, 1], charges])
+    assert irr == pytest.approx(_irr(loan.loan - loan.upfront_fee, flow_days, flows), abs=1e-9)
+    assert loan.repayments[:, 1].sum() == pytest.approx(loan.loan, rel=1e-12)
     assert irr > 0.045
     positive = evaluate(frame, make_assumptions(**terms))
     assert positive.pledge_loan.all_in_cost == pytest.approx(irr, rel=1e-12)
@@ -458,9 +499,12 @@ def test_negative_rates_keep_every_route_finite():
     assert trust.fair_senior_coupon == pytest.approx(math.exp(neg) - 1, abs=1e-12)
     assert math.isfinite(trust.all_in_cost)
 
-    # company rate = curve: holding's npv is minus its expected loss (storage included)
-    assert options.loc["hold", "npv"] == pytest.approx(
-        -options.loc["hold", "expected_loss_retained"], rel=1e-9
+    # company rate = curve (the same -0.5% effective a year as exp(-0.005 t) is not, so the
+    # identity of docs/model.md section 7a carries the small rate effect): holding's npv is
+    # minus its expected loss and its costs
+    hold = options.loc["hold"]
+    assert hold["npv"] == pytest.approx(
+        hold["rate_effect"] - hold["pv_costs"] - hold["expected_loss_retained"], rel=1e-9
     )
 
 

@@ -34,8 +34,9 @@ def test_contract_columns_and_keys(result):
     assert list(result.lots.columns[: len(LOT_COLUMNS)]) == list(LOT_COLUMNS)
     assert list(result.options.columns) == list(OPTION_COLUMNS)
     assert list(result.options["option"]) == [
-        "hold", "liquidate", "pledge_loan", "receipt_trust", "abs"
+        "hold", "liquidate", "pledge_loan", "receipt_trust", "abs", "mix"
     ]  # fmt: skip
+    assert list(result.mix.columns) == ["category", "route", "share", "market_value", "cash_now"]
     assert set(SUMMARY_KEYS) <= set(result.summary)
     assert result.summary["valuation_date"] == T0.isoformat()
 

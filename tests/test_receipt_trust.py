@@ -19,6 +19,7 @@ from finance.routes.receipt_trust import (
     receipt_trust,
     waterfall,
 )
+from finance.routes.rows import receipt_trust_notes, trust_coupon
 
 N = NormalDist()
 RATE = 0.02
@@ -290,7 +291,12 @@ def test_evaluate_single_copper_pool_matches_the_put_spread(erosion):
     # copper: no markdown or expiry; orderly discount 3%, storage 2% a year
     forward = 7e6 * 0.97 * math.exp(-erosion * years)
     transfer = 7e6 * 0.9
-    claim = 0.8 * transfer * (1 + 0.05 * years)
+    # sigma 0.3 needs more than the 5% offered: the trust is priced at the fair coupon
+    assert r.repriced == (r.fair_senior_coupon > 0.05)
+    coupon = max(0.05, r.fair_senior_coupon)
+    assert trust_coupon(r) == pytest.approx(coupon, rel=1e-12)
+    claim = 0.8 * transfer * (1 + coupon * years)
+    assert r.senior_claim == pytest.approx(claim, rel=1e-12)
     due = 0.005 * years * transfer + 0.02 * 7e6 * days / 365
     expected = discount * (
         black_put(forward, claim + due, 0.3, years) - black_put(forward, due, 0.3, years)
@@ -301,9 +307,10 @@ def test_evaluate_single_copper_pool_matches_the_put_spread(erosion):
     proceeds = r.flows.proceeds
     assert abs(proceeds.mean() - forward) < 3 * proceeds.std(ddof=1) / math.sqrt(len(proceeds))
     row = result.options.set_index("option").loc["receipt_trust"]
-    assert row["expected_loss_transferred"] == r.senior_shortfall_pv
+    assert row["expected_loss_transferred"] == pytest.approx(r.senior_shortfall_pv, rel=1e-12)
     assert row["cash_now"] == pytest.approx(0.8 * transfer - 0.01 * transfer, rel=1e-12)
     assert bool(row["feasible"])
+    _identity(row)
 
 
 # ------------------------------------------------------------------------------- buyback
@@ -441,8 +448,11 @@ def test_fair_coupon_with_zero_volatility_in_evaluate():
     assert (
         result.options.set_index("option")
         .loc["receipt_trust", "notes"]
-        .endswith(f"senior coupon of {r.curve_rate:.2%} for the risk they bear")
+        .endswith(f"senior coupon of {r.curve_rate:.2%} for their risk; 5.00% is offered")
     )
+    assert not r.repriced  # the offer is above what riskless units need
+    assert math.isnan(r.offered_coupon)
+    assert trust_coupon(r) == pytest.approx(0.05, rel=1e-12)
 
 
 NEGATIVE = DiscountTable(T0, np.exp(0.01 * np.arange(800) / 365))  # -1% rates
@@ -499,3 +509,75 @@ def test_no_receipt_eligible_stock_is_infeasible():
     assert "no eligible stock of a receipt-eligible category" in row["notes"]
     hold = result.options.set_index("option").loc["hold"]
     assert row["expected_loss_retained"] == pytest.approx(hold["expected_loss_retained"])
+
+
+# ----------------------------------------------------- priced at the coupon investors need
+def _identity(row):
+    rhs = row["rate_effect"] + row["funding_value"] - row["pv_costs"]
+    assert row["npv"] == pytest.approx(rhs - row["expected_loss_retained"], rel=1e-9, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("sub", "offered", "sigma"),
+    [(0.02, 0.03, 0.35), (0.05, 0.03, 0.6), (0.0, 0.05, 0.3), (0.10, 0.08, 0.45)],
+)
+def test_thin_volatile_pool_is_priced_at_the_fair_coupon(sub, offered, sigma):
+    result = _copper(scenarios=20_000, sigma=sigma, subordinated_share=sub, senior_coupon=offered)
+    r = result.receipt_trust
+    assert r.repriced
+    assert r.offered_coupon == offered
+    assert r.fair_senior_coupon > offered
+    # priced at the fair coupon: the claim is the principal grown at it
+    years = r.years
+    assert r.maturity_day == 365 and years == 1.0
+    transfer = 7e6 * 0.9
+    principal = (1 - sub) * transfer
+    assert r.senior_principal == pytest.approx(principal, rel=1e-12)
+    assert r.senior_claim == pytest.approx(principal * (1 + r.fair_senior_coupon), rel=1e-12)
+    assert trust_coupon(r) == pytest.approx(r.fair_senior_coupon, rel=1e-12)
+    # the senior units then price at par on the curve: the default curve's 1Y zero rate is
+    # 1.6% continuous and the trust matures on the 1Y pillar; expenses are the trustee fee
+    # on the transfer price and 2% a year of storage on the goods' value
+    discount = math.exp(-0.016)
+    available = r.flows.proceeds - 0.005 * transfer - 0.02 * 7e6
+    expected_min = np.minimum(r.senior_claim, np.maximum(available, 0.0)).mean()
+    assert discount * expected_min == pytest.approx(principal, rel=1e-9)
+    assert discount * r.flows.senior.mean() == pytest.approx(principal, rel=1e-9)
+    # the row is feasible and its note names both coupons
+    row = result.options.set_index("option").loc["receipt_trust"]
+    assert bool(row["feasible"])
+    assert f"priced at the senior coupon investors need, {r.fair_senior_coupon:.2%}" in row["notes"]
+    assert f"the {offered:.2%} offered does not pay for the risk they bear" in row["notes"]
+    ok, notes = receipt_trust_notes(r, 7e6)
+    assert ok and notes == row["notes"]
+    assert result.summary["trust_senior_coupon"] == pytest.approx(r.fair_senior_coupon, rel=1e-12)
+    assert result.summary["trust_fair_senior_coupon"] == r.fair_senior_coupon
+    _identity(row)
+
+
+def test_offering_the_fair_coupon_prices_the_same_trust():
+    repriced = _copper(scenarios=5_000, sigma=0.35, subordinated_share=0.02, senior_coupon=0.03)
+    fair = repriced.receipt_trust.fair_senior_coupon
+    offered = _copper(scenarios=5_000, sigma=0.35, subordinated_share=0.02, senior_coupon=fair)
+    assert not offered.receipt_trust.repriced
+    assert offered.receipt_trust.senior_claim == pytest.approx(
+        repriced.receipt_trust.senior_claim, rel=1e-12
+    )
+    a = repriced.options.set_index("option").loc["receipt_trust"]
+    b = offered.options.set_index("option").loc["receipt_trust"]
+    for column in ("cash_now", "pv_costs", "expected_loss_retained", "npv"):
+        assert a[column] == pytest.approx(b[column], rel=1e-9), column
+
+
+def test_pool_no_coupon_can_sell_is_infeasible():
+    # No transfer discount, no subordination: the senior principal is the whole market
+    # value, more than the pool's proceeds (3% orderly discount, fees) are worth on average.
+    result = _copper(scenarios=5_000, sigma=0.3, subordinated_share=0.0, transfer_discount=0.0)
+    r = result.receipt_trust
+    assert math.isnan(r.fair_senior_coupon)
+    assert not r.repriced
+    available = r.flows.proceeds - r.flows.trustee_fee - r.flows.storage
+    assert math.exp(-0.016) * np.maximum(available, 0.0).mean() < r.senior_principal
+    row = result.options.set_index("option").loc["receipt_trust"]
+    assert not bool(row["feasible"])
+    assert row["notes"] == "no senior coupon would compensate investors for the risk they bear"

@@ -53,9 +53,13 @@ OPTION_COLUMNS = [
     "expected_loss_transferred",
     "loss_retained_p95",
     "npv",
+    "npv_vs_hold",
     "effective_annual_cost",
     "feasible",
     "notes",
+    "funding_value",
+    "rate_effect",
+    "npv_std_error",
 ]
 LOT_MONEY = [
     "unit_cost",
@@ -114,7 +118,7 @@ def result():
 def csv_folder(result, tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv")
     paths = result.to_csv(folder)
-    assert [p.name for p in paths] == ["lots.csv", "options.csv"]
+    assert [p.name for p in paths] == ["lots.csv", "options.csv", "mix.csv"]
     return folder
 
 
@@ -176,7 +180,7 @@ def test_safe_csv_bytes_keeps_numbers_and_neutralises_text():
 
 
 def test_to_csv_writes_two_files_with_bom(csv_folder):
-    assert sorted(p.name for p in csv_folder.iterdir()) == ["lots.csv", "options.csv"]
+    assert sorted(p.name for p in csv_folder.iterdir()) == ["lots.csv", "mix.csv", "options.csv"]
     for name in ("lots.csv", "options.csv"):
         assert (csv_folder / name).read_bytes().startswith(BOM)
         assert not (csv_folder / name).read_bytes()[3:].startswith(BOM)
@@ -265,6 +269,7 @@ BASE_SHEETS = [
     "Summary",
     "Lots",
     "Options",
+    "Mix",
     "Haircuts",
     "Borrowing base",
     "Assumptions",

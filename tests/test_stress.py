@@ -57,7 +57,7 @@ def test_apply_stress_leaves_the_inputs_alone():
 def test_one_row_per_stress_and_option(stressed):
     table = stressed.comparison
     assert list(table.columns) == list(COMPARISON_COLUMNS)
-    assert len(table) == len(STANDARD_STRESSES) * 5
+    assert len(table) == len(STANDARD_STRESSES) * 6  # the five routes and the mix
     assert list(dict.fromkeys(table["stress"])) == [s.name for s in STANDARD_STRESSES]
     assert (table.groupby("stress")["recommended"].sum() == 1).all()
     assert list(stressed.headline["stress"]) == [s.name for s in STANDARD_STRESSES]

@@ -63,10 +63,7 @@ def atomic_write(path: Path, data: bytes) -> Path:
 
 
 def write_csvs(result: ValuationResult, folder: Path) -> list[Path]:
-    """Write ``lots.csv`` and ``options.csv`` into ``folder``; return their paths."""
-    lots_bytes = safe_csv_bytes(result.lots)
-    options_bytes = safe_csv_bytes(result.options)
-    return [
-        atomic_write(folder / "lots.csv", lots_bytes),
-        atomic_write(folder / "options.csv", options_bytes),
-    ]
+    """Write ``lots.csv``, ``options.csv`` and ``mix.csv`` into ``folder``; return their paths."""
+    tables = {"lots.csv": result.lots, "options.csv": result.options, "mix.csv": result.mix}
+    contents = {name: safe_csv_bytes(table) for name, table in tables.items()}
+    return [atomic_write(folder / name, data) for name, data in contents.items()]

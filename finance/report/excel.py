@@ -1,6 +1,6 @@
 """The valuation workbook, one sheet per table.
 
-Summary, Lots, Options, Haircuts, Borrowing base (the certificate), Assumptions and
+Summary, Lots, Options, Mix, Haircuts, Borrowing base (the certificate), Assumptions and
 Channels, then one sheet per structure
 (Loan schedule, Loan triggers, Trust waterfall, ABS tranches, ABS payments) and, when a
 stress test was run, Stress, Stress summary and Sensitivity.
@@ -39,6 +39,7 @@ MONEY = {
     "collateral_at_line", "expected", "p05", "p95", "face", "price", "collections",
     "senior_principal", "mezzanine_principal", "equity_principal", "npv_vs_base_value",
     "borrowing_base", "eligible_value", "volatility_limit", "holding_loss_p95", "amount",
+    "npv_vs_hold", "funding_value", "rate_effect", "npv_std_error", "market_value", "outstanding",
 }  # fmt: skip
 PERCENT = {
     "haircut", "basel_haircut", "advance_rate", "effective_annual_cost", "volatility_haircut",
@@ -47,7 +48,7 @@ PERCENT = {
     "pv_rate", "capacity", "probability", "probability_closed_form", "std_error",
     "attachment", "detachment", "sold_share", "spread", "yield", "probability_of_loss",
     "probability_of_loss_simulated", "expected_loss", "margin_call_probability",
-    "weighted_haircut", "confidence",
+    "weighted_haircut", "confidence", "company_rate",
 }  # fmt: skip
 
 SUMMARY_LABELS: dict[str, str] = {
@@ -70,23 +71,28 @@ SUMMARY_LABELS: dict[str, str] = {
     "holding_loss_p99": "Holding loss, 99% quantile",
     "holding_loss_mean_simulated": "Holding loss, simulated mean",
     "holding_loss_std_error": "Holding loss, standard error of the mean",
+    "holding_npv": "NPV of holding at the company's rate (持有净现值)",
     "loan_amount": "Pledge loan amount (质押贷款金额)",
     "loan_all_in_cost": "Pledge loan all-in annual cost (综合年化成本)",
+    "loan_margin_at_drawdown": "Margin posted at drawdown (放款时保证金)",
     "margin_call_probability": "Margin-call probability (补仓概率)",
     "lender_expected_loss": "Lender's expected loss (贷款方预期损失)",
     "pledge_regulatory_lgd": "Pledge loan F-IRB LGD (监管违约损失率)",
     "trust_pool_value": "Trust pool market value (信托资产池市值)",
     "trust_fair_senior_coupon": "Fair senior coupon for investors (优先级合理收益率)",
+    "trust_senior_coupon": "Senior coupon priced (优先级定价收益率)",
     "abs_issue_size": "ABS issue size (ABS发行规模)",
+    "mix_feasible": "Mix meets the target and limit (组合方案可行)",
     "recommended_option": "Recommended option (推荐方案)",
     "recommendation": "Why",
     "cash_target": "Cash target (融资目标)",
+    "max_loss_p95": "Risk limit on the 95% loss kept (风险限额)",
     "scenarios": "Scenarios",
     "seed": "Seed",
 }
 PERCENT_KEYS = {
     "portfolio_haircut", "weighted_lot_haircut", "pledge_regulatory_lgd", "loan_all_in_cost",
-    "margin_call_probability", "trust_fair_senior_coupon",
+    "margin_call_probability", "trust_fair_senior_coupon", "trust_senior_coupon",
 }  # fmt: skip
 
 
@@ -203,6 +209,7 @@ def workbook_bytes(result: ValuationResult, stress: StressResult | None = None) 
                 sheet.write_blank(i, 2, None)
         _write_sheet(writer, "Lots", result.lots, formats)
         _write_sheet(writer, "Options", result.options, formats)
+        _write_sheet(writer, "Mix", result.mix, formats)
         _write_sheet(writer, "Haircuts", result.haircuts, formats)
         certificate = borrowing_base_certificate(result)
         _write_sheet(writer, "Borrowing base", certificate, formats)
