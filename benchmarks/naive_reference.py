@@ -160,11 +160,11 @@ def naive_holding_loss(
 
     The schedule of MODEL.md sections 6 and 7a for a lot without expiry: at each month end
     (t0 + m months, m = 1..horizon_months, unadjusted) ``min(rate, units left)`` units are
-    invoiced at ``p exp(-erosion t) (1 - markdown)^n(t) X(t)``, collected ``dso_days``
-    later less the bad debt ``customer_pd * customer_lgd``; what is left at the horizon T
-    sells for cash at ``p exp(-erosion T) (1 - markdown)^n(T) X(T)``. The loss of value is
-    today's market value less the PV of what the goods bring in on the assumptions' zero
-    curve; selling costs, the orderly discount and storage are costs, not loss of value.
+    invoiced at ``P = p exp(-erosion t) (1 - markdown)^n(t) X(t)``, collected ``dso_days``
+    later less the bad debt ``customer_pd * customer_lgd``, and ``selling_cost * P`` is
+    paid on the sale day; storage ``storage_cost / 12 * units held * p`` is billed at the
+    start of each month; what is left at the horizon T sells for cash at ``P(T) (1 -
+    orderly_discount)``. Everything is discounted on the assumptions' zero curve.
 
     Parameters
     ----------
@@ -185,7 +185,7 @@ def naive_holding_loss(
     Returns
     -------
     mean : float
-        ``MV - mean(PV(collections and final sale))`` over the paths, currency.
+        ``MV - mean(PV(net proceeds) - PV(storage))`` over the paths, currency.
     std_error : float
         Its Monte Carlo standard error.
 
@@ -220,6 +220,9 @@ def naive_holding_loss(
     ]
     trade = assumptions.trade
     collected = p * (1.0 - trade.customer_pd * trade.customer_lgd)
+    selling = p * category.selling_cost
+    net_orderly = p * (1.0 - category.orderly_discount)
+    storage_rate = category.storage_cost / 12.0 * p
 
     values = np.empty(paths)
     with ql.SavedSettings():
@@ -248,10 +251,12 @@ def naive_holding_loss(
             left = q
             pv = 0.0
             for m in range(1, months + 1):
+                pv -= storage_rate * left * df[m - 1]  # billed in advance on the units held
                 sold = min(rate, left)
-                pv += sold * collected * trend[m] * x[m] * df_in[m]
+                price = trend[m] * x[m]
+                pv += sold * price * (collected * df_in[m] - selling * df[m])
                 left -= sold
-            pv += left * p * trend[months] * x[months] * df[months]
+            pv += left * net_orderly * trend[months] * x[months] * df[months]
             values[i] = pv
 
     mean = q * p - float(values.mean())

@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, help="random seed")
     ev.add_argument("--cash-target", type=float, help="cash to raise now, in the currency")
     ev.add_argument("--max-loss-p95", type=float,
-                    help="risk limit on the mix's 95%% loss kept, in the currency (0: none)")  # fmt: skip
+                    help="risk limit on the 95%% loss kept, in the currency (0: none)")  # fmt: skip
     ev.add_argument("--valuation-date", help="valuation date YYYY-MM-DD (default: today)")
     ev.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
                     help="xlsx: CSVs and workbook; csv: the CSVs only")  # fmt: skip

@@ -35,7 +35,7 @@ from finance.market.calendar import month_offsets, payment_dates
 from finance.market.curve import build_discount_table, flat_discount
 from finance.market.scenarios import simulate_brownian
 from finance.result import EXTRA_LOT_COLUMNS, LOT_COLUMNS, ValuationResult
-from finance.risk.holding import HoldingResult, hold
+from finance.risk.holding import HoldingResult, hold, holding_losses
 from finance.routes.liquidate import plan_channels
 from finance.routes.pledge_loan import loan_dates
 from finance.routes.rows import (
@@ -95,7 +95,7 @@ def _lots_table(
             "binding_limit": lend.binding_limit.astype(str),
             "lendable_value": lend.lendable,
             "concentration_excess": lend.concentration_excess,
-            "expected_holding_loss": held.expected_loss,
+            "expected_holding_loss": held.holding_loss,
             "row": np.asarray(frame.index, dtype=np.int64),
             # As read; "" when the file has none (or the frame, built in Python, lacks it).
             "batch": _text_column(frame, "batch"),
@@ -349,7 +349,7 @@ def evaluate(
     )
 
     report(0.9, "tables")
-    losses = hold_ledger.losses.sum(axis=1)
+    losses = holding_losses(held, prepared, scenarios, shocks)
     table = _lots_table(lots, prepared, values, reasons, haircut, basel, lend, held, liquidation)
     market_value = float(values.market_value.sum())
     borrowing_base = lend.borrowing_base
@@ -370,7 +370,7 @@ def evaluate(
         "borrowing_base": borrowing_base,
         "portfolio_haircut": port_haircut,
         "weighted_lot_haircut": position.weighted_haircut,
-        "expected_holding_loss": float(held.expected_loss.sum()),
+        "expected_holding_loss": float(held.holding_loss.sum()),
         "holding_loss_p95": float(np.quantile(losses, 0.95)),
         "holding_loss_p99": float(np.quantile(losses, 0.99)),
         "holding_loss_mean_simulated": float(losses.mean()),

@@ -105,7 +105,7 @@ def test_zero_volatility_is_deterministic():
         assert s[key] == pytest.approx(expected, rel=1e-12)
     assert np.ptp(result.holding_losses) < 1e-9 * expected
     hold = result.options.set_index("option").loc["hold"]
-    assert hold["loss_retained_p95"] == pytest.approx(expected, rel=1e-12)
+    assert hold["loss_retained_p95"] == pytest.approx(hold["expected_loss_retained"], rel=1e-12)
     # the loan exists, and nothing random can trip a line or leave the lender short
     loan = result.pledge_loan
     assert loan.loan > 0
@@ -168,8 +168,11 @@ def test_holding_loss_is_market_value_less_pv_of_scheduled_sales(rate, dso, pd_,
     sales = [(100, d) for d in MONTH_ENDS] + [(100, 30), (100, 61), (50, 92)]
     value0 = sum(s * kept * flat(rate, d + dso) for s, d in sales[:6])
     value1 = sum(s * kept * flat(rate, d + dso) for s, d in sales[6:])
+    cost0 = sum(0.08 * s * flat(rate, d) for s, d in sales[:6])
+    cost1 = sum(0.08 * s * flat(rate, d) for s, d in sales[6:])
+    # the lots' holding loss (section 6): MV less the PV of the net proceeds
     assert result.lots["expected_holding_loss"].tolist() == pytest.approx(
-        [600 - value0, 250 - value1], rel=1e-12, abs=1e-12
+        [600 - value0 + cost0, 250 - value1 + cost1], rel=1e-12, abs=1e-12
     )
     hold = result.options.set_index("option").loc["hold"]
     assert hold["pv_costs"] == pytest.approx(sum(0.08 * s * flat(rate, d) for s, d in sales))
@@ -375,7 +378,8 @@ def test_full_markdown_inside_the_horizon_wipes_out_the_collateral():
     # Season end 2026-12-15 (day 21) inside H = 74 days: M(H) = 0, so h = 1 and the lot
     # lends nothing; OLV (60 days) = 0; FLV (14 days, before the markdown) is untouched.
     # Every normal-course sale (from day 30) is worth 0: the loss of value is all the MV
-    # (storage is a cost, not a loss of value: docs/model.md section 7a).
+    # (storage is a cost, not a loss of value: docs/model.md section 7a); the holding loss
+    # of section 6 adds the storage.
     result = evaluate(lot_frame({"quantity": 60.0}), _markdown_all("12-15"))
     lot = result.lots.iloc[0]
     assert lot["haircut"] == 1.0
@@ -384,10 +388,11 @@ def test_full_markdown_inside_the_horizon_wipes_out_the_collateral():
     assert lot["flv"] == pytest.approx(600 * math.exp(-0.1 * 14 / 365) * 0.45, rel=1e-14)
     assert lot["eligible"]
     assert lot["lendable_value"] == 0.0
-    expected = 600.0
+    expected = 600 + _storage_pv(0.02)
     assert lot["expected_holding_loss"] == pytest.approx(expected, rel=1e-12)
     hold = result.options.set_index("option").loc["hold"]
     assert hold["pv_costs"] == pytest.approx(_storage_pv(0.02), rel=1e-12)
+    assert hold["expected_loss_retained"] == pytest.approx(600.0, rel=1e-12)
     s = result.summary
     assert s["portfolio_haircut"] == 1.0
     assert s["borrowing_base"] == 0.0
@@ -408,7 +413,9 @@ def test_full_markdown_after_the_horizon_keeps_the_haircut_and_zeroes_later_sale
     assert lot["haircut"] == pytest.approx(haircut(0.2, 74, math.exp(-0.1 * 74 / 365), 0.3))
     assert lot["olv"] == pytest.approx(600 * math.exp(-0.1 * 60 / 365) * 0.7, rel=1e-14)
     value = sum(100 * math.exp(-0.1 * d / 365) * flat(0.02, d) for d in MONTH_ENDS[:4])
-    assert lot["expected_holding_loss"] == pytest.approx(600 - value, rel=1e-12)
+    assert lot["expected_holding_loss"] == pytest.approx(
+        600 - 0.92 * value + _storage_pv(0.02), rel=1e-12
+    )
     hold = result.options.set_index("option").loc["hold"]
     assert hold["pv_costs"] == pytest.approx(_storage_pv(0.02) + 0.08 * value, rel=1e-12)
     assert_money_finite(result)

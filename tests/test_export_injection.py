@@ -216,11 +216,12 @@ def csv_exports(result, stress, cli_out):
     sources = {
         "lots.csv": result.lots,
         "options.csv": result.options,
+        "mix.csv": result.mix,
         "stress.csv": stress.comparison,
         "sensitivity.csv": stress.sensitivity,
     }
     for run, folder in cli_out.items():
-        expected = ["lots.csv", "options.csv"]
+        expected = ["lots.csv", "options.csv", "mix.csv"]
         if "--stress" in CLI_RUNS[run]:
             expected += ["stress.csv", "sensitivity.csv"]
         written = sorted(p.name for p in folder.iterdir() if p.suffix == ".csv")
@@ -240,7 +241,7 @@ CSV_NAMES = [
     *(
         f"cli-{run}:{name}"
         for run, flags in CLI_RUNS.items()
-        for name in ["lots.csv", "options.csv"]
+        for name in ["lots.csv", "options.csv", "mix.csv"]
         + (["stress.csv", "sensitivity.csv"] if "--stress" in flags else [])
     ),
 ]
@@ -395,6 +396,7 @@ def sheet_frames(result, stress) -> dict[str, pd.DataFrame]:
         "Summary": _summary_frame(result.summary),
         "Lots": result.lots,
         "Options": result.options,
+        "Mix": result.mix,
         "Haircuts": result.haircuts,
         "Borrowing base": borrowing_base_certificate(result),
         "Assumptions": _assumptions_frame(result),

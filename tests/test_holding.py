@@ -138,14 +138,17 @@ def test_hold_row_in_evaluate_by_hand(c, r, dso, pd_, lgd):
     assert row["expected_loss_retained"] == pytest.approx(300 - value(curve_df), rel=1e-12)
     assert row["npv"] == pytest.approx(value(company_df) - costs(company_df) - 300, rel=1e-12)
     assert result.summary["holding_npv"] == pytest.approx(row["npv"], rel=1e-12)
-    assert result.lots["expected_holding_loss"].iloc[0] == pytest.approx(
-        300 - value(curve_df), rel=1e-12
-    )
+    # docs/model.md section 6's holding loss: MV less the PV of the net proceeds, plus
+    # storage: the loss of value and the costs together
+    holding_loss = 300 - value(curve_df) + costs(curve_df)
+    assert result.lots["expected_holding_loss"].iloc[0] == pytest.approx(holding_loss, rel=1e-12)
+    assert result.summary["expected_holding_loss"] == pytest.approx(holding_loss, rel=1e-12)
     # the ledger identity on the row
     rhs = row["rate_effect"] + row["funding_value"] - row["pv_costs"]
     assert row["npv"] == pytest.approx(rhs - row["expected_loss_retained"], abs=1e-9)
     # no price risk: every scenario loses the same
-    assert result.summary["holding_loss_p95"] == pytest.approx(300 - value(curve_df), rel=1e-9)
+    assert result.summary["holding_loss_p95"] == pytest.approx(holding_loss, rel=1e-9)
+    assert row["loss_retained_p95"] == pytest.approx(300 - value(curve_df), rel=1e-9)
 
 
 def test_forced_sale_before_expiry_is_for_cash():
@@ -167,7 +170,8 @@ def test_forced_sale_before_expiry_is_for_cash():
     assert flows[61] == 0.0  # nothing is left to sell or store after day 31
     np.testing.assert_allclose(held.invoices[0, 0], [0.0, 100.0, 0.0], rtol=1e-12)
     result = evaluate(frame, a)
-    assert result.lots["expected_holding_loss"].iloc[0] == pytest.approx(300 - 298, rel=1e-12)
+    # section 6's loss: 300 less the net proceeds 98 + 90, plus storage 5 and selling cost 10
+    assert result.lots["expected_holding_loss"].iloc[0] == pytest.approx(300 - 188 + 15, rel=1e-12)
 
 
 def test_already_expired_lot_is_sold_today_at_salvage():
@@ -190,7 +194,7 @@ def test_already_expired_lot_is_sold_today_at_salvage():
     assert held.flows[0].sum(axis=0)[0] == pytest.approx(27.0, rel=1e-12)
     assert np.all(held.invoices == 0.0)
     loss = evaluate(frame, a).lots["expected_holding_loss"].iloc[0]
-    assert loss == pytest.approx(300 - 60, rel=1e-12)
+    assert loss == pytest.approx(300 - 27, rel=1e-12)  # the net proceeds 60 * 0.45
 
 
 # ------------------------------------------------------------------------ linearity

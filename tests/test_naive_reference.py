@@ -31,7 +31,7 @@ def test_naive_reference_agrees_with_closed_form():
         {"category": "apparel", "quantity": 1000.0, "unit_price": 200.0, "monthly_sales": 30.0},
         # Clears in months_to_clear = 4 months across one markdown (31 December). A tiny
         # volatility override makes the Monte Carlo error small, so this lot checks the
-        # deterministic schedule (trade terms, erosion, discounting) tightly.
+        # deterministic schedule (storage in advance, trade terms, erosion, discounting) tightly.
         {
             "category": "home_appliances",
             "quantity": 103.0,

@@ -39,7 +39,7 @@ MONEY = {
     "collateral_at_line", "expected", "p05", "p95", "face", "price", "collections",
     "senior_principal", "mezzanine_principal", "equity_principal", "npv_vs_base_value",
     "borrowing_base", "eligible_value", "volatility_limit", "holding_loss_p95", "amount",
-    "npv_vs_hold", "funding_value", "rate_effect", "npv_std_error", "market_value", "outstanding",
+    "npv_vs_hold", "funding_value", "rate_effect", "npv_std_error", "outstanding",
 }  # fmt: skip
 PERCENT = {
     "haircut", "basel_haircut", "advance_rate", "effective_annual_cost", "volatility_haircut",

@@ -64,6 +64,10 @@ class HoldingResult:
     invoices : numpy.ndarray, shape (W, G, M + 1)
         Nominal invoices of the monthly sales per shock group and month end: the
         receivables the sales create.
+    group_net : numpy.ndarray, shape (W, G, M + 1)
+        What the sales bring in net of selling costs and final-sale discounts, PV on the
+        curve, per shock group and month position, before the shocks: docs/model.md
+        section 6's proceeds.
     """
 
     month_days: np.ndarray
@@ -76,11 +80,21 @@ class HoldingResult:
     flows: np.ndarray
     group_value: np.ndarray
     invoices: np.ndarray
+    group_net: np.ndarray
 
     @property
     def expected_loss(self) -> np.ndarray:
-        """Per-lot expected loss of value, ``MV - value_pv``, on the curve."""
+        """Per-lot expected loss of value, ``MV - value_pv``, on the curve (section 7a)."""
         return self.market_value - self.value_pv
+
+    @property
+    def holding_loss(self) -> np.ndarray:
+        """Per-lot expected holding loss of docs/model.md section 6, on the curve.
+
+        ``MV - E[PV(sale proceeds) - PV(storage)]`` with the proceeds net of selling costs,
+        final-sale discounts and bad debt: the loss of value plus the costs.
+        """
+        return self.market_value - self.value_pv + self.costs_pv
 
     @property
     def npv(self) -> np.ndarray:
@@ -189,6 +203,8 @@ def hold(
     flows = np.zeros((w.shape[0], k_count, n_days))
     group_value = np.zeros((w.shape[0], n_groups, months + 1))
     invoices = np.zeros((w.shape[0], n_groups, months + 1))
+    group_net = np.zeros((w.shape[0], n_groups, months + 1))
+    group_selling_cost = lots.category_param("selling_cost")[lots.group_category]
     for m in range(1, months + 1):
         start, end = int(month_days[m - 1]), int(month_days[m])
         bill = np.where(start < exit_day, storage_rate * left, 0.0)
@@ -212,6 +228,7 @@ def hold(
         flows[:, :, end] -= inv_k * category_selling_cost
         flows[:, :, start] -= billed @ to_category
         group_value[:, :, m] = invoices[:, :, m] * collected * df_in
+        group_net[:, :, m] = invoices[:, :, m] * (collected * df_in - group_selling_cost * df_end)
         left -= sold
 
     sale_day = np.where(forced, np.maximum(forced_day, 0), horizon)
@@ -228,9 +245,11 @@ def hold(
     ).reshape(w.shape[0], k_count, n_days)
     # The final sale's shock is read at the month end nearest its day.
     nearest = nearest_grid_index(month_days, sale_day)
-    group_value += _stacked_totals(
-        gross * df_sale, w, lots.group * (months + 1) + nearest, n_groups * (months + 1)
-    ).reshape(w.shape[0], n_groups, months + 1)
+    cells = lots.group * (months + 1) + nearest
+    size = n_groups * (months + 1)
+    group_value += _stacked_totals(gross * df_sale, w, cells, size).reshape(group_value.shape)
+    final_net = gross * (1.0 - discount) * df_sale
+    group_net += _stacked_totals(final_net, w, cells, size).reshape(group_net.shape)
     return HoldingResult(
         month_days=np.asarray(month_days, dtype=np.int64),
         market_value=lots.market_value,
@@ -242,6 +261,7 @@ def hold(
         flows=flows,
         group_value=group_value,
         invoices=invoices,
+        group_net=group_net,
     )
 
 
@@ -270,3 +290,23 @@ def group_losses(
     fixed = np.bincount(lots.group, weights=weights * held.market_value, minlength=lots.n_groups)
     at_months = shocks[:, :, scenarios.index_of(held.month_days)]
     return fixed[None, :] - np.einsum("sgj,gj->sg", at_months, held.group_value[row])
+
+
+def holding_losses(
+    held: HoldingResult,
+    lots: Lots,
+    scenarios: PriceScenarios,
+    shocks: np.ndarray,
+) -> np.ndarray:
+    """The portfolio's holding loss of docs/model.md section 6 per scenario (weights row 0).
+
+    ``MV + PV(storage) - PV(net proceeds)``, the proceeds net of selling costs, final-sale
+    discounts and bad debt, with each group's shocks.
+
+    Returns
+    -------
+    numpy.ndarray, shape (S,)
+    """
+    fixed = float((held.market_value + held.storage_pv).sum())
+    at_months = shocks[:, :, scenarios.index_of(held.month_days)]
+    return fixed - np.einsum("sgj,gj->s", at_months, held.group_net[0])

@@ -192,7 +192,8 @@ class PledgedPool:
     collateral_value : float
         Market value of the pledged goods at t0.
     event_days : numpy.ndarray of int64, shape (E,)
-        Drawdown (0), the month ends and payment days inside the tenor, and maturity.
+        Drawdown (0), the month ends, forced-sale days and payment days inside the tenor,
+        and maturity.
     outstanding_share : numpy.ndarray, shape (E,)
         Share of the loan still outstanding after each event day's sales (1 at drawdown,
         before maturity's repayment at the last).
@@ -375,7 +376,10 @@ def pledge_loan(
             owed_monitoring[None, :] > 0, pool.paths / owed_monitoring[None, :], np.inf
         )
     lowest = coverage_paths.min(axis=1, initial=np.inf)
-    triggers = _triggers(terms, t0, coverage0, lowest, loan, pool.monitoring_days, single_group)
+    # Once the goods are sold out nothing is owed and no line can be hit: the barrier
+    # closed form runs over the monitoring days with a loan outstanding.
+    live = pool.monitoring_days[owed_monitoring > 0]
+    triggers = _triggers(terms, t0, coverage0, lowest, loan, live, single_group)
 
     n_days = len(curve.factors)
     flows = np.zeros(n_days)
@@ -431,6 +435,108 @@ def pledge_loan(
     )
 
 
+#: Above this many (erosion level x category) cells x days, the expected value of the goods
+#: left is summed lot by lot on each event day instead of per cell.
+MAX_CELL_DAYS = 5_000_000
+
+
+def _release_schedule(
+    lots: Lots,
+    counts: np.ndarray,
+    month_days: np.ndarray,
+    maturity: int,
+    payment_days: np.ndarray,
+    allocation: np.ndarray,
+    value: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """When the pledged goods sell, and what is outstanding and left after each sale day.
+
+    Each lot's goods leave at the holding schedule's month ends (its monthly sales) and on
+    its forced or horizon sale day (the rest); each departure repays the lot's part of the
+    loan on its own day. Computed once per lot and month, not once per event day: the
+    repayments are summed per day, and the goods' value per (erosion level x category)
+    cell and day, whose price factor is one number.
+
+    Returns
+    -------
+    event_days : numpy.ndarray of int64
+        0, the month ends and every other sale day inside the tenor, the payment days and
+        maturity.
+    outstanding_share : numpy.ndarray
+        Share of the loan outstanding after each event day's sales (1 at drawdown).
+    expected_value : numpy.ndarray
+        Expected value of the pledged goods left after each event day's sales.
+    """
+    n_days = maturity + 1
+    q = lots.quantity
+    horizon = int(month_days[-1])
+    forced = lots.expiry_day - lots.param("forced_days").astype(np.int64)
+    exit_day = np.minimum(np.maximum(forced, 0), horizon)
+    ends = np.asarray(month_days[1:], dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_month = np.where(q > 0, lots.monthly_sales / q, 0.0)
+    cells = lots.factor_index
+    n_cells = len(lots.erosion_levels) * len(lots.categories)
+    by_cell = n_cells * n_days <= MAX_CELL_DAYS
+    repaid = np.zeros(n_days)
+    gone = np.zeros(n_cells * n_days) if by_cell else None
+    departures = []
+
+    def depart(day: np.ndarray | int, fraction: np.ndarray) -> None:
+        day = np.broadcast_to(np.asarray(day, dtype=np.int64), fraction.shape)
+        inside = day < maturity
+        repaid[:] += np.bincount(
+            day[inside], weights=(allocation * fraction)[inside], minlength=n_days
+        )
+        if by_cell:
+            flat = cells[inside] * n_days + day[inside]
+            gone[:] += np.bincount(
+                flat, weights=(value * fraction)[inside], minlength=n_cells * n_days
+            )
+        departures.append(np.unique(day[inside & (fraction > 0)]))
+
+    left = np.ones(len(q))
+    for m, end in enumerate(ends, start=1):
+        if end >= maturity:
+            break
+        # Month ends before the forced-sale day sell; after it the lot is gone.
+        now = np.where(end < forced, np.maximum(1.0 - per_month * m, 0.0), left)
+        depart(int(end), left - now)
+        left = now
+    # The forced or horizon sale takes what the month ends left.
+    sold_before = np.minimum(np.searchsorted(ends, exit_day, side="right"),
+                             np.searchsorted(ends, forced, side="left"))  # fmt: skip
+    depart(exit_day, np.maximum(1.0 - per_month * sold_before, 0.0))
+
+    events = np.unique(np.concatenate([[0, maturity], ends, payment_days, *departures]))
+    events = events[events <= maturity]
+    outstanding = np.clip(1.0 - np.cumsum(repaid), 0.0, 1.0) * (allocation.sum() > 0)
+    share = outstanding[events]
+    share[0] = 1.0 if allocation.sum() > 0 else 0.0
+    if by_cell:
+        held = np.bincount(cells, weights=value, minlength=n_cells)
+        remaining = held[:, None] - np.cumsum(gone.reshape(n_cells, n_days), axis=1)
+        expected = np.empty(len(events))
+        for e, day in enumerate(events):
+            erosion = np.exp(-lots.erosion_levels * int(day) / DAYS_PER_YEAR)
+            marks = (1.0 - lots.category_param("markdown")) ** counts[
+                :, min(int(day), counts.shape[1] - 1)
+            ]
+            expected[e] = float(np.outer(erosion, marks).ravel() @ remaining[:, day])
+    else:
+        expected = np.array(
+            [
+                float(
+                    (value * units_left(lots, month_days, int(day)))
+                    @ price_factor(lots, counts, int(day))
+                )
+                for day in events
+            ]
+        )
+    expected[0] = float(value.sum())
+    return events.astype(np.int64), share, expected
+
+
 def pledged_pool(
     lots: Lots,
     counts: np.ndarray,
@@ -463,23 +569,17 @@ def pledged_pool(
         them plus every liquidation horizon.
     """
     maturity = dates.maturity_day
-    inside = month_days[(month_days > 0) & (month_days < maturity)]
-    events = np.unique(np.concatenate([[0], inside, dates.payment_days]))
     pledged_lendable = weights * lendable
     total = float(pledged_lendable.sum())
     allocation = pledged_lendable / total if total > 0 else np.zeros_like(weights)
     value = weights * lots.market_value
+    events, share, expected = _release_schedule(
+        lots, counts, month_days, maturity, dates.payment_days, allocation, value
+    )
 
     def left(day: int) -> np.ndarray:
         return units_left(lots, month_days, int(day))
 
-    share = np.empty(len(events))
-    expected = np.empty(len(events))
-    for e, day in enumerate(events):
-        now = left(day)
-        share[e] = float(allocation @ now)
-        expected[e] = float((value * now) @ price_factor(lots, counts, int(day)))
-    share[0], expected[0] = (1.0 if total > 0 else 0.0), float(value.sum())
     monitoring = dates.monitoring_days
     default_days = np.concatenate([monitoring, [maturity]]).astype(np.int64)
     n_scenarios = shocks.shape[0]
