@@ -83,3 +83,27 @@ def price_factor(lots: Lots, counts: np.ndarray, days: np.ndarray | int) -> np.n
     n_marks = counts[lots.category, np.minimum(days, counts.shape[1] - 1)]
     salvage = np.where(days >= lots.expiry_day, lots.param("salvage"), 1.0)
     return np.exp(-lots.erosion * days / DAYS_PER_YEAR) * (1.0 - markdown) ** n_marks * salvage
+
+
+def price_factor_by_category(
+    lots: Lots, counts: np.ndarray, category_days: np.ndarray
+) -> np.ndarray:
+    """E[P_i(t)] / p_i with one day per category, ``t = category_days[k(i)]``.
+
+    The fast path of :func:`price_factor` (a factor per erosion level and category,
+    gathered per lot) for days that differ by category, such as each category's
+    liquidation horizon from a given day.
+    """
+    days = np.maximum(np.asarray(category_days, dtype=np.int64), 0)
+    levels = lots.erosion_levels if len(lots.erosion_levels) else np.unique(lots.erosion)
+    if not len(lots.erosion_levels):
+        return price_factor(lots, counts, days[lots.category])
+    erosion = np.exp(-np.outer(levels, days) / DAYS_PER_YEAR)
+    marks = (1.0 - lots.category_param("markdown")) ** counts[
+        np.arange(len(days)), np.minimum(days, counts.shape[1] - 1)
+    ]
+    factor = (erosion * marks[None, :]).ravel()[lots.factor_index]
+    np.multiply(
+        factor, lots.param("salvage"), out=factor, where=days[lots.category] >= lots.expiry_day
+    )
+    return factor

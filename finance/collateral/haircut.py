@@ -23,7 +23,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from finance.collateral.dynamics import price_factor
+from finance.collateral.dynamics import price_factor, price_factor_by_category
 from finance.collateral.lots import Lots, compact_codes
 from finance.market.curve import DAYS_PER_YEAR
 from finance.market.scenarios import PriceScenarios
@@ -140,6 +140,37 @@ def liquidation_proceeds(
     return np.einsum(
         "sgj,gj->s", shocks[:, :, positions], per_group.reshape(lots.n_groups, len(positions))
     )
+
+
+def liquidation_proceeds_from(
+    lots: Lots,
+    counts: np.ndarray,
+    start_day: int,
+    horizon_by_category: np.ndarray,
+    weights: np.ndarray,
+    scenarios: PriceScenarios,
+    shocks: np.ndarray,
+) -> np.ndarray:
+    """Proceeds per scenario of selling ``weights`` of each lot, from ``start_day`` on.
+
+    As :func:`liquidation_proceeds` with the horizons a category's (``T_m + T_o``, the
+    category's orderly-sale days): the price factors are gathered per erosion level and
+    category, and the proceeds totalled per shock group, which lies in one category.
+
+    Returns
+    -------
+    numpy.ndarray, shape (S,)
+    """
+    days = start_day + np.asarray(horizon_by_category, dtype=np.int64)
+    proceeds = (
+        weights
+        * lots.market_value
+        * price_factor_by_category(lots, counts, days)
+        * (1.0 - lots.param("orderly_discount"))
+    )
+    per_group = np.bincount(lots.group, weights=proceeds, minlength=lots.n_groups)
+    at = scenarios.index_of(days[lots.group_category])
+    return np.einsum("sg,g->s", shocks[:, np.arange(lots.n_groups), at], per_group)
 
 
 def portfolio_haircut(proceeds: np.ndarray, market_value: float, confidence: float) -> float:

@@ -300,11 +300,17 @@ def _meets(row: pd.Series | OptionRow, cash_target: float, max_loss_p95: float) 
 
 
 def _value_shares(
-    valuation: RouteValuation, shares: np.ndarray, single: pd.DataFrame
+    valuation: RouteValuation,
+    shares: np.ndarray,
+    adjustments: Mapping[str, tuple[object, Ledger]],
+    available: np.ndarray,
 ) -> tuple[Ledger, list[tuple[str, np.ndarray, Ledger]], bool, PledgeLoanResult | None]:
-    """The mix's ledger for the shares, each route re-valued on its own share."""
-    hold = valuation.hold()
-    total = hold
+    """The mix's ledger for the shares, each route valued on its own share.
+
+    A route that takes all it can is the whole route, already valued: its adjustment is
+    reused, not computed again.
+    """
+    total = valuation.hold()
     parts = []
     ok = True
     loan = None
@@ -313,7 +319,8 @@ def _value_shares(
         x = shares[:, r]
         if not (x > 0).any():
             continue
-        result, ledger = valuation.route(name, x)
+        whole = bool(np.all((x == 1.0) | ~available[:, r]))
+        result, ledger = adjustments[name] if whole else valuation.route(name, x)
         if name == "pledge_loan":
             loan = result
             ok &= pledge_loan_notes(result, valuation.assumptions.currency)[0]
@@ -347,21 +354,27 @@ def value_mix(
     solution = solve_mix(problem, cash_target, max_loss_p95)
     candidates: list[tuple[OptionRow, np.ndarray, list, PledgeLoanResult | None]] = []
     if solution.feasible and solution.shares.any():
-        ledger, parts, ok, loan = _value_shares(valuation, solution.shares, single)
+        ledger, parts, ok, loan = _value_shares(
+            valuation, solution.shares, adjustments, problem.available
+        )
         row = ledger_row("mix", ledger, hold, curve, company, feasible=ok, notes="")
         if _meets(row, cash_target, max_loss_p95):
             candidates.append((row, solution.shares, parts, loan))
+    # Each single route that meets the same limits is a mix too (all its stock one way).
     for r, name in enumerate(("hold", *FINANCING_ROUTES)):
         matching = single[single["option"] == name]
         if matching.empty or not _meets(matching.iloc[0], cash_target, max_loss_p95):
             continue
         shares = np.zeros_like(problem.gain)
+        parts, loan = [], None
         if r > 0:
-            shares[:, r - 1] = problem.available[:, r - 1]
-        ledger, parts, ok, loan = _value_shares(valuation, shares, single)
-        row = ledger_row("mix", ledger, hold, curve, company, feasible=ok, notes="")
-        if ok:
-            candidates.append((row, shares, parts, loan))
+            shares[:, r - 1] = 1.0
+            result, ledger = adjustments[name]
+            parts = [(name, shares[:, r - 1], ledger)]
+            loan = result if name == "pledge_loan" else None
+        values = matching.iloc[0].to_dict()
+        row = OptionRow(**{f.name: values[f.name] for f in dataclasses.fields(OptionRow)})
+        candidates.append((dataclasses.replace(row, option="mix"), shares, parts, loan))
     if not candidates:
         row = ledger_row(
             "mix",

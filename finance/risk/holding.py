@@ -33,7 +33,7 @@ import numpy as np
 from finance.collateral.dynamics import price_factor
 from finance.collateral.lots import Lots
 from finance.inputs.assumptions import TradeTerms
-from finance.market.curve import DiscountTable, flat_discount
+from finance.market.curve import DAYS_PER_YEAR, DiscountTable, flat_discount
 from finance.market.scenarios import PriceScenarios, nearest_grid_index
 
 
@@ -112,26 +112,57 @@ class HoldingResult:
             )
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class SaleTimeline:
+    """When each lot's units leave under the holding schedule, for the share left any day.
+
+    Attributes
+    ----------
+    month_ends : numpy.ndarray of int64, shape (M,)
+        Days of the month ends.
+    per_month : numpy.ndarray, shape (N,)
+        Share of the lot sold at each selling month end.
+    selling_months : numpy.ndarray of int64, shape (N,)
+        How many month ends sell (those before the forced-sale day).
+    exit_day : numpy.ndarray of int64, shape (N,)
+        The forced or horizon sale, which takes the rest.
+    """
+
+    month_ends: np.ndarray
+    per_month: np.ndarray
+    selling_months: np.ndarray
+    exit_day: np.ndarray
+
+    @classmethod
+    def of(cls, lots: Lots, month_days: np.ndarray) -> SaleTimeline:
+        """The timeline of the lots' holding schedule over ``month_days``."""
+        horizon = int(month_days[-1])
+        forced_day = lots.expiry_day - lots.param("forced_days").astype(np.int64)
+        ends = np.asarray(month_days[1:], dtype=np.int64)
+        q = lots.quantity
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_month = np.where(q > 0, lots.monthly_sales / q, 0.0)
+        return cls(
+            month_ends=ends,
+            per_month=per_month,
+            selling_months=np.searchsorted(ends, forced_day, side="left"),
+            exit_day=np.minimum(np.maximum(forced_day, 0), horizon),
+        )
+
+    def left(self, day: int) -> np.ndarray:
+        """Fraction of each lot still held on ``day`` (after that day's sales)."""
+        passed = int(np.searchsorted(self.month_ends, day, side="right"))
+        sold = self.per_month * np.minimum(passed, self.selling_months)
+        return np.where(day >= self.exit_day, 0.0, np.maximum(1.0 - sold, 0.0))
+
+
 def units_left(lots: Lots, month_days: np.ndarray, day: int) -> np.ndarray:
     """Fraction of each lot still held on ``day`` (after that day's sales).
 
     Sales happen at month ends before the forced-sale day; the forced or horizon sale
     empties the lot on its day.
     """
-    horizon = int(month_days[-1])
-    forced_day = lots.expiry_day - lots.param("forced_days").astype(np.int64)
-    ends = np.asarray(month_days[1:], dtype=np.int64)
-    passed = np.searchsorted(ends, day, side="right")  # month ends on or before the day
-    # Month ends before the forced-sale day count; those after it sell nothing.
-    selling = np.minimum(passed, np.searchsorted(ends, forced_day, side="left"))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        left = np.where(
-            lots.quantity > 0,
-            np.maximum(lots.quantity - lots.monthly_sales * selling, 0.0) / lots.quantity,
-            0.0,
-        )
-    gone = (day >= np.maximum(forced_day, 0)) | (day >= horizon)
-    return np.where(gone, 0.0, left)
+    return SaleTimeline.of(lots, month_days).left(day)
 
 
 def _stacked_totals(values: np.ndarray, weights: np.ndarray, index: np.ndarray, size: int):
@@ -140,6 +171,123 @@ def _stacked_totals(values: np.ndarray, weights: np.ndarray, index: np.ndarray, 
     cells = (index[None, :] + size * np.arange(rows)[:, None]).ravel()
     totals = np.bincount(cells, weights=(weights * values[None, :]).ravel(), minlength=rows * size)
     return totals.reshape(rows, size)
+
+
+#: Lots per block of the holding schedule's (lots x months) tables: bounds the memory.
+CHUNK = 1 << 17
+
+
+def _month_factors(lots: Lots, counts: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Expected price factors per (erosion level x category) cell and day, (cells, D).
+
+    Without salvage: the schedule's sales come before the forced-sale day, so before
+    expiry.
+    """
+    levels = lots.erosion_levels
+    if not len(levels):
+        raise ValueError("lots without erosion levels")
+    erosion = np.exp(-np.outer(levels, days) / DAYS_PER_YEAR)  # (L, D)
+    marks = (1.0 - lots.category_param("markdown"))[:, None] ** counts[
+        :, np.minimum(days, counts.shape[1] - 1)
+    ]  # (K, D)
+    return (erosion[:, None, :] * marks[None, :, :]).reshape(-1, len(days))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Sales:
+    """Each lot's monthly sales in closed form, for sums over months without a month loop.
+
+    A lot sells ``rate`` at each of its first ``J - 1`` selling month ends and ``last``
+    (at most ``rate``) at month ``J``: ``J`` is the month it sells out or stops selling
+    (its forced-sale day, or the horizon). It is held in full months from t0 until its
+    exit day; ``billed`` months start before it.
+    """
+
+    rate: np.ndarray
+    quantity: np.ndarray
+    months: int
+    selling: np.ndarray  # J, months with sales
+    last: np.ndarray  # units sold at month J
+    billed: np.ndarray  # B, months whose start is before the exit day
+    left_final: np.ndarray  # units left for the final sale
+
+    @classmethod
+    def of(cls, lots: Lots, month_days: np.ndarray) -> _Sales:
+        timeline = SaleTimeline.of(lots, month_days)
+        months = len(month_days) - 1
+        q, rate = lots.quantity, lots.monthly_sales
+        available = np.minimum(timeline.selling_months, months)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sell_out = np.where(rate > 0, np.ceil(q / np.where(rate > 0, rate, 1.0)), np.inf)
+        selling = np.where(q > 0, np.minimum(sell_out, available), 0).astype(np.int64)
+        last = np.where(selling > 0, np.minimum(rate, q - rate * (selling - 1)), 0.0)
+        left_final = np.where(selling > 0, q - rate * (selling - 1) - last, q)
+        starts = np.asarray(month_days[:-1], dtype=np.int64)
+        billed = np.searchsorted(starts, timeline.exit_day, side="left")
+        return cls(rate, q, months, selling, last, billed, np.maximum(left_final, 0.0))
+
+    def weigh(self, table: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        """Per lot ``sum_m sold_m table[cell, m]`` (months 1..M as columns 0..M-1)."""
+        prefix = np.concatenate([np.zeros((len(table), 1)), np.cumsum(table, axis=1)], axis=1)
+        full = np.maximum(self.selling - 1, 0)
+        at_last = table[cell, np.maximum(self.selling - 1, 0)]
+        return self.rate * prefix[cell, full] + np.where(self.selling > 0, self.last * at_last, 0.0)
+
+    def held_weigh(self, discount: np.ndarray) -> np.ndarray:
+        """Per lot ``sum over billed months of units held at the month's start x discount``."""
+        m = np.arange(self.months)  # m - 1 for months 1..M
+        z = np.concatenate([[0.0], np.cumsum(discount)])
+        zm = np.concatenate([[0.0], np.cumsum(m * discount)])
+        b = np.minimum(self.billed, self.selling)
+        return self.quantity * z[b] - self.rate * zm[b] + self.left_final * (z[self.billed] - z[b])
+
+    def group_sold(
+        self,
+        value: np.ndarray,
+        factors: np.ndarray,
+        cell: np.ndarray,
+        group: np.ndarray,
+        n_groups: int,
+    ) -> np.ndarray:
+        """Per group and month, ``sum_i value_i sold_i(m) factors[cell_i, m]``: (G, M)."""
+        pairs, key = np.unique(group * len(factors) + cell, return_inverse=True)
+        n_keys, months = len(pairs), self.months
+        full = np.bincount(
+            key * (months + 1) + np.maximum(self.selling - 1, 0),
+            weights=value * self.rate * (self.selling > 0),
+            minlength=n_keys * (months + 1),
+        ).reshape(n_keys, months + 1)
+        # Sold in full in months 1..J-1: a reverse cumulative sum over J - 1.
+        in_full = np.cumsum(full[:, ::-1], axis=1)[:, ::-1][:, 1:]
+        partial = np.bincount(
+            key * (months + 1) + self.selling,
+            weights=value * self.last,
+            minlength=n_keys * (months + 1),
+        ).reshape(n_keys, months + 1)[:, 1:]
+        per_key = (in_full + partial) * factors[pairs % len(factors)]
+        out = np.zeros((n_groups, months))
+        np.add.at(out, pairs // len(factors), per_key)
+        return out
+
+    def group_held(self, value: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+        """Per group and month, ``sum_i value_i x units held at the start, if billed``."""
+        months = self.months
+        size = n_groups * (months + 2)
+        b = np.minimum(self.billed, self.selling)
+
+        def hist(at: np.ndarray, weights: np.ndarray) -> np.ndarray:
+            return np.bincount(group * (months + 2) + at, weights, size).reshape(n_groups, -1)
+
+        # Months 1..b hold q - rate (m - 1); months b+1..B hold what is left at the end.
+        reverse = np.cumsum(hist(b, value * self.quantity)[:, ::-1], axis=1)[:, ::-1]
+        reverse_rate = np.cumsum(hist(b, value * self.rate)[:, ::-1], axis=1)[:, ::-1]
+        m = np.arange(1, months + 1)
+        running = reverse[:, 1 : months + 1] - (m - 1) * reverse_rate[:, 1 : months + 1]
+        rest = np.cumsum(
+            hist(b + 1, value * self.left_final) - hist(self.billed + 1, value * self.left_final),
+            axis=1,
+        )[:, 1 : months + 1]
+        return running + rest
 
 
 def hold(
@@ -186,50 +334,59 @@ def hold(
 
     # NO_EXPIRY is far beyond any horizon, so lots without expiry are never force-sold.
     forced_day = lots.expiry_day - lots.param("forced_days").astype(np.int64)
-    exit_day = np.minimum(np.maximum(forced_day, 0), horizon)
     forced = forced_day <= horizon
     selling_cost = lots.param("selling_cost")
     category_selling_cost = lots.category_param("selling_cost")
     to_category = np.zeros((n_groups, k_count))
     to_category[np.arange(n_groups), lots.group_category] = 1.0
+    group_selling_cost = category_selling_cost[lots.group_category]
     storage_rate = lots.param("storage_cost") / 12.0 * p
 
-    left = lots.quantity.astype(np.float64).copy()
-    value_pv = np.zeros(n)
-    value_c = np.zeros(n)
-    costs_pv = np.zeros(n)
-    costs_c = np.zeros(n)
-    storage_pv = np.zeros(n)
-    flows = np.zeros((w.shape[0], k_count, n_days))
-    group_value = np.zeros((w.shape[0], n_groups, months + 1))
+    ends = np.asarray(month_days[1:], dtype=np.int64)
+    starts = np.asarray(month_days[:-1], dtype=np.int64)
+    df_start, df_end, df_in = (curve.discount(d) for d in (starts, ends, ends + dso))
+    dc_start, dc_end, dc_in = (flat_discount(company_rate, d) for d in (starts, ends, ends + dso))
+    sales = _Sales.of(lots, month_days)
+    factors = _month_factors(lots, counts, ends)  # (cells, M)
+    cell = lots.factor_index
+
+    def sold_pv(discount: np.ndarray) -> np.ndarray:
+        """Per lot, sum over months of units sold x price factor x discount, times p."""
+        return p * sales.weigh(factors * discount[None, :], cell)
+
+    def held_pv(discount: np.ndarray) -> np.ndarray:
+        """Per lot, sum over billed months of units held at the start x discount."""
+        return sales.held_weigh(discount)
+
+    value_pv = collected * sold_pv(df_in)
+    value_c = collected * sold_pv(dc_in)
+    storage_pv = storage_rate * held_pv(df_start)
+    costs_pv = storage_pv + selling_cost * sold_pv(df_end)
+    costs_c = storage_rate * held_pv(dc_start) + selling_cost * sold_pv(dc_end)
+    left = sales.left_final
     invoices = np.zeros((w.shape[0], n_groups, months + 1))
-    group_net = np.zeros((w.shape[0], n_groups, months + 1))
-    group_selling_cost = lots.category_param("selling_cost")[lots.group_category]
-    for m in range(1, months + 1):
-        start, end = int(month_days[m - 1]), int(month_days[m])
-        bill = np.where(start < exit_day, storage_rate * left, 0.0)
-        sold = np.where(end < forced_day, np.minimum(lots.monthly_sales, left), 0.0)
-        invoice = sold * p * price_factor(lots, counts, end)
-        df_start, df_end, df_in = (float(x) for x in curve.discount([start, end, end + dso]))
-        dc_start, dc_end, dc_in = (
-            float(x) for x in flat_discount(company_rate, np.array([start, end, end + dso]))
-        )
-        value_pv += invoice * collected * df_in
-        value_c += invoice * collected * dc_in
-        costs_pv += bill * df_start + invoice * selling_cost * df_end
-        costs_c += bill * dc_start + invoice * selling_cost * dc_end
-        storage_pv += bill * df_start
-        # Totals per shock group, then per category (a group lies in one category; the
-        # selling cost is the category's): two passes over the lots a month.
-        invoices[:, :, m] = _stacked_totals(invoice, w, lots.group, n_groups)
-        billed = _stacked_totals(bill, w, lots.group, n_groups)
-        inv_k = invoices[:, :, m] @ to_category
-        flows[:, :, end + dso] += inv_k * collected
-        flows[:, :, end] -= inv_k * category_selling_cost
-        flows[:, :, start] -= billed @ to_category
-        group_value[:, :, m] = invoices[:, :, m] * collected * df_in
-        group_net[:, :, m] = invoices[:, :, m] * (collected * df_in - group_selling_cost * df_end)
-        left -= sold
+    billed = np.zeros((w.shape[0], n_groups, months + 1))
+    for row, weight in enumerate(w):
+        invoices[row, :, 1:] = sales.group_sold(weight * p, factors, cell, lots.group, n_groups)
+        billed[row, :, 1:] = sales.group_held(weight * storage_rate, lots.group, n_groups)
+
+    # Per category (a group lies in one category; the selling cost is the category's).
+    inv_k = np.einsum("wgm,gk->wkm", invoices[:, :, 1:], to_category)
+    bill_k = np.einsum("wgm,gk->wkm", billed[:, :, 1:], to_category)
+    flows = np.zeros((w.shape[0], k_count, n_days))
+    np.add.at(flows.transpose(2, 0, 1), ends + dso, np.moveaxis(inv_k * collected, 2, 0))
+    np.add.at(
+        flows.transpose(2, 0, 1),
+        ends,
+        -np.moveaxis(inv_k * category_selling_cost[None, :, None], 2, 0),
+    )
+    np.add.at(flows.transpose(2, 0, 1), starts, -np.moveaxis(bill_k, 2, 0))
+    group_value = np.zeros_like(invoices)
+    group_value[:, :, 1:] = invoices[:, :, 1:] * collected * df_in
+    group_net = np.zeros_like(invoices)
+    group_net[:, :, 1:] = invoices[:, :, 1:] * (
+        collected * df_in[None, None, :] - group_selling_cost[None, :, None] * df_end[None, None, :]
+    )
 
     sale_day = np.where(forced, np.maximum(forced_day, 0), horizon)
     discount = np.where(forced, lots.param("forced_discount"), lots.param("orderly_discount"))

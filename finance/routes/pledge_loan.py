@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from finance.collateral.dynamics import price_factor
-from finance.collateral.haircut import liquidation_proceeds
+from finance.collateral.haircut import liquidation_proceeds_from
 from finance.collateral.lots import Lots
 from finance.collateral.regulatory import firb_lgd
 from finance.inputs.assumptions import PledgeLoanTerms
@@ -44,7 +44,7 @@ from finance.market.cashflows import effective_annual_cost
 from finance.market.closed_forms import touch_probability
 from finance.market.curve import DAYS_PER_YEAR, DiscountTable
 from finance.market.scenarios import PriceScenarios
-from finance.risk.holding import units_left
+from finance.risk.holding import SaleTimeline, units_left
 from finance.risk.pool import pool_amounts, pool_values, single_group
 from finance.routes.ledger import Ledger, by_category
 
@@ -483,7 +483,14 @@ def _release_schedule(
     departures = []
 
     def depart(day: np.ndarray | int, fraction: np.ndarray) -> None:
-        day = np.broadcast_to(np.asarray(day, dtype=np.int64), fraction.shape)
+        if np.ndim(day) == 0:  # a month end: one day for every lot
+            if day < maturity:
+                repaid[day] += float(allocation @ fraction)
+                if by_cell:
+                    gone[int(day) :: n_days] += np.bincount(
+                        cells, weights=value * fraction, minlength=n_cells
+                    )
+            return
         inside = day < maturity
         repaid[:] += np.bincount(
             day[inside], weights=(allocation * fraction)[inside], minlength=n_days
@@ -577,9 +584,9 @@ def pledged_pool(
         lots, counts, month_days, maturity, dates.payment_days, allocation, value
     )
 
-    def left(day: int) -> np.ndarray:
-        return units_left(lots, month_days, int(day))
-
+    timeline = SaleTimeline.of(lots, month_days)
+    horizon = np.zeros(len(lots.category_names), dtype=np.int64)
+    horizon[lots.category] = liquidation  # T_m + T_o is a category's
     monitoring = dates.monitoring_days
     default_days = np.concatenate([monitoring, [maturity]]).astype(np.int64)
     n_scenarios = shocks.shape[0]
@@ -588,13 +595,13 @@ def pledged_pool(
     default_share = np.empty(len(default_days))
     for j, day in enumerate(default_days):
         # At maturity the goods left are those before its sales: the loan is still owed.
-        now = left(day - 1) if day == maturity else left(day)
+        now = timeline.left(int(day) - 1 if day == maturity else int(day))
         default_share[j] = float(allocation @ now)
         if j < len(monitoring):
             amounts = pool_amounts(lots, counts, weights * now, np.array([day]))
             paths[:, j] = pool_values(scenarios, shocks, np.array([day]), amounts)[:, 0]
-        proceeds[:, j] = liquidation_proceeds(
-            lots, counts, day + liquidation, weights * now, scenarios, shocks
+        proceeds[:, j] = liquidation_proceeds_from(
+            lots, counts, int(day), horizon, weights * now, scenarios, shocks
         )
     return PledgedPool(
         collateral_value=float(value.sum()),
