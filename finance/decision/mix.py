@@ -26,13 +26,14 @@ best of it and the single routes that meet the same constraints.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from finance.decision.comparison import OptionRow
 from finance.market.curve import flat_discount
@@ -105,6 +106,25 @@ class MixSolution:
     objective: float
 
 
+def _as_upper_bounds(constraints: list[LinearConstraint]) -> tuple[sparse.spmatrix, np.ndarray]:
+    """``lb <= A x <= ub`` rows as ``A_ub x <= b_ub`` for :func:`scipy.optimize.linprog`."""
+    blocks, bounds = [], []
+    for constraint in constraints:
+        matrix = sparse.csr_matrix(constraint.A)
+        low = np.broadcast_to(constraint.lb, matrix.shape[0])
+        high = np.broadcast_to(constraint.ub, matrix.shape[0])
+        upper_rows, lower_rows = np.isfinite(high), np.isfinite(low)
+        blocks += [matrix[upper_rows], -matrix[lower_rows]]
+        bounds += [high[upper_rows], -low[lower_rows]]
+    return sparse.vstack(blocks, format="csr"), np.concatenate(bounds)
+
+
+#: With the risk limit's row per scenario, branch and bound on the few binaries costs more
+#: than solving one linear programme per assignment of them (exact, as good a method for
+#: up to this many binaries).
+ENUMERATE_BINARIES = 3
+
+
 def solve_mix(problem: MixProblem, cash_target: float, max_loss_p95: float) -> MixSolution:
     """Solve the mix's mixed-integer linear programme.
 
@@ -120,6 +140,24 @@ def solve_mix(problem: MixProblem, cash_target: float, max_loss_p95: float) -> M
     -------
     MixSolution
     """
+    binaries = int(((problem.fixed > 0) | (problem.minimum > 0)).sum())
+    if max_loss_p95 <= 0 or not 0 < binaries <= ENUMERATE_BINARIES:
+        return _solve(problem, cash_target, max_loss_p95)
+    best = None
+    for fixed in itertools.product((0.0, 1.0), repeat=binaries):
+        solution = _solve(problem, cash_target, max_loss_p95, np.array(fixed))
+        if solution.feasible and (best is None or solution.objective > best.objective):
+            best = solution
+    return best if best is not None else solution
+
+
+def _solve(
+    problem: MixProblem,
+    cash_target: float,
+    max_loss_p95: float,
+    binaries: np.ndarray | None = None,
+) -> MixSolution:
+    """One call of HiGHS; ``binaries`` fixes the binary variables' values when given."""
     k_count, r_count = problem.gain.shape
     n_x = k_count * r_count
     uses_fixed = problem.fixed > 0
@@ -142,6 +180,8 @@ def solve_mix(problem: MixProblem, cash_target: float, max_loss_p95: float) -> M
         upper[n_x + n_y :] = np.inf
     integrality = np.zeros(n_vars)
     integrality[n_x : n_x + n_y] = 1
+    if binaries is not None:
+        lower[n_x : n_x + n_y] = upper[n_x : n_x + n_y] = binaries
 
     def x_index(k: int | np.ndarray, r: int | np.ndarray) -> np.ndarray:
         return np.asarray(k) * r_count + np.asarray(r)
@@ -196,13 +236,23 @@ def solve_mix(problem: MixProblem, cash_target: float, max_loss_p95: float) -> M
         cvar[eta] = 1.0
         cvar[u] = 1.0 / (TAIL * n_scenarios)
         constraints.append(LinearConstraint(cvar[None, :], -np.inf, max_loss_p95))
-    result = milp(
-        c,
-        constraints=constraints,
-        integrality=integrality,
-        bounds=Bounds(lower, upper),
-        options={"disp": False, "presolve": True},
-    )
+    if binaries is None and n_y:
+        result = milp(
+            c,
+            constraints=constraints,
+            integrality=integrality,
+            bounds=Bounds(lower, upper),
+            options={"disp": False, "presolve": True},
+        )
+    else:
+        # Nothing left to branch on: one linear programme, which HiGHS's dual simplex
+        # solves far faster through linprog than milp's machinery does.
+        result = linprog(
+            c,
+            *_as_upper_bounds(constraints),
+            bounds=np.column_stack([lower, upper]),
+            method="highs-ds",
+        )
     if result.x is None or result.status not in (0,):
         return MixSolution(np.zeros((k_count, r_count)), False, str(result.message), float("nan"))
     shares = np.clip(result.x[:n_x].reshape(k_count, r_count), 0.0, 1.0)
