@@ -91,12 +91,13 @@ def _form(items: tuple[fields.Field, ...], columns: int = 3) -> None:
             fields.widget(f, a, t(f.label_key), help=maybe(f"{f.label_key}_help"))
 
 
-general, lender, curve, categories, loan, trust, abs_, clearance = st.tabs(
+general, lender, trade, curve, categories, loan, trust, abs_, clearance = st.tabs(
     [
         t(f"assumptions.tab.{name}")
         for name in (
             "general",
             "lender",
+            "trade",
             "curve",
             "categories",
             "pledge_loan",
@@ -112,6 +113,9 @@ with general:
 with lender:
     st.caption(t("assumptions.lender_caption"))
     _form(fields.LENDER)
+with trade:
+    st.caption(t("assumptions.trade_caption"))
+    _form(fields.TRADE)
 with curve:
     st.caption(t("assumptions.curve_caption"))
     edited_curve = fields.table_editor(

@@ -89,8 +89,23 @@ def histogram(values: np.ndarray, marks: dict[str, float], x_title: str, y_title
 
 
 def scatter(frame: pd.DataFrame, x: str, y: str, name: str, titles: dict[str, str]) -> alt.Chart:
-    """Labelled points, e.g. cash now against the loss kept, one per route."""
-    base = alt.Chart(frame).encode(
+    """Labelled points, e.g. cash now against the loss kept, one per route.
+
+    Points that (nearly) coincide share one label, "A · B", so that labels never overlap
+    one another; labels of points near the right edge go on their left.
+    """
+    data = frame[[x, y, name]].copy()
+    span_x = float(data[x].max() - data[x].min()) or 1.0
+    span_y = float(data[y].max() - data[y].min()) or 1.0
+    spot = list(zip((data[x] / span_x * 50).round(), (data[y] / span_y * 25).round(), strict=True))
+    data["_label"] = ""
+    for key in dict.fromkeys(spot):
+        rows = [i for i, s in enumerate(spot) if s == key]
+        data.iloc[rows[0], data.columns.get_loc("_label")] = " · ".join(
+            str(data[name].iloc[i]) for i in rows
+        )
+    data["_right"] = data[x] > data[x].min() + 0.75 * span_x
+    base = alt.Chart(data).encode(
         x=alt.X(f"{x}:Q", title=titles[x], axis=alt.Axis(format=",.0f")),
         y=alt.Y(f"{y}:Q", title=titles[y], axis=alt.Axis(format=",.0f")),
         tooltip=[
@@ -100,5 +115,70 @@ def scatter(frame: pd.DataFrame, x: str, y: str, name: str, titles: dict[str, st
         ],
     )
     points = base.mark_circle(size=160).encode(color=alt.Color(f"{name}:N", legend=None))
-    text = base.mark_text(align="left", dx=10, fontSize=13).encode(text=f"{name}:N")
-    return (points + text).properties(height=360)
+    left = base.transform_filter("!datum._right").mark_text(align="left", dx=10, fontSize=13)
+    right = base.transform_filter("datum._right").mark_text(align="right", dx=-10, fontSize=13)
+    text = [layer.encode(text="_label:N") for layer in (left, right)]
+    return alt.layer(points, *text).properties(height=360)
+
+
+#: A fixed colour per route, so that a route keeps its colour whatever the mix uses.
+ROUTE_COLOURS = {
+    "hold": "#9aa5b1",
+    "liquidate": "#b5543c",
+    "pledge_loan": "#1f5f8b",
+    "receipt_trust": "#2e8b57",
+    "abs": "#d4a017",
+}
+
+
+def share_bars(
+    frame: pd.DataFrame, routes: dict[str, str], titles: dict[str, str], currency: str
+) -> alt.Chart:
+    """One stacked horizontal bar per category: the share of its value sent to each route.
+
+    ``frame`` has ``category`` (display name), ``route`` (display name), ``route_code``,
+    ``share``, ``market_value`` and ``cash_now``; ``routes`` maps each route code to its
+    display name, in the legend's order.
+    """
+    order = frame.groupby("category", sort=False)["market_value"].sum().sort_values(ascending=False)
+    stack = {code: i for i, code in enumerate(routes)}
+    data = frame.assign(order=frame["route_code"].map(stack))
+    base = alt.Chart(data).encode(
+        y=alt.Y("category:N", sort=order.index.tolist(), title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X(
+            "share:Q",
+            stack="zero",
+            title=titles["share"],
+            axis=alt.Axis(format=".0%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        order=alt.Order("order:Q"),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "route:N",
+            title=titles["route"],
+            scale=alt.Scale(domain=list(routes.values()), range=[ROUTE_COLOURS[c] for c in routes]),
+            legend=alt.Legend(orient="bottom", labelLimit=240),
+        ),
+        tooltip=[
+            alt.Tooltip("category:N", title=titles["category"]),
+            alt.Tooltip("route:N", title=titles["route"]),
+            alt.Tooltip("share:Q", title=titles["share"], format=".1%"),
+            alt.Tooltip(
+                "market_value:Q", title=f"{titles['market_value']} ({currency})", format=",.0f"
+            ),
+            alt.Tooltip("cash_now:Q", title=f"{titles['cash_now']} ({currency})", format=",.0f"),
+        ],
+    )
+    # The share on the segments wide enough to hold it.
+    text = (
+        base.transform_stack(
+            stack="share", groupby=["category"], sort=[{"field": "order"}], as_=["start", "end"]
+        )
+        .transform_filter(alt.datum.share >= 0.08)
+        .transform_calculate(middle="(datum.start + datum.end) / 2")
+        .mark_text(color="white", fontSize=12)
+        .encode(x=alt.X("middle:Q"), text=alt.Text("share:Q", format=".0%"))
+    )
+    return (bars + text).properties(height=alt.Step(30))

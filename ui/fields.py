@@ -49,6 +49,7 @@ class Field:
 GENERAL = (
     Field("", "valuation_date", "date"),
     Field("", "cash_target", "money"),
+    Field("", "max_loss_p95", "money"),
     Field("", "discount_rate", "pct"),
     Field("", "horizon_months", "int"),
     Field("", "scenarios", "int"),
@@ -83,11 +84,14 @@ RECEIPT_TRUST = (
     Field("receipt_trust", "upfront_fee", "pct"),
     Field("receipt_trust", "buyback", "bool"),
 )
+#: The company's trade terms on normal-course sales: they apply in every route.
+TRADE = (
+    Field("trade", "dso_days", "int"),
+    Field("trade", "customer_pd", "pct"),
+    Field("trade", "customer_lgd", "pct"),
+)
 ABS = (
     Field("abs", "pool_months", "int"),
-    Field("abs", "dso_days", "int"),
-    Field("abs", "obligor_pd", "pct"),
-    Field("abs", "lgd", "pct"),
     Field("abs", "credit_correlation", "pct"),
     Field("abs", "senior_target", "pct"),
     Field("abs", "mezzanine_target", "pct"),

@@ -35,6 +35,7 @@ CURVE_BASE = "curve_editor_base"
 RESET = "reset_assumptions"
 RISK_CATEGORY = "risk_category"
 CASH_TARGET = "fin_cash_target"
+MAX_LOSS = "fin_max_loss_p95"
 STRESS_RUN = "stress_run"
 
 

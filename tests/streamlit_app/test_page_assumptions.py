@@ -132,3 +132,30 @@ def test_chinese(open_page):
     at = open_page("assumptions", lang="zh")
     assert at.title[0].value == "假设参数" or "假设" in at.title[0].value
     assert any("置信度" in n.label for n in at.number_input)
+
+
+def test_trade_terms_and_risk_limit(open_page):
+    at = open_page("assumptions")
+    assert not at.exception
+    tabs = [tab.label for tab in at.tabs]
+    assert "Trade terms" in tabs
+    assert at.number_input(key="a.trade.customer_pd").value == pytest.approx(3.0)
+    assert at.number_input(key="a.trade.customer_pd").label == "Customer default probability (%)"
+    assert at.number_input(key="a.trade.dso_days").value == 60
+    # The moved keys are gone from the ABS tab.
+    keys = {n.key for n in at.number_input}
+    assert not keys & {"a.abs.dso_days", "a.abs.obligor_pd", "a.abs.lgd"}
+    at.number_input(key="a.trade.customer_lgd").set_value(45.0).run()
+    at.number_input(key="a.trade.dso_days").set_value(90).run()
+    at.number_input(key="a.max_loss_p95").set_value(8_000_000.0).run()
+    assert not at.exception
+    doc = at.session_state[ASSUMPTIONS]
+    assert doc["trade"] == {"customer_lgd": 0.45, "dso_days": 90}
+    assert doc["max_loss_p95"] == 8_000_000.0
+    assert at.number_input(key="a.max_loss_p95").label == "Risk limit: 95% loss kept (CNY)"
+
+
+def test_chinese_trade_terms_tab(open_page):
+    at = open_page("assumptions", lang="zh")
+    assert "贸易条件" in [tab.label for tab in at.tabs]
+    assert at.number_input(key="a.trade.customer_pd").label == "客户违约概率 (%)"

@@ -46,6 +46,7 @@ def test_every_form_field_has_a_label_in_both_languages():
     for f in (
         *fields.GENERAL,
         *fields.LENDER,
+        *fields.TRADE,
         *fields.PLEDGE_LOAN,
         *fields.RECEIPT_TRUST,
         *fields.ABS,
