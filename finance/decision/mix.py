@@ -36,6 +36,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from finance.decision.comparison import OptionRow
+from finance.decision.recommendation import NOISE_STANDARD_ERRORS
 from finance.market.curve import flat_discount
 from finance.routes.abs import AbsResult
 from finance.routes.ledger import Ledger
@@ -44,6 +45,9 @@ from finance.routes.rows import abs_notes, ledger_row, pledge_loan_notes, receip
 from finance.routes.valuation import FINANCING_ROUTES, RouteValuation
 
 TAIL = 0.05
+#: A mix of routes must lead the best single route meeting the same limits by more than
+#: this share of the stock's market value (and than the simulation's noise) to be chosen.
+MATERIALITY = 0.0005
 
 
 @dataclass(frozen=True, eq=False)
@@ -403,6 +407,7 @@ def value_mix(
     problem = mix_problem(valuation, single, adjustments)
     solution = solve_mix(problem, cash_target, max_loss_p95)
     candidates: list[tuple[OptionRow, np.ndarray, list, PledgeLoanResult | None]] = []
+    optimised = False
     if solution.feasible and solution.shares.any():
         ledger, parts, ok, loan = _value_shares(
             valuation, solution.shares, adjustments, problem.available
@@ -410,6 +415,7 @@ def value_mix(
         row = ledger_row("mix", ledger, hold, curve, company, feasible=ok, notes="")
         if _meets(row, cash_target, max_loss_p95):
             candidates.append((row, solution.shares, parts, loan))
+            optimised = True
     # Each single route that meets the same limits is a mix too (all its stock one way).
     for r, name in enumerate(("hold", *FINANCING_ROUTES)):
         matching = single[single["option"] == name]
@@ -426,24 +432,68 @@ def value_mix(
         row = OptionRow(**{f.name: values[f.name] for f in dataclasses.fields(OptionRow)})
         candidates.append((dataclasses.replace(row, option="mix"), shares, parts, loan))
     if not candidates:
-        row = ledger_row(
-            "mix",
-            hold,
-            hold,
-            curve,
-            company,
-            feasible=False,
-            notes="no allocation of the stock across the routes meets the cash target"
-            + (" and the risk limit" if max_loss_p95 > 0 else ""),
-        )
-        return MixValuation(
-            row, pd.DataFrame(columns=list(MIX_COLUMNS)), (), problem.gain * 0, None
-        )
-    row, shares, parts, loan = max(candidates, key=lambda c: c[0].npv)
+        return _most_cash(valuation, problem, adjustments, cash_target, max_loss_p95)
+    best = max(candidates, key=lambda c: c[0].npv)
+    if optimised and best is candidates[0] and len(candidates) > 1:
+        # Running several routes costs what the model does not see (more counterparties,
+        # agreements, supervision): a mix must lead the best single route materially.
+        single = max(candidates[1:], key=lambda c: c[0].npv)
+        lead = best[0].npv - single[0].npv
+        noise = NOISE_STANDARD_ERRORS * best[0].npv_std_error
+        if lead <= max(noise, MATERIALITY * float(hold.market_value.sum())):
+            best = single
+    row, shares, parts, loan = best
     table, allocation = _mix_table(valuation, parts, hold)
     words = ", ".join(f"{share:.0%} of {cat} to {route}" for cat, route, share in allocation)
     notes = (words + "; the rest is held") if words else "holding everything is best"
     return MixValuation(dataclasses.replace(row, notes=notes), table, allocation, shares, loan)
+
+
+def _most_cash(
+    valuation: RouteValuation,
+    problem: MixProblem,
+    adjustments: Mapping[str, tuple[object, Ledger]],
+    cash_target: float,
+    max_loss_p95: float,
+) -> MixValuation:
+    """No allocation meets the limits: the mix that raises the most cash, said so.
+
+    Within the risk limit when there is one; the row is feasible as a structure but
+    falls short of the target, so the recommendation can name the most any row raises.
+    """
+    hold = valuation.hold()
+    curve = valuation.curve.factors
+    company = flat_discount(valuation.assumptions.discount_rate, np.arange(len(curve)))
+    short = []
+    if cash_target > 0:
+        short.append(f"the cash target of {valuation.assumptions.currency} {cash_target:,.0f}")
+    if max_loss_p95 > 0:
+        short.append("the risk limit")
+    most = solve_mix(dataclasses.replace(problem, gain=problem.cash), 0.0, max_loss_p95)
+    if most.feasible and most.shares.any():
+        ledger, parts, ok, loan = _value_shares(
+            valuation, most.shares, adjustments, problem.available
+        )
+        if ok:
+            table, allocation = _mix_table(valuation, parts, hold)
+            words = ", ".join(f"{s:.0%} of {c} to {r}" for c, r, s in allocation)
+            notes = (
+                f"no allocation meets {' and '.join(short)}; the mix raising the most cash "
+                f"puts {words}; the rest is held"
+            )
+            row = ledger_row("mix", ledger, hold, curve, company, feasible=True, notes=notes)
+            return MixValuation(row, table, allocation, most.shares, loan)
+    row = ledger_row(
+        "mix",
+        hold,
+        hold,
+        curve,
+        company,
+        feasible=False,
+        notes=f"no allocation of the stock across the routes meets {' and '.join(short)}",
+    )
+    empty = pd.DataFrame(columns=list(MIX_COLUMNS))
+    return MixValuation(row, empty, (), np.zeros_like(problem.gain), None)
 
 
 def _mix_table(
