@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from finance.collateral.dynamics import markdown_counts
 from finance.collateral.eligibility import REASONS, liquidation_days
@@ -59,7 +60,7 @@ def _text_column(frame: pd.DataFrame, name: str) -> Any:
     """A free-text column of the inventory as read, or blanks when the frame has none."""
     if name in frame:
         return frame[name].array
-    return pd.array([""] * len(frame), dtype="str")
+    return pd.array(pa.repeat("", len(frame)), dtype="str")
 
 
 def _lots_table(
@@ -239,7 +240,9 @@ def evaluate(
         curve,
         a.discount_rate,
     )
-    sold_held = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, channels.sold)
+    sold_held = hold(
+        prepared, counts, month_days, curve, a.discount_rate, a.trade, channels.sold, held
+    )
     valuation = RouteValuation(
         assumptions=a,
         lots=prepared,

@@ -298,6 +298,7 @@ def hold(
     company_rate: float,
     trade: TradeTerms,
     weights: np.ndarray | None = None,
+    per_lot: HoldingResult | None = None,
 ) -> HoldingResult:
     """Run the holding schedule of every lot.
 
@@ -317,6 +318,9 @@ def hold(
     weights : numpy.ndarray, shape (W, N), optional
         Shares of the lots whose totals (flows, group values, invoices) are wanted; by
         default the whole of every lot.
+    per_lot : HoldingResult, optional
+        A result of the same schedule for other weights: its per-lot figures, which do
+        not depend on the weights, are taken instead of computed again.
 
     Returns
     -------
@@ -358,11 +362,12 @@ def hold(
         """Per lot, sum over billed months of units held at the start x discount."""
         return sales.held_weigh(discount)
 
-    value_pv = collected * sold_pv(df_in)
-    value_c = collected * sold_pv(dc_in)
-    storage_pv = storage_rate * held_pv(df_start)
-    costs_pv = storage_pv + selling_cost * sold_pv(df_end)
-    costs_c = storage_rate * held_pv(dc_start) + selling_cost * sold_pv(dc_end)
+    if per_lot is None:
+        value_pv = collected * sold_pv(df_in)
+        value_c = collected * sold_pv(dc_in)
+        storage_pv = storage_rate * held_pv(df_start)
+        costs_pv = storage_pv + selling_cost * sold_pv(df_end)
+        costs_c = storage_rate * held_pv(dc_start) + selling_cost * sold_pv(dc_end)
     left = sales.left_final
     invoices = np.zeros((w.shape[0], n_groups, months + 1))
     billed = np.zeros((w.shape[0], n_groups, months + 1))
@@ -392,11 +397,16 @@ def hold(
     discount = np.where(forced, lots.param("forced_discount"), lots.param("orderly_discount"))
     gross = left * p * price_factor(lots, counts, sale_day)
     df_sale = curve.discount(sale_day)
-    dc_sale = flat_discount(company_rate, sale_day)
-    value_pv += gross * df_sale
-    value_c += gross * dc_sale
-    costs_pv += gross * discount * df_sale
-    costs_c += gross * discount * dc_sale
+    if per_lot is None:
+        dc_sale = flat_discount(company_rate, sale_day)
+        value_pv += gross * df_sale
+        value_c += gross * dc_sale
+        costs_pv += gross * discount * df_sale
+        costs_c += gross * discount * dc_sale
+    else:
+        value_pv, value_c = per_lot.value_pv, per_lot.value_company
+        costs_pv, costs_c = per_lot.costs_pv, per_lot.costs_company
+        storage_pv = per_lot.storage_pv
     flows += _stacked_totals(
         gross * (1.0 - discount), w, lots.category * n_days + sale_day, k_count * n_days
     ).reshape(w.shape[0], k_count, n_days)

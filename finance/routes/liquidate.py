@@ -113,10 +113,13 @@ def plan_channels(
     rows = []
     order = np.lexsort((hold_rate, lots.category))
     starts = np.searchsorted(lots.category[order], np.arange(k_count + 1))
+    # Work on the lots in that order (contiguous slices), and put them back at the end.
+    value_of = offered[order] * mv[order]
+    rate_of = hold_rate[order]
     for k, name in enumerate(lots.category_names):
         own = _channels_for(channels, allowed, name)
-        members = order[starts[k] : starts[k + 1]]
-        total = float(mv[members].sum())
+        first, last = starts[k], starts[k + 1]
+        total = float(mv[order[first:last]].sum())
         if own.empty or total <= 0:
             continue
         days = own["days_to_cash"].to_numpy(dtype=np.int64)
@@ -127,25 +130,32 @@ def plan_channels(
             company_rate=net * flat_discount(company_rate, days),
         ).sort_values(["company_rate", "channel"], ascending=[False, True])
         # The worst-holding lots first, each occupying its share of the category's MV.
-        size = offered[members] * mv[members] / total
+        size = value_of[first:last] / total
         hi = np.cumsum(size)
         lo = hi - size
         room_lo = 0.0
         for ch in ranked.itertuples(index=False):  # a handful of channels per category
             room_hi = min(room_lo + float(ch.capacity), 1.0)
-            overlap = np.clip(np.minimum(hi, room_hi) - np.maximum(lo, room_lo), 0.0, None)
-            taken = np.where(hold_rate[members] < ch.company_rate, overlap, 0.0)
+            # The lots whose stretch of the category meets the channel's room.
+            i0 = int(np.searchsorted(hi, room_lo, side="right"))
+            i1 = int(np.searchsorted(lo, room_hi, side="left"))
+            part = slice(first + i0, first + i1)
+            overlap = np.clip(
+                np.minimum(hi[i0:i1], room_hi) - np.maximum(lo[i0:i1], room_lo), 0.0, None
+            )
+            taken = np.where(rate_of[part] < ch.company_rate, overlap, 0.0)
             room_lo = room_hi
             placed = float(taken.sum())
             if placed <= 0:
                 continue
-            share_of_lot = np.where(size > 0, taken / np.where(size > 0, size, 1.0), 0.0)
-            lot_value = share_of_lot * offered[members] * mv[members]
+            whole = size[i0:i1]
+            share_of_lot = np.where(whole > 0, taken / np.where(whole > 0, whole, 1.0), 0.0)
+            lot_value = share_of_lot * value_of[part]
             df = float(curve.discount(int(ch.days_to_cash)))
-            sold[members] += share_of_lot * offered[members]
-            cash[members] += lot_value * ch.net * df
-            costs[members] += lot_value * (1.0 - ch.net) * df
-            value[members] += lot_value * df
+            sold[part] += share_of_lot * offered[order[part]]
+            cash[part] += lot_value * ch.net * df
+            costs[part] += lot_value * (1.0 - ch.net) * df
+            value[part] += lot_value * df
             flows[k, int(ch.days_to_cash)] += float(lot_value.sum()) * ch.net
             rows.append(
                 {
@@ -162,6 +172,9 @@ def plan_channels(
             )
             if room_lo >= 1.0:
                 break
+    unsort = np.empty_like(order)
+    unsort[order] = np.arange(n)
+    sold, cash, costs, value = (a[unsort] for a in (sold, cash, costs, value))
     allocation = pd.DataFrame(rows, columns=list(ALLOCATION_COLUMNS))
     return ChannelPlan(allocation, sold, cash, costs, value, flows)
 
