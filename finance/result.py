@@ -58,11 +58,11 @@ class ValuationResult:
     Attributes
     ----------
     lots : pandas.DataFrame
-        One row per lot: the ``lots.csv`` columns of CONTRACT.md, then extras.
+        One row per lot: the ``lots.csv`` columns (README, "Output files"), then extras.
     options : pandas.DataFrame
-        One row per route (MODEL.md section 8).
+        One row per route (docs/model.md section 8).
     summary : dict
-        Headline figures (CONTRACT.md summary keys and more).
+        Headline figures (the summary keys of the README, and more).
     haircuts : pandas.DataFrame
         Per category: parameters, liquidation horizon, haircut and Basel haircut.
     channels : pandas.DataFrame

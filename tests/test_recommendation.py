@@ -131,7 +131,7 @@ def test_recommendation_parts(rows, target, expected):
         assert runner_up in rec.reason
     assert ("ties with" in rec.reason) == (kind == "ties")
     assert ("beats the next best" in rec.reason) == (kind == "beats")
-    assert ("only feasible route" in rec.reason) == (kind == "only")
+    assert ("it is the only" in rec.reason) == (kind == "only")
     assert ("No option raises the target" in rec.reason) == (kind == "target_out_of_reach")
     if kind == "target_out_of_reach":
         # the row that raises the most is named: a feasible one

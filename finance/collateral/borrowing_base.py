@@ -1,4 +1,4 @@
-"""Lendable value, concentration and the borrowing base (MODEL.md sections 4 and 5).
+"""Lendable value, concentration and the borrowing base (docs/model.md sections 4 and 5).
 
     lendable_i = min( MV_i (1 - h_i),            volatility haircut   -> "haircut"
                       cost_advance_k BOOK_i,     share of lower of cost and market -> "cost"

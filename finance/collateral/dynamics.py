@@ -1,6 +1,6 @@
 """Deterministic part of the price model: erosion, season markdowns, expiry.
 
-MODEL.md section 2 writes a lot's price as
+docs/model.md section 2 writes a lot's price as
 
     P_i(t) = p_i * exp(-delta_k t) * M_k(t) * S_i(t) * X_k(t)
 
@@ -42,7 +42,7 @@ def markdown_counts(
     Returns
     -------
     numpy.ndarray of int64, shape (n_categories, max_day + 1)
-        ``counts[k, d]`` is n_k(d) of MODEL.md section 2.
+        ``counts[k, d]`` is n_k(d) of docs/model.md section 2.
     """
     counts = np.zeros((len(categories), max_day + 1), dtype=np.int64)
     for k, cat in enumerate(categories):

@@ -1,4 +1,4 @@
-"""Eligibility of each lot as collateral (MODEL.md section 4).
+"""Eligibility of each lot as collateral (docs/model.md section 4).
 
 A lot is ineligible for the first reason that applies, in this order:
 

@@ -1,6 +1,6 @@
 """Haircuts: the lender's closed form, the Basel cross-check and the portfolio figure.
 
-Lot haircut (MODEL.md section 5), liquidation horizon H = (T_m + T_o) / 365 years:
+Lot haircut (docs/model.md section 5), liquidation horizon H = (T_m + T_o) / 365 years:
 
     h = 1 - exp(-delta H) M(H) S(H) exp(-sigma^2 H / 2 + z_(1-alpha) sigma sqrt(H)) (1 - d_o)
 
@@ -44,7 +44,7 @@ def lognormal_haircut(
     deterministic_factor: np.ndarray | float = 1.0,
     orderly_discount: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Closed-form haircut of MODEL.md section 5.
+    """Closed-form haircut of docs/model.md section 5.
 
     Parameters
     ----------

@@ -5,7 +5,7 @@ cost a handful of vectorised operations. Dates become whole calendar days from t
 valuation date t0; year fractions are days / 365 (Actual/365 Fixed, the same number as
 ``ql.Actual365Fixed().yearFraction``).
 
-Lots of one category share the category's price shock (MODEL.md section 2). A lot may
+Lots of one category share the category's price shock (docs/model.md section 2). A lot may
 override its category's volatility, so the unit that carries one shock path is the
 *shock group*: a category together with one volatility. With no overrides there is one
 group per category.

@@ -1,6 +1,6 @@
 """What a lender would advance: values, eligibility, haircuts and lendable values together.
 
-MODEL.md sections 3 to 5 in one step, for the valuation and for the sensitivity of the
+docs/model.md sections 3 to 5 in one step, for the valuation and for the sensitivity of the
 borrowing base to the lender's confidence and liquidation horizon.
 """
 

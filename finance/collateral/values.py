@@ -1,4 +1,4 @@
-"""Collateral values of each lot at t0 (MODEL.md section 3).
+"""Collateral values of each lot at t0 (docs/model.md section 3).
 
     MV   = q p                              market value
     NRV  = q p (1 - selling_cost)           net realizable value

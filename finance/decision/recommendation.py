@@ -151,6 +151,9 @@ def recommend(
     best = meets.loc[meets["npv"].idxmax()]
     rate = "" if discount_rate is None else f" at the company's {discount_rate:.1%} cost of capital"
     target = "" if cash_target <= 0 else f" among those raising {currency} {cash_target:,.0f}"
+    if max_loss_p95 > 0:
+        target += f"{' and' if target else ' among those'} keeping the 95% loss kept within "
+        target += f"{currency} {max_loss_p95:,.0f}"
     hold = meets[meets["option"] == "hold"]
     if cash_target <= 0 and best["option"] != "hold" and not hold.empty:
         lead = float(best["npv"] - hold["npv"].iloc[0])
@@ -172,7 +175,8 @@ def recommend(
     others = meets[meets["option"] != best["option"]]
     kind, runner_up, gap = "only", "", 0.0
     if others.empty:
-        why = "it is the only feasible route"
+        limited = cash_target > 0 or max_loss_p95 > 0
+        why = "it is the only route that meets them" if limited else "it is the only feasible route"
     else:
         runner = others.loc[others["npv"].idxmax()]
         runner_up, gap = str(runner["option"]), float(best["npv"] - runner["npv"])

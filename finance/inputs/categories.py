@@ -25,7 +25,7 @@ FALLBACK_CATEGORY = "generic"
 
 @dataclass(frozen=True, slots=True)
 class Category:
-    """Model parameters of one inventory category (MODEL.md section 1).
+    """Model parameters of one inventory category (docs/model.md section 1).
 
     Attributes
     ----------

@@ -1,4 +1,4 @@
-"""Read an inventory file into the canonical, validated lots table (MODEL.md section 1).
+"""Read an inventory file into the canonical, validated lots table (docs/model.md section 1).
 
 Accepted files
 --------------
@@ -21,7 +21,7 @@ least two); rows above it are not read, and rows keep their spreadsheet numbers 
 three-row title block the first lot is row 5). Without any such row, row 1 is the header. A
 header matches a column name after Unicode NFKC normalisation, stripping, case folding,
 turning runs of spaces and hyphens into ``_``, and dropping a unit in parentheses
-(``单价(元)``, ``库龄（天）``); Chinese aliases are in :data:`ALIASES`, as MODEL.md section 1
+(``单价(元)``, ``库龄（天）``); Chinese aliases are in :data:`ALIASES`, as docs/model.md section 1
 lists them. An item code (商品编码, 物料编码, 存货编码, 货号) is the ``sku``; an item name (品名,
 物料名称, 商品名称, 存货名称) is the ``description``, never an identifier; a specification
 column (规格型号, :data:`SPEC_HEADERS`) is appended to the description ("男士衬衫 XL").
@@ -1322,7 +1322,7 @@ _SUMMED = ("quantity", "unit_cost", "unit_price", "monthly_sales")
 
 
 def _totals_rows(table: _Table, parsed: Mapping[str, _Parsed]) -> np.ndarray:
-    """Mark the totals and subtotal rows: not lots, left out (MODEL.md section 1).
+    """Mark the totals and subtotal rows: not lots, left out (docs/model.md section 1).
 
     A row is a total when any of its text cells says so (合计, 总计, 小计, total), or when
     its identifier (``sku``) is blank while one of its numbers equals the sum of that column

@@ -3,7 +3,7 @@
 ``generate_inventory`` draws any number of lots over the shipped categories, fully vectorised
 (a million lots take about a second) and deterministic for a seed. ``showcase_inventory`` is
 the shipped ``data/sample_inventory.csv``: a generated inventory edited so that it shows every
-ineligibility reason of MODEL.md section 4 and a copper lot large enough for the concentration
+ineligibility reason of docs/model.md section 4 and a copper lot large enough for the concentration
 limit to bite. ``write_inventory`` writes either to CSV (UTF-8 with BOM, so that Excel shows the
 Chinese text) or to Parquet.
 
@@ -26,7 +26,7 @@ import pandas as pd
 
 from finance.inputs.categories import Category, default_categories
 
-#: Columns of a generated inventory, in order (MODEL.md section 1, English canonical names).
+#: Columns of a generated inventory, in order (docs/model.md section 1, English canonical names).
 COLUMNS: tuple[str, ...] = (
     "sku",
     "description",
@@ -505,7 +505,7 @@ def _ineligibility_reasons(
     categories: Mapping[str, Category] | None = None,
     margin_days: int = SHOWCASE_MARGIN_DAYS,
 ) -> pd.Series:
-    """First ineligibility reason per lot (MODEL.md section 4), for lots given by ``age_days``.
+    """First ineligibility reason per lot (docs/model.md section 4), for lots given by ``age_days``.
 
     The showcase uses this to place its edits; the valuation core has its own implementation.
     A lot's expiry is its age against the category's ``shelf_life_days`` (no expiry when 0).
@@ -557,7 +557,7 @@ def showcase_inventory() -> pd.DataFrame:
 
     - one copper lot is made eligible and large, about 27.5% of the total market value, so
       that the concentration limit (25% of the borrowing base per SKU) bites;
-    - at least two lots show each ineligibility reason of MODEL.md section 4: food lots past
+    - at least two lots show each ineligibility reason of docs/model.md section 4: food lots past
       their shelf life (``expired``) or expiring within the margin period plus the orderly
       liquidation days (``near_expiry``); non-food lots past their category's
       ``aging_limit_days`` (``aged``); one flag each on otherwise eligible lots

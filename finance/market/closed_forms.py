@@ -42,7 +42,7 @@ def touch_probability(
     """Probability that a lognormal value falls to ``barrier`` within ``days``.
 
     The value follows dV / V = -erosion dt + sigma dW (its expectation erodes at the
-    category's rate, MODEL.md section 2). Priced as a down-and-in cash-or-nothing option
+    category's rate, docs/model.md section 2). Priced as a down-and-in cash-or-nothing option
     paying 1 at expiry, with QuantLib's ``AnalyticBinaryBarrierEngine`` at zero rates.
 
     Parameters

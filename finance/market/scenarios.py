@@ -1,4 +1,4 @@
-"""Price scenarios: the one-factor shock of MODEL.md section 2, per category.
+"""Price scenarios: the one-factor shock of docs/model.md section 2, per category.
 
     X_k(t) = exp(sigma W_k(t) - sigma^2 t / 2),   W_k = sqrt(rho) Z + sqrt(1 - rho) eps_k
 

@@ -2,7 +2,7 @@
 
 The lines follow an asset-based lender's inventory certificate: gross inventory, less each
 class of ineligible stock, eligible inventory, the lesser-of rule (volatility haircut, cost
-advance, NOLV advance: MODEL.md section 5), less the concentration excess, the borrowing
+advance, NOLV advance: docs/model.md section 5), less the concentration excess, the borrowing
 base, less the loan, availability. Amounts are in the valuation's currency at t0; every
 subtotal is the sum of the lines above it, so the certificate adds up to the cent.
 """

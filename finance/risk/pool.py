@@ -6,7 +6,7 @@ lot. Its value in scenario s at day d is
     V_s(d) = sum_g X_{g,s}(d) * A_g(d),   A_g(d) = sum_{i in g} w_i q_i p_i f_i(d)
 
 with f_i the deterministic price factor (erosion, markdowns, expiry) and X_g the shock of
-the lot's shock group (MODEL.md section 2). The amounts ``A`` cost lots x days; the values
+the lot's shock group (docs/model.md section 2). The amounts ``A`` cost lots x days; the values
 cost groups x days x scenarios, never lots x scenarios.
 """
 

@@ -5,8 +5,8 @@ Two tables a treasurer and a lender read as charts:
 * :func:`value_decay`: expected value of today's stock, if it were neither sold nor
   replenished, at each month end per category, with the loss split by cause (price
   erosion, season markdowns, expiry). It shows *why* stock loses value; the holding loss
-  of MODEL.md section 6 adds the sales schedule, storage and discounting on top.
-* :func:`haircut_profile`: the closed-form haircut (MODEL.md section 5), weighted by the
+  of docs/model.md section 6 adds the sales schedule, storage and discounting on top.
+* :func:`haircut_profile`: the closed-form haircut (docs/model.md section 5), weighted by the
   eligible market value, against the liquidation horizon and the lender's confidence.
 """
 
@@ -108,7 +108,7 @@ def haircut_profile(
 ) -> pd.DataFrame:
     """Eligible-value-weighted haircut against liquidation horizon and confidence.
 
-    Each lot's haircut is the closed form of MODEL.md section 5 with H the given horizon
+    Each lot's haircut is the closed form of docs/model.md section 5 with H the given horizon
     (instead of its category's T_m + T_o): volatility, erosion, markdowns and expiry up to
     H, and the orderly discount. Lots ineligible under the assumptions carry no weight.
 

@@ -1,4 +1,4 @@
-"""Receivables ABS, MODEL.md section 7 option 5.
+"""Receivables ABS, docs/model.md section 7 option 5.
 
 Selling the stock on credit over the pool horizon creates receivables: the sales of month
 m (the holding schedule of section 6) are collected ``dso_days`` later. They form the

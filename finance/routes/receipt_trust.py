@@ -1,4 +1,4 @@
-"""Warehouse-receipt trust (仓单信托), MODEL.md section 7 option 4.
+"""Warehouse-receipt trust (仓单信托), docs/model.md section 7 option 4.
 
 The receipt-eligible, eligible lots are sold to a trust at ``MV (1 - transfer discount)``,
 the transfer price. The trust sells senior units, ``(1 - s)`` of the transfer price, to
