@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,9 +14,6 @@ from finance.inputs.assumptions import Assumptions
 from finance.routes.abs import AbsResult
 from finance.routes.pledge_loan import PledgeLoanResult
 from finance.routes.receipt_trust import ReceiptTrustResult
-
-if TYPE_CHECKING:
-    from finance.analysis.stress import StressResult
 
 LOT_COLUMNS: tuple[str, ...] = (
     "sku",
@@ -103,7 +100,7 @@ class ValuationResult:
 
         return write_csvs(self, Path(folder))
 
-    def to_excel(self, path: str | Path, stress: StressResult | None = None) -> Path:
+    def to_excel(self, path: str | Path, stress: Any = None) -> Path:
         """Write the formatted workbook (Summary, Lots, Options, structure sheets, ...).
 
         Given the result of :func:`finance.analysis.stress.stress_test`, add its sheets.

@@ -27,9 +27,10 @@ from finance.collateral.dynamics import markdown_counts
 from finance.collateral.eligibility import liquidation_days
 from finance.collateral.lots import prepare_lots
 from finance.collateral.position import collateral_position
-from finance.evaluate import Progress, ValuationResult, evaluate
+from finance.evaluate import Progress, evaluate
 from finance.inputs.assumptions import Assumptions
 from finance.inputs.categories import with_overrides
+from finance.result import ValuationResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from finance.collateral.borrowing_base import LIMITS
 from finance.collateral.eligibility import REASONS
-from finance.evaluate import ValuationResult
+from finance.result import ValuationResult
 
 #: Columns of the certificate (see :func:`borrowing_base_certificate`).
 CERTIFICATE_COLUMNS: tuple[str, ...] = ("line", "kind", "lots", "amount")

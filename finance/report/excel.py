@@ -27,7 +27,7 @@ from finance.report.csv import atomic_write
 
 if TYPE_CHECKING:
     from finance.analysis.stress import StressResult
-    from finance.evaluate import ValuationResult
+    from finance.result import ValuationResult
 
 EXCEL_MAX_ROWS = 1_048_575  # data rows below the header
 
