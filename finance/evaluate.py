@@ -39,16 +39,8 @@ from finance.result import EXTRA_LOT_COLUMNS, LOT_COLUMNS, ValuationResult
 from finance.risk.holding import HoldingResult, hold, holding_losses
 from finance.routes.liquidate import plan_channels
 from finance.routes.pledge_loan import loan_dates
-from finance.routes.rows import (
-    abs_notes,
-    hold_notes,
-    ledger_row,
-    liquidate_notes,
-    pledge_loan_notes,
-    receipt_trust_notes,
-    trust_coupon,
-)
-from finance.routes.valuation import RouteValuation
+from finance.routes.rows import hold_notes, ledger_row, route_terms, trust_coupon
+from finance.routes.valuation import FINANCING_ROUTES, RouteValuation
 
 __all__ = ["EXTRA_LOT_COLUMNS", "LOT_COLUMNS", "Progress", "ValuationResult", "evaluate"]
 
@@ -268,71 +260,30 @@ def evaluate(
     ]
     everything = np.ones(valuation.n_categories)
 
-    report(0.45, "liquidation through channels")
-    plan, liquidated = valuation.liquidate(everything)
-    ok, notes = liquidate_notes(plan, values.market_value)
-    rows.append(
-        ledger_row(
-            "liquidate", hold_ledger + liquidated, hold_ledger, df, dfc, feasible=ok, notes=notes
+    adjustments = {}
+    steps = ("liquidation through channels", "pledge loan", "warehouse-receipt trust", "ABS")
+    for i, (name, step) in enumerate(zip(FINANCING_ROUTES, steps, strict=True)):
+        report(0.45 + 0.09 * i, step)
+        result, adjustment = valuation.route(name, everything)
+        adjustments[name] = (result, adjustment)
+        ok, notes, cost = route_terms(name, result, values.market_value, a.currency)
+        rows.append(
+            ledger_row(
+                name,
+                hold_ledger + adjustment,
+                hold_ledger,
+                df,
+                dfc,
+                feasible=ok,
+                notes=notes,
+                effective_annual_cost=cost,
+            )
         )
-    )
-
-    report(0.55, "pledge loan")
-    loan, pledged = valuation.pledge_loan(everything)
-    ok, notes = pledge_loan_notes(loan, a.currency)
-    rows.append(
-        ledger_row(
-            "pledge_loan",
-            hold_ledger + pledged,
-            hold_ledger,
-            df,
-            dfc,
-            feasible=ok,
-            notes=notes,
-            effective_annual_cost=loan.all_in_cost,
-        )
-    )
-
-    report(0.65, "warehouse-receipt trust")
-    trust, trusted = valuation.receipt_trust(everything)
-    ok, notes = receipt_trust_notes(trust, float(values.market_value.sum()))
-    rows.append(
-        ledger_row(
-            "receipt_trust",
-            hold_ledger + trusted,
-            hold_ledger,
-            df,
-            dfc,
-            feasible=ok,
-            notes=notes,
-            effective_annual_cost=trust.all_in_cost,
-        )
-    )
-
-    report(0.72, "receivables ABS")
-    deal, securitised = valuation.abs(everything)
-    ok, notes = abs_notes(deal, a.currency)
-    rows.append(
-        ledger_row(
-            "abs",
-            hold_ledger + securitised,
-            hold_ledger,
-            df,
-            dfc,
-            feasible=ok,
-            notes=notes,
-            effective_annual_cost=deal.all_in_cost,
-        )
-    )
+    plan, loan = adjustments["liquidate"][0], adjustments["pledge_loan"][0]
+    trust, deal = adjustments["receipt_trust"][0], adjustments["abs"][0]
 
     report(0.8, "the mix")
     single = options_table(rows)
-    adjustments = {
-        "liquidate": (plan, liquidated),
-        "pledge_loan": (loan, pledged),
-        "receipt_trust": (trust, trusted),
-        "abs": (deal, securitised),
-    }
     mix = value_mix(valuation, single, adjustments, a.cash_target, a.max_loss_p95)
     rows.append(mix.row)
     options = options_table(rows)

@@ -41,7 +41,7 @@ from finance.market.curve import flat_discount
 from finance.routes.abs import AbsResult
 from finance.routes.ledger import Ledger
 from finance.routes.pledge_loan import PledgeLoanResult
-from finance.routes.rows import abs_notes, ledger_row, pledge_loan_notes, receipt_trust_notes
+from finance.routes.rows import ledger_row, route_terms
 from finance.routes.valuation import FINANCING_ROUTES, RouteValuation
 
 TAIL = 0.05
@@ -368,7 +368,7 @@ def _value_shares(
     parts = []
     ok = True
     loan = None
-    market_value = float(valuation.lots.market_value.sum())
+    currency = valuation.assumptions.currency
     for r, name in enumerate(FINANCING_ROUTES):
         x = shares[:, r]
         if not (x > 0).any():
@@ -377,11 +377,7 @@ def _value_shares(
         result, ledger = adjustments[name] if whole else valuation.route(name, x)
         if name == "pledge_loan":
             loan = result
-            ok &= pledge_loan_notes(result, valuation.assumptions.currency)[0]
-        elif name == "receipt_trust":
-            ok &= receipt_trust_notes(result, market_value)[0]
-        elif name == "abs":
-            ok &= abs_notes(result, valuation.assumptions.currency)[0]
+        ok &= route_terms(name, result, valuation.lots.market_value, currency)[0]
         total = total + ledger
         parts.append((name, x, ledger))
     return total, parts, ok, loan

@@ -143,3 +143,27 @@ def abs_notes(deal: AbsResult, currency: str) -> tuple[bool, str]:
     elif deal.cash_now <= 0:
         notes.insert(0, "the sold notes raise nothing after costs")
     return feasible, "; ".join(notes)
+
+
+def route_terms(
+    name: str, result: object, market_value: np.ndarray, currency: str
+) -> tuple[bool, str, float]:
+    """A financing route's feasibility, notes and all-in cost, from its result.
+
+    Parameters
+    ----------
+    name : str
+        ``liquidate``, ``pledge_loan``, ``receipt_trust`` or ``abs``.
+    result : object
+        The route's result (``ChannelPlan``, ``PledgeLoanResult``, ...).
+    market_value : numpy.ndarray
+        Each lot's market value.
+    currency : str
+    """
+    if name == "liquidate":
+        return (*liquidate_notes(result, market_value), float("nan"))
+    if name == "pledge_loan":
+        return (*pledge_loan_notes(result, currency), result.all_in_cost)
+    if name == "receipt_trust":
+        return (*receipt_trust_notes(result, float(market_value.sum())), result.all_in_cost)
+    return (*abs_notes(result, currency), result.all_in_cost)
