@@ -114,8 +114,13 @@ class Lots:
 
     @property
     def market_value(self) -> np.ndarray:
-        """MV = q * p, currency."""
-        return self.quantity * self.unit_price
+        """MV = q * p, currency (read-only; computed once)."""
+        cached = self._cache.get("_market_value")
+        if cached is None:
+            cached = self.quantity * self.unit_price
+            cached.flags.writeable = False
+            self._cache["_market_value"] = cached
+        return cached
 
     @property
     def n_groups(self) -> int:
