@@ -6,6 +6,8 @@ them (a table of file, row, column and message, never a traceback) and stop the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -42,16 +44,24 @@ def assumptions() -> Assumptions:
     return a
 
 
-def inputs(*, link_to_inventory: bool = True) -> Inputs:
+def inputs(
+    *,
+    link_to_inventory: bool = True,
+    on_problems: Callable[[tuple[str, bytes, str], Assumptions], None] | None = None,
+) -> Inputs:
     """The session's inventory and assumptions; shows the problems and stops when invalid.
 
     ``link_to_inventory`` adds a link to the Inventory page under the problems (not on that
-    page itself).
+    page itself); ``on_problems`` is called with the upload and the assumptions under the
+    problems of an upload, before the page stops (the Inventory page's mapping step).
     """
     upload = st.session_state.get(INVENTORY)
-    given, problems = compute.inputs_from(upload, assumptions())
+    a = assumptions()
+    given, problems = compute.inputs_from(upload, a)
     if given is None:
         source = upload[0] if upload else compute.SAMPLE_FILE.name
+        if upload is not None and on_problems is not None:
+            on_problems(upload, a)
         show_problems(problems, t("problems.inventory", n=len(problems), file=plain(source)))
         if link_to_inventory:
             st.page_link("app_pages/inventory.py", label=t("problems.fix_inventory"))
