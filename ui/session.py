@@ -13,7 +13,7 @@ import streamlit as st
 
 from finance import Assumptions, ValuationResult
 from finance.analysis.stress import StressResult
-from ui import compute
+from ui import compute, fields
 from ui.compute import Inputs
 from ui.formatting import plain
 from ui.i18n import CATEGORY_NAMES, t
@@ -33,11 +33,27 @@ def show_problems(problems: pd.DataFrame, headline: str) -> None:
     )
 
 
+def show_assumption_problems(problems: pd.DataFrame, headline: str) -> None:
+    """The session's assumptions' problems: the field's label and the field's unit.
+
+    (A loaded file's problems keep their file and row: :func:`show_problems`.)
+    """
+    st.error(headline)
+    shown = fields.assumption_problems(problems, assumptions_doc()).rename(
+        columns={"column": t("problems.field"), "message": t("problems.message")}
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={t("problems.message"): st.column_config.Column(width="large")},
+    )
+
+
 def assumptions() -> Assumptions:
     """The session's assumptions; shows the problems and stops the page when invalid."""
     a, problems = compute.assumptions_from(assumptions_doc())
     if a is None:
-        show_problems(problems, t("problems.assumptions", n=len(problems)))
+        show_assumption_problems(problems, t("problems.assumptions", n=len(problems)))
         st.page_link("app_pages/assumptions.py", label=t("problems.fix_assumptions"))
         st.stop()
     st.session_state[CATEGORY_NAMES] = {k: c.label_zh for k, c in a.categories.items()}
