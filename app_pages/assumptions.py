@@ -7,6 +7,7 @@ from finance.inputs.categories import CATEGORY_FIELDS
 from finance.inputs.channels import load_channels
 from finance.report.assumptions_toml import assumptions_document, assumptions_toml
 from ui import compute, fields
+from ui.formatting import translate_codes
 from ui.i18n import label, lang, maybe, t
 from ui.session import show_assumption_problems, show_problems
 from ui.state import (
@@ -191,3 +192,21 @@ with clearance:
             key=f"a.liquidate.channel.{code}",
             on_change=_store_channels,
         )
+    # The channels' terms are data, not assumptions: shown here, changed in the data file.
+    st.markdown(t("assumptions.channel_terms"))
+    terms = load_channels()[["channel", "category", "discount", "fee", "capacity", "days_to_cash"]]
+    terms = terms.assign(**{c: terms[c] * 100.0 for c in ("discount", "fee", "capacity")})
+    st.dataframe(
+        translate_codes(terms, {"channel": "channel", "category": "category"}),
+        hide_index=True,
+        column_config={
+            "channel": st.column_config.TextColumn(label("col", "channel"), pinned=True),
+            "category": st.column_config.TextColumn(label("col", "category"), pinned=True),
+            **{
+                name: st.column_config.NumberColumn(f"{label('col', name)} (%)", format="%.1f")
+                for name in ("discount", "fee", "capacity")
+            },
+            "days_to_cash": st.column_config.NumberColumn(label("col", "days_to_cash")),
+        },
+    )
+    st.caption(t("assumptions.channel_terms_caption"))
