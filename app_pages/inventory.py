@@ -115,6 +115,7 @@ else:
 
 given = session.inputs(link_to_inventory=False, on_problems=_mapping_step)
 lots = given.lots
+session.valuation_date_badge(given.assumptions)
 st.success(t("inventory.valid", lots=f"{len(lots):,}"))
 if names := given.assumptions.category_names:
     mapped = ", ".join(f"{plain(k)} → {label('category', v)}" for k, v in names.items())

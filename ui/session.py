@@ -6,6 +6,7 @@ them (a table of file, row, column and message, never a traceback) and stop the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
@@ -103,8 +104,18 @@ def stress(given: Inputs, base: ValuationResult) -> StressResult:
     return compute.stress(given, base)
 
 
+def valuation_date_badge(a: Assumptions) -> None:
+    """The valuation date, in the sidebar of every page: today's unless the assumptions name one."""
+    named = "valuation_date" in assumptions_doc() or a.valuation_date != dt.date.today()
+    key = "source.date" if named else "source.date_today"
+    st.sidebar.badge(
+        t(key, date=a.valuation_date.isoformat()), icon=":material/event:", color="blue"
+    )
+
+
 def source_caption(given: Inputs) -> None:
-    """One line naming the inventory and the valuation date the page shows."""
+    """The valuation date, then one line naming the inventory the page shows."""
+    valuation_date_badge(given.assumptions)
     what = t("source.sample") if given.is_sample else t("source.upload", file=plain(given.source))
     st.caption(
         t(

@@ -193,3 +193,10 @@ def test_an_unknown_category_name_is_mapped_in_the_app(open_page, served, lang):
     assert load_assumptions(served["assumptions.toml"][1], name="a.toml").category_names == {
         "男装": "apparel"
     }
+
+
+def test_the_valuation_date_is_shown_in_the_sidebar(open_page):
+    at = open_page("inventory", lang="zh")
+    assert any("估值日：2026-11-24" in m.value for m in at.sidebar.markdown)
+    at = open_page("inventory")
+    assert any("Valuation date: 2026-11-24" in m.value for m in at.sidebar.markdown)
