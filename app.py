@@ -5,6 +5,8 @@ browser's locale until the user picks one) and the navigation; each page is a mo
 ``app_pages/`` that describes its part of the UI. All figures come from ``finance``.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.i18n import LANGUAGES, language_of, t
@@ -12,7 +14,9 @@ from ui.state import LANG, LANG_PICKER, init_state
 
 st.set_page_config(
     page_title="Inventory financing evaluator · 库存融资评估",
-    page_icon=":material/inventory_2:",
+    # A file served by this server: a Material icon as favicon is fetched from
+    # fonts.gstatic.com, which the app must not need (it runs without outside network).
+    page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"),
     layout="wide",
 )
 init_state(language_of(st.context.locale))

@@ -7,11 +7,13 @@ from finance.inputs.categories import CATEGORY_FIELDS
 from finance.inputs.channels import load_channels
 from finance.report.assumptions_toml import assumptions_document, assumptions_toml
 from ui import compute, fields
-from ui.i18n import label, maybe, t
-from ui.session import show_problems
+from ui.formatting import translate_codes
+from ui.i18n import label, lang, maybe, t
+from ui.session import show_assumption_problems, show_problems
 from ui.state import (
     ASSUMPTIONS,
     ASSUMPTIONS_FILE_PROBLEMS,
+    ASSUMPTIONS_TAB,
     ASSUMPTIONS_UPLOAD,
     ASSUMPTIONS_UPLOAD_SEEN,
     CATEGORY_BASE,
@@ -68,7 +70,7 @@ a, problems = compute.assumptions_from(assumptions_doc())
 if a is None:
     # The form stays, showing what the user typed, so that the bad keys can be corrected;
     # the other fields show the last assumptions that were valid.
-    show_problems(problems, t("problems.assumptions", n=len(problems)))
+    show_assumption_problems(problems, t("problems.assumptions", n=len(problems)))
     st.button(t("assumptions.reset"), key="reset_after_problem", on_click=_reset)
     a = st.session_state.get(LAST_VALID) or compute.assumptions_from({})[0]
 else:
@@ -91,6 +93,17 @@ def _form(items: tuple[fields.Field, ...], columns: int = 3) -> None:
             fields.widget(f, a, t(f.label_key), help=maybe(f"{f.label_key}_help"))
 
 
+def _category_column(name: str) -> object:
+    title = label("col", name)
+    if name in fields.CATEGORY_PERCENT:
+        return st.column_config.NumberColumn(f"{title} (%)", format="%.2f", min_value=0.0)
+    if name == "receipt_eligible":
+        return st.column_config.CheckboxColumn(title)
+    if name.endswith("_days"):
+        return st.column_config.NumberColumn(title, format="%d", min_value=0, step=1)
+    return st.column_config.Column(title)
+
+
 general, lender, trade, curve, categories, loan, trust, abs_, clearance = st.tabs(
     [
         t(f"assumptions.tab.{name}")
@@ -105,7 +118,11 @@ general, lender, trade, curve, categories, loan, trust, abs_, clearance = st.tab
             "abs",
             "liquidate",
         )
-    ]
+    ],
+    # Keyed (per language: the labels are the state), so that the tab being edited stays
+    # open when a value turns invalid or valid again and a problem table comes or goes.
+    key=f"{ASSUMPTIONS_TAB}.{lang()}",
+    on_change="rerun",
 )
 with general:
     st.caption(t("assumptions.general_caption", currency=a.currency))
@@ -139,8 +156,11 @@ with categories:
         CATEGORY_BASE,
         lambda: fields.category_table(a),
         {
-            "category": st.column_config.TextColumn(t("col.category"), required=True),
-            **{name: st.column_config.Column(label("col", name)) for name in CATEGORY_FIELDS},
+            "category": st.column_config.TextColumn(
+                t("assumptions.category_key"), required=True, pinned=True
+            ),
+            "name": st.column_config.TextColumn(t("col.category"), disabled=True, pinned=True),
+            **{name: _category_column(name) for name in CATEGORY_FIELDS},
         },
     )
     if edited is not None:
@@ -172,3 +192,21 @@ with clearance:
             key=f"a.liquidate.channel.{code}",
             on_change=_store_channels,
         )
+    # The channels' terms are data, not assumptions: shown here, changed in the data file.
+    st.markdown(t("assumptions.channel_terms"))
+    terms = load_channels()[["channel", "category", "discount", "fee", "capacity", "days_to_cash"]]
+    terms = terms.assign(**{c: terms[c] * 100.0 for c in ("discount", "fee", "capacity")})
+    st.dataframe(
+        translate_codes(terms, {"channel": "channel", "category": "category"}),
+        hide_index=True,
+        column_config={
+            "channel": st.column_config.TextColumn(label("col", "channel"), pinned=True),
+            "category": st.column_config.TextColumn(label("col", "category"), pinned=True),
+            **{
+                name: st.column_config.NumberColumn(f"{label('col', name)} (%)", format="%.1f")
+                for name in ("discount", "fee", "capacity")
+            },
+            "days_to_cash": st.column_config.NumberColumn(label("col", "days_to_cash")),
+        },
+    )
+    st.caption(t("assumptions.channel_terms_caption"))

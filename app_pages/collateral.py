@@ -103,8 +103,9 @@ st.download_button(
 
 st.subheader(t("collateral.lots"))
 lot_columns = [
-    "sku", "category", "warehouse", "market_value", "nrv", "olv", "flv", "eligible",
-    "ineligible_reason", "haircut", "binding_limit", "lendable_value", "concentration_excess",
+    # The lender's answer first (eligible, lendable value), the values behind it after.
+    "sku", "category", "eligible", "lendable_value", "ineligible_reason", "haircut",
+    "binding_limit", "market_value", "nrv", "olv", "flv", "concentration_excess", "warehouse",
 ]  # fmt: skip
 lots = translate_codes(
     result.lots[lot_columns],

@@ -2,11 +2,21 @@
 
 import streamlit as st
 
+from finance import Assumptions
 from finance.report.summary import inventory_summary
 from ui import compute, session
 from ui.formatting import money_metric, plain, table, translate_codes
-from ui.i18n import t
-from ui.state import INVENTORY, UPLOAD, UPLOAD_SEEN, USE_SAMPLE
+from ui.i18n import label, lang, t
+from ui.state import (
+    APPLY_MAPPING,
+    INVENTORY,
+    MAPPING_PREFIX,
+    UPLOAD,
+    UPLOAD_SEEN,
+    USE_SAMPLE,
+    assumptions_doc,
+)
+from ui.template import template_csv, template_xlsx
 
 
 def _use_sample() -> None:
@@ -14,6 +24,50 @@ def _use_sample() -> None:
     # The file may still sit in the uploader: mark it as seen so that it is not taken again.
     in_uploader = st.session_state.get(UPLOAD)
     st.session_state[UPLOAD_SEEN] = in_uploader.file_id if in_uploader is not None else None
+
+
+def _pick_key(upload: tuple[str, bytes, str], name: str) -> str:
+    return f"{MAPPING_PREFIX}{upload[2][:16]}.{name}"
+
+
+def _apply_mapping(upload: tuple[str, bytes, str], names: list[str]) -> None:
+    chosen = {n: st.session_state.get(_pick_key(upload, n)) for n in names}
+    chosen = {n: key for n, key in chosen.items() if key}
+    if chosen:
+        # The company's own names, kept with the assumptions (and in the file they save).
+        doc = assumptions_doc()
+        doc["category_names"] = {**doc.get("category_names", {}), **chosen}
+
+
+def _mapping_step(upload: tuple[str, bytes, str], a: Assumptions) -> None:
+    """Offer a category for each name the upload uses that no category knows."""
+    names = compute.unknown_categories(upload, a)
+    if not names:
+        return
+    with st.container(border=True):
+        st.subheader(t("inventory.mapping_title"))
+        st.markdown(t("inventory.mapping_intro", n=len(names)))
+        # Labels worked out here: the picker keeps the key, whatever the language.
+        shown = {key: label("category", key) for key in a.categories}
+        for name in names:
+            st.selectbox(
+                t("inventory.mapping_pick", name=plain(name)),
+                options=list(shown),
+                index=None,
+                format_func=shown.__getitem__,
+                placeholder=t("inventory.mapping_placeholder"),
+                key=_pick_key(upload, name),
+            )
+        ready = any(st.session_state.get(_pick_key(upload, n)) for n in names)
+        st.button(
+            t("inventory.mapping_apply"),
+            key=APPLY_MAPPING,
+            type="primary",
+            disabled=not ready,
+            on_click=_apply_mapping,
+            args=(upload, names),
+        )
+        st.caption(t("inventory.mapping_saved"))
 
 
 st.title(t("inventory.title"))
@@ -30,7 +84,28 @@ upload = st.file_uploader(
 if upload is not None and st.session_state.get(UPLOAD_SEEN) != upload.file_id:
     st.session_state[UPLOAD_SEEN] = upload.file_id
     st.session_state[INVENTORY] = compute.as_upload(upload.name, upload.getvalue())
-st.button(t("inventory.use_sample"), key=USE_SAMPLE, on_click=_use_sample)
+as_csv, as_xlsx, sample = st.columns([1, 1, 2], vertical_alignment="bottom")
+as_csv.download_button(
+    t("inventory.template_csv"),
+    data=template_csv(lang()),
+    file_name=t("inventory.template_file") + ".csv",
+    mime="text/csv",
+    key="template_csv",
+    on_click="ignore",
+    icon=":material/download:",
+    help=t("inventory.template_help"),
+)
+as_xlsx.download_button(
+    t("inventory.template_xlsx"),
+    data=template_xlsx(lang()),
+    file_name=t("inventory.template_file") + ".xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="template_xlsx",
+    on_click="ignore",
+    icon=":material/download:",
+    help=t("inventory.template_help"),
+)
+sample.button(t("inventory.use_sample"), key=USE_SAMPLE, on_click=_use_sample)
 
 current = st.session_state[INVENTORY]
 if current is None:
@@ -38,9 +113,13 @@ if current is None:
 else:
     st.info(t("inventory.using_upload", file=plain(current[0])))
 
-given = session.inputs(link_to_inventory=False)
+given = session.inputs(link_to_inventory=False, on_problems=_mapping_step)
 lots = given.lots
+session.valuation_date_badge(given.assumptions)
 st.success(t("inventory.valid", lots=f"{len(lots):,}"))
+if names := given.assumptions.category_names:
+    mapped = ", ".join(f"{plain(k)} → {label('category', v)}" for k, v in names.items())
+    st.caption(t("inventory.mapped_names", names=mapped))
 left_out = lots.attrs.get("totals_rows", [])
 if left_out:
     # An ERP export's totals rows: say they were left out, so no one looks for them.

@@ -32,8 +32,19 @@ decay_shown = decay.assign(
     retained=decay["expected_value"] / decay["market_value"].where(decay["market_value"] > 0),
 )
 titles = {"month": t("col.month"), "retained": t("col.retained"), "category": t("col.category")}
+keys = list(dict.fromkeys(decay["category"]))
+names = {k: label("category", k) for k in keys}
 st.altair_chart(
-    charts.lines(decay_shown, "month", "retained", "category", titles, y_format=".0%"),
+    charts.lines(
+        decay_shown,
+        "month",
+        "retained",
+        "category",
+        titles,
+        y_format=".0%",
+        colours=charts.category_colours(keys, names),
+        dashes=charts.category_dashes(keys, names),
+    ),
     width="stretch",
 )
 last = decay_shown[decay_shown["month"] == decay_shown["month"].max()]

@@ -37,17 +37,82 @@ def ranked_bars(frame: pd.DataFrame, y: str, x: str, x_title: str) -> alt.Chart:
     return (bars + text).properties(height=max(36 * len(frame), 120))
 
 
+#: One colour per category key, the same in every language (labels differ, keys do not);
+#: copper is copper-coloured and steel slate, so the two never read as one.
+CATEGORY_COLOURS = {
+    "apparel": "#8e44ad",
+    "electronics": "#1f5f8b",
+    "food": "#2e8b57",
+    "home_appliances": "#d4a017",
+    "auto_parts": "#7f8c8d",
+    "steel": "#2c3e50",
+    "copper": "#c06a2b",
+    "generic": "#e377c2",
+}
+_MORE_COLOURS = ("#17becf", "#bcbd22", "#8c564b", "#ff7f0e", "#9467bd", "#d62728")
+# Dash patterns, one per line, so that lines drawn on top of one another stay told apart.
+_DASHES = ([1, 0], [8, 4], [2, 3], [10, 3, 2, 3], [4, 4], [12, 2], [2, 6], [6, 2, 2, 2])
+
+
+#: Steel and copper hold their value alike (their lines coincide): steel is drawn dotted
+#: over a solid copper line, so both show.
+CATEGORY_DASHES = {"steel": [2, 6], "copper": [1, 0]}
+
+
+def category_colours(keys: list[str], labels: dict[str, str]) -> dict[str, str]:
+    """Shown label -> colour for the given category keys (stable across languages)."""
+    spare = iter(_MORE_COLOURS * 4)
+    return {labels[k]: CATEGORY_COLOURS.get(k) or next(spare) for k in keys}
+
+
+def category_dashes(keys: list[str], labels: dict[str, str]) -> dict[str, list[int]]:
+    """Shown label -> dash pattern for the given category keys (stable across languages)."""
+    return {
+        labels[k]: CATEGORY_DASHES.get(k) or list(_DASHES[i % len(_DASHES)])
+        for i, k in enumerate(keys)
+    }
+
+
 def lines(
-    frame: pd.DataFrame, x: str, y: str, color: str, titles: dict[str, str], y_format: str = ",.0f"
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    titles: dict[str, str],
+    y_format: str = ",.0f",
+    colours: dict[str, str] | None = None,
+    dashes: dict[str, list[int]] | None = None,
 ) -> alt.Chart:
-    """One line per ``color`` value."""
+    """One line per ``color`` value, each with its own colour and dash pattern.
+
+    ``colours`` maps each value to its colour (in that order in the legend); without it the
+    values are ordered as they first appear in the frame.
+    """
+    domain = list(colours) if colours else list(dict.fromkeys(frame[color]))
+    scale = (
+        alt.Scale(domain=domain, range=list(colours.values()))
+        if colours
+        else alt.Scale(domain=domain)
+    )
+    patterns = [
+        (dashes or {}).get(value) or list(_DASHES[i % len(_DASHES)])
+        for i, value in enumerate(domain)
+    ]
+    # One legend for colour and dash (same field, same title): a short line of each.
+    legend = alt.Legend(title=titles[color], symbolType="stroke", symbolStrokeWidth=3)
     return (
         alt.Chart(frame)
-        .mark_line(point=True)
+        .mark_line(point=True, strokeWidth=2.5)
         .encode(
             x=alt.X(f"{x}:Q", title=titles[x]),
             y=alt.Y(f"{y}:Q", title=titles[y], axis=alt.Axis(format=y_format)),
-            color=alt.Color(f"{color}:N", title=titles[color]),
+            color=alt.Color(f"{color}:N", scale=scale, sort=domain, legend=legend),
+            strokeDash=alt.StrokeDash(
+                f"{color}:N",
+                scale=alt.Scale(domain=domain, range=patterns),
+                sort=domain,
+                legend=legend,
+            ),
             tooltip=[
                 alt.Tooltip(f"{color}:N", title=titles[color]),
                 alt.Tooltip(f"{x}:Q", title=titles[x]),
@@ -62,11 +127,16 @@ def histogram(values: np.ndarray, marks: dict[str, float], x_title: str, y_title
     """Histogram of a sample with labelled vertical rules (e.g. the 95% and 99% quantiles)."""
     counts, edges = np.histogram(values, bins=60)
     bins = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts})
+    # The axis starts at zero (a loss of nothing), whatever the smallest loss drawn.
+    lo = min(0.0, float(edges[0]))
+    hi = max(float(edges[-1]), *marks.values()) if marks else float(edges[-1])
+    x_scale = alt.Scale(domain=[lo, hi], zero=True, nice=True)
+    axis = alt.Axis(format=",.0f", values=_ticks(lo, hi), labelOverlap=True)
     bars = (
         alt.Chart(bins)
         .mark_bar(color="#1f5f8b", opacity=0.8)
         .encode(
-            x=alt.X("start:Q", title=x_title, axis=alt.Axis(format=",.0f")),
+            x=alt.X("start:Q", title=x_title, axis=axis, scale=x_scale),
             x2="end:Q",
             y=alt.Y("count:Q", title=y_title),
             y2=alt.datum(0),
@@ -76,16 +146,54 @@ def histogram(values: np.ndarray, marks: dict[str, float], x_title: str, y_title
     rules = (
         alt.Chart(rules_frame)
         .mark_rule(color="#c0392b", strokeDash=[6, 3], size=2)
-        .encode(x="value:Q")
+        .encode(x=alt.X("value:Q", scale=x_scale))
     )
-    # One label per rule, each on its own line, so that close quantiles stay legible.
-    labels = [
-        alt.Chart(rules_frame.iloc[[i]])
-        .mark_text(align="left", dx=4, color="#c0392b", fontSize=12)
-        .encode(x="value:Q", y=alt.value(12 + 16 * i), text="name:N")
-        for i in range(len(rules_frame))
-    ]
-    return alt.layer(bars, rules, *labels).properties(height=320)
+    # One label per rule, each on its own line, on the rule's open side (left of a rule in
+    # the right half), on a white box, so that close quantiles never print over each other.
+    labels = []
+    for i in range(len(rules_frame)):
+        right_half = rules_frame["value"].iloc[i] > lo + 0.6 * (hi - lo)
+        labels.append(
+            alt.Chart(rules_frame.iloc[[i]])
+            .mark_text(
+                align="right" if right_half else "left",
+                dx=-6 if right_half else 6,
+                color="#c0392b",
+                fontSize=12,
+                fontWeight="bold",
+                stroke="white",
+                strokeWidth=4,
+                strokeOpacity=0.9,
+            )
+            .encode(x=alt.X("value:Q", scale=x_scale), y=alt.value(14 + 18 * i), text="name:N")
+        )
+        labels.append(
+            alt.Chart(rules_frame.iloc[[i]])
+            .mark_text(
+                align="right" if right_half else "left",
+                dx=-6 if right_half else 6,
+                color="#c0392b",
+                fontSize=12,
+                fontWeight="bold",
+            )
+            .encode(x=alt.X("value:Q", scale=x_scale), y=alt.value(14 + 18 * i), text="name:N")
+        )
+    zero = (
+        alt.Chart(pd.DataFrame({"x": [0.0]}))
+        .mark_rule(color="#333", size=1.5)
+        .encode(x=alt.X("x:Q", scale=x_scale))
+    )
+    return alt.layer(bars, zero, rules, *labels).properties(height=320)
+
+
+def _ticks(lo: float, hi: float, count: int = 8) -> list[float]:
+    """About ``count`` round tick values over [lo, hi], zero among them."""
+    span = (hi - lo) or 1.0
+    raw = span / count
+    power = 10 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = np.floor(lo / step) * step
+    return [float(v) for v in np.arange(first, hi + step / 2, step)]
 
 
 def scatter(frame: pd.DataFrame, x: str, y: str, name: str, titles: dict[str, str]) -> alt.Chart:

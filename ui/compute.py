@@ -28,6 +28,7 @@ from finance.paths import DATA_DIR
 from finance.report.assumptions_toml import assumptions_toml
 from finance.risk.profiles import haircut_profile, value_decay
 from ui.i18n import label, t
+from ui.template import unknown_category_names
 
 SAMPLE_FILE = DATA_DIR / "sample_inventory.csv"
 #: Largest upload the inventory page accepts, MB (also server.maxUploadSize).
@@ -125,6 +126,28 @@ def inputs_from(
     lots_key = digest(f"{data_key}:{name}:{categories_key}".encode())
     a_key = digest(assumptions_toml(assumptions))
     return Inputs(assumptions, lots, lots_key, a_key, name, upload is None), None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _unknown_categories(
+    data_key: str,
+    name: str,
+    categories_key: str,
+    _data: bytes,
+    _categories: Mapping[str, Category],
+    _names: Mapping[str, str],
+) -> list[str]:
+    return unknown_category_names(name, _data, _categories, _names)
+
+
+def unknown_categories(upload: tuple[str, bytes, str], assumptions: Assumptions) -> list[str]:
+    """The upload's category names that the session's categories and names do not know."""
+    name, data, data_key = upload
+    tables = (sorted(assumptions.categories.items()), sorted(assumptions.category_names.items()))
+    categories_key = digest(repr(tables).encode("utf-8"))
+    return _unknown_categories(
+        data_key, name, categories_key, data, assumptions.categories, assumptions.category_names
+    )
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ here, and a bad one stays on the form to be corrected.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ import pandas as pd
 import streamlit as st
 
 from finance import Assumptions
+from finance.inputs.assumptions import SECTIONS, TOP_LEVEL
 from finance.inputs.categories import CATEGORY_FIELDS, categories_frame, default_categories
-from ui.i18n import lang
+from ui.i18n import label, lang, t
 from ui.state import ASSUMPTIONS, assumptions_doc
 
 
@@ -184,9 +186,31 @@ def table_editor(
     return edited if touched else None
 
 
+#: Category fields that are rates or shares: the editor shows them in percent, like the form.
+CATEGORY_PERCENT = (
+    "sigma",
+    "erosion",
+    "markdown",
+    "salvage",
+    "selling_cost",
+    "orderly_discount",
+    "forced_discount",
+    "storage_cost",
+    "cost_advance",
+)
+
+
 def category_table(a: Assumptions) -> pd.DataFrame:
-    """The category table as the editor shows it: one row per category."""
-    return categories_frame(a.categories)
+    """The category table as the editor shows it: one row per category, rates in percent.
+
+    ``name`` is the category's name in the session's language (not edited: the key is the
+    category, ``label_zh`` its Chinese name).
+    """
+    frame = categories_frame(a.categories)
+    for column in CATEGORY_PERCENT:
+        frame[column] = (frame[column].astype(float) * 100.0).round(8)
+    frame.insert(1, "name", [label("category", k) for k in frame["category"]])
+    return frame
 
 
 def category_overrides(edited: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -215,6 +239,8 @@ def category_overrides(edited: pd.DataFrame) -> dict[str, dict[str, Any]]:
                 same = base is not None and value == base.label_zh
             else:
                 value = float(value)
+                if key in CATEGORY_PERCENT:
+                    value = round(value / 100.0, 10)
                 if value.is_integer() and key.endswith("_days"):
                     value = int(value)
                 same = base is not None and math.isclose(value, getattr(base, key), abs_tol=1e-12)
@@ -239,3 +265,81 @@ def curve_document(edited: pd.DataFrame) -> dict[str, float]:
         if isinstance(tenor, str) and tenor.strip() and rate is not None and not pd.isna(rate):
             curve[tenor.strip().upper()] = round(float(rate) / 100.0, 10)
     return curve
+
+
+# ------------------------------------------------------------------ problems in form units
+#: Every field of the form by its dotted key (``pledge_loan.rate``).
+BY_KEY: dict[str, Field] = {
+    (f"{f.section}.{f.key}" if f.section else f.key): f
+    for f in (*GENERAL, *LENDER, *PLEDGE_LOAN, *RECEIPT_TRUST, *TRADE, *ABS)
+}
+
+
+def _bounds(key: str) -> dict[str, Any] | None:
+    """The range finance checks a key against: lo, hi, lo_open, hi_open (None: no range)."""
+    section, _, name = key.rpartition(".")
+    check = (SECTIONS.get(section, {}) if section else TOP_LEVEL).get(name)
+    if check is None:
+        return None
+    try:
+        found = inspect.getclosurevars(check).nonlocals
+    except TypeError:
+        return None
+    if not {"lo", "hi", "lo_open", "hi_open"} <= found.keys():
+        return None
+    return {k: found[k] for k in ("lo", "hi", "lo_open", "hi_open")}
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100.0, 8):g}%"
+
+
+def _in_form_units(key: str, message: str, doc: dict[str, Any]) -> str:
+    """A problem with a percent field, said in percent; any other problem as finance says it."""
+    f = BY_KEY.get(key)
+    if f is None or f.kind != "pct":
+        return message
+    table = doc.get(f.section, {}) if f.section else doc
+    value = table.get(f.key) if isinstance(table, dict) else None
+    bounds = _bounds(key)
+    if bounds is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return message
+    if not math.isfinite(value):
+        return message
+    lo, hi = _percent(bounds["lo"]), _percent(bounds["hi"])
+    excluded = {
+        (True, True): "problems.both_excluded",
+        (True, False): "problems.lo_excluded",
+        (False, True): "problems.hi_excluded",
+    }.get((bounds["lo_open"], bounds["hi_open"]))
+    return t(
+        "problems.pct_range",
+        field=t(f.label_key),
+        value=_percent(value),
+        lo=lo,
+        hi=hi,
+        excluded=t(excluded, lo=lo, hi=hi) if excluded else "",
+    )
+
+
+def assumption_problems(problems: pd.DataFrame, doc: dict[str, Any]) -> pd.DataFrame:
+    """The assumptions' problems as the form shows them: the field's label and its unit.
+
+    The session's assumptions have no file and no rows: the table names the field (by
+    its label on the form, with the key for the file) and says what is wrong in the
+    field's own unit (40% for a percent field, not 0.4).
+    """
+    keys = problems["column"].fillna("").astype(str)
+
+    def field_name(key: str) -> str:
+        f = BY_KEY.get(key)
+        return f"{t(f.label_key)} ({key})" if f is not None else key
+
+    return pd.DataFrame(
+        {
+            "column": [field_name(k) for k in keys],
+            "message": [
+                _in_form_units(k, m, doc) for k, m in zip(keys, problems["message"], strict=True)
+            ],
+        }
+    )

@@ -23,6 +23,8 @@ COUNTS = {"lots", "quantity", "days", "age_days", "days_to_expiry", "liquidation
 EXTRA_MONEY = {"cost_value", "lendable_before_concentration", "expected_value", "erosion_loss",
                "markdown_loss", "expiry_loss", "loss", "amount"}  # fmt: skip
 EXTRA_PERCENT = {"rate", "coverage_pct"}
+#: Key columns kept in view while a wide table scrolls sideways.
+PINNED = {"sku", "batch"}
 
 
 # Characters that format text inside a line (emphasis, code, links, LaTeX, HTML-like tags).
@@ -90,7 +92,7 @@ def column_config(columns: Iterable[str], currency: str) -> dict[str, object]:
         elif name in COUNTS:
             config[name] = st.column_config.NumberColumn(title, format="localized")
         else:
-            config[name] = st.column_config.Column(title)
+            config[name] = st.column_config.Column(title, pinned=name in PINNED or None)
     return config
 
 

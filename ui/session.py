@@ -6,12 +6,15 @@ them (a table of file, row, column and message, never a traceback) and stop the 
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from finance import Assumptions, ValuationResult
 from finance.analysis.stress import StressResult
-from ui import compute
+from ui import compute, fields
 from ui.compute import Inputs
 from ui.formatting import plain
 from ui.i18n import CATEGORY_NAMES, t
@@ -31,27 +34,51 @@ def show_problems(problems: pd.DataFrame, headline: str) -> None:
     )
 
 
+def show_assumption_problems(problems: pd.DataFrame, headline: str) -> None:
+    """The session's assumptions' problems: the field's label and the field's unit.
+
+    (A loaded file's problems keep their file and row: :func:`show_problems`.)
+    """
+    st.error(headline)
+    shown = fields.assumption_problems(problems, assumptions_doc()).rename(
+        columns={"column": t("problems.field"), "message": t("problems.message")}
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={t("problems.message"): st.column_config.Column(width="large")},
+    )
+
+
 def assumptions() -> Assumptions:
     """The session's assumptions; shows the problems and stops the page when invalid."""
     a, problems = compute.assumptions_from(assumptions_doc())
     if a is None:
-        show_problems(problems, t("problems.assumptions", n=len(problems)))
+        show_assumption_problems(problems, t("problems.assumptions", n=len(problems)))
         st.page_link("app_pages/assumptions.py", label=t("problems.fix_assumptions"))
         st.stop()
     st.session_state[CATEGORY_NAMES] = {k: c.label_zh for k, c in a.categories.items()}
     return a
 
 
-def inputs(*, link_to_inventory: bool = True) -> Inputs:
+def inputs(
+    *,
+    link_to_inventory: bool = True,
+    on_problems: Callable[[tuple[str, bytes, str], Assumptions], None] | None = None,
+) -> Inputs:
     """The session's inventory and assumptions; shows the problems and stops when invalid.
 
     ``link_to_inventory`` adds a link to the Inventory page under the problems (not on that
-    page itself).
+    page itself); ``on_problems`` is called with the upload and the assumptions under the
+    problems of an upload, before the page stops (the Inventory page's mapping step).
     """
     upload = st.session_state.get(INVENTORY)
-    given, problems = compute.inputs_from(upload, assumptions())
+    a = assumptions()
+    given, problems = compute.inputs_from(upload, a)
     if given is None:
         source = upload[0] if upload else compute.SAMPLE_FILE.name
+        if upload is not None and on_problems is not None:
+            on_problems(upload, a)
         show_problems(problems, t("problems.inventory", n=len(problems), file=plain(source)))
         if link_to_inventory:
             st.page_link("app_pages/inventory.py", label=t("problems.fix_inventory"))
@@ -77,8 +104,18 @@ def stress(given: Inputs, base: ValuationResult) -> StressResult:
     return compute.stress(given, base)
 
 
+def valuation_date_badge(a: Assumptions) -> None:
+    """The valuation date, in the sidebar of every page: today's unless the assumptions name one."""
+    named = "valuation_date" in assumptions_doc() or a.valuation_date != dt.date.today()
+    key = "source.date" if named else "source.date_today"
+    st.sidebar.badge(
+        t(key, date=a.valuation_date.isoformat()), icon=":material/event:", color="blue"
+    )
+
+
 def source_caption(given: Inputs) -> None:
-    """One line naming the inventory and the valuation date the page shows."""
+    """The valuation date, then one line naming the inventory the page shows."""
+    valuation_date_badge(given.assumptions)
     what = t("source.sample") if given.is_sample else t("source.upload", file=plain(given.source))
     st.caption(
         t(

@@ -11,6 +11,7 @@ from finance.report.assumptions_toml import assumptions_toml
 from streamlit_app.support import DOC
 from ui.state import (
     ASSUMPTIONS,
+    ASSUMPTIONS_TAB,
     ASSUMPTIONS_UPLOAD,
     CATEGORY_EDITOR,
     CURVE_EDITOR,
@@ -38,8 +39,8 @@ def test_category_editor_overrides_one_field(open_page):
     frame = at.dataframe  # the editors are data_editor elements, not dataframes
     assert frame is not None
     at.session_state[f"{CATEGORY_EDITOR}.en"] = {
-        "edited_rows": {0: {"sigma": 0.5}},
-        "added_rows": [{"category": "bicycles", "sigma": 0.3, "label_zh": "自行车"}],
+        "edited_rows": {0: {"sigma": 50.0}},  # rates in percent, like the form
+        "added_rows": [{"category": "bicycles", "sigma": 30.0, "label_zh": "自行车"}],
         "deleted_rows": [],
     }
     at.run()
@@ -53,7 +54,7 @@ def test_category_editor_overrides_one_field(open_page):
     assert a.categories["apparel"].sigma != 0.5  # the defaults themselves are untouched
     # Undoing the edit undoes the override.
     at.session_state[f"{CATEGORY_EDITOR}.en"] = {
-        "edited_rows": {0: {"sigma": a.categories["apparel"].sigma}},
+        "edited_rows": {0: {"sigma": a.categories["apparel"].sigma * 100}},
         "added_rows": [],
         "deleted_rows": [],
     }
@@ -79,7 +80,7 @@ def test_contradiction_is_named_and_reset_recovers(open_page):
     at = open_page("assumptions", doc={"pledge_loan": {"top_up_line": 1.5}})
     assert "problem" in at.error[0].value
     problems = at.dataframe[0].value
-    assert any("top_up_line" in str(k) for k in problems["Column or key"])
+    assert any("top_up_line" in str(k) for k in problems["Field"])
     at.switch_page("app_pages/financing.py").run()
     assert not at.exception and at.error  # result pages stop with the same message
     at.switch_page("app_pages/assumptions.py").run()
@@ -159,3 +160,38 @@ def test_chinese_trade_terms_tab(open_page):
     at = open_page("assumptions", lang="zh")
     assert "贸易条件" in [tab.label for tab in at.tabs]
     assert at.number_input(key="a.trade.customer_pd").label == "客户违约概率 (%)"
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        (
+            "en",
+            "Lender's confidence = 40% must be between 50% and 100% (neither 50% nor 100% itself)",
+        ),
+        ("zh", "贷款方置信度 = 40% 须在 50% 与 100% 之间（不含 50% 和 100%）"),
+    ],
+)
+def test_a_percent_field_takes_and_speaks_percent(open_page, lang, message):
+    at = open_page("assumptions", lang=lang)
+    at.number_input(key="a.confidence").set_value(40.0).run()
+    assert not at.exception
+    assert at.session_state[ASSUMPTIONS]["confidence"] == 0.4  # 40 in a % field is 40%
+    fields, messages = at.dataframe[0].value.T.to_numpy()  # the field, the problem
+    assert list(messages) == [message]
+    assert "confidence" in fields[0]
+    assert at.number_input(key="a.confidence").value == pytest.approx(40.0)
+
+
+def test_the_tab_being_edited_stays_open(open_page):
+    at = open_page("assumptions")
+    lender = at.tabs[1].label
+    assert lender == "Lender"
+    at.session_state[f"{ASSUMPTIONS_TAB}.en"] = lender  # the user opens the Lender tab
+    at.run()
+    at.number_input(key="a.confidence").set_value(40.0).run()  # invalid: a problem table appears
+    assert at.error
+    assert at.session_state[f"{ASSUMPTIONS_TAB}.en"] == lender
+    at.number_input(key="a.confidence").set_value(95.0).run()  # valid again: the table goes
+    assert not at.error
+    assert at.session_state[f"{ASSUMPTIONS_TAB}.en"] == lender

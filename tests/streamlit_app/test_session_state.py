@@ -72,7 +72,7 @@ def _shown(frame: pd.DataFrame, state: dict) -> pd.DataFrame:
 def test_category_edits_stay_visible_after_a_language_switch(open_page):
     at = open_page("assumptions")
     at.session_state[f"{CATEGORY_EDITOR}.en"] = {
-        "edited_rows": {0: {"sigma": 0.5}},
+        "edited_rows": {0: {"sigma": 50.0}},  # in percent, like the form
         "added_rows": [],
         "deleted_rows": [],
     }
@@ -83,7 +83,9 @@ def test_category_edits_stay_visible_after_a_language_switch(open_page):
     editor = next(e for e in at.dataframe if "sigma" in e.value.columns)
     shown = _shown(editor.value, at.session_state.get(f"{CATEGORY_EDITOR}.zh"))
     in_use = at.session_state[ASSUMPTIONS]["categories"]["apparel"]["sigma"]
-    assert shown.loc[shown["category"] == "apparel", "sigma"].item() == in_use
+    assert shown.loc[shown["category"] == "apparel", "sigma"].item() == in_use * 100
+    # The names are the session's language's.
+    assert shown.loc[shown["category"] == "apparel", "name"].item() == "服装"
 
 
 def test_one_bad_field_leaves_the_form_editable(open_page):

@@ -104,9 +104,9 @@ def test_category_overrides_keep_only_changes():
     a = load_assumptions(None)
     table = fields.category_table(a)
     assert fields.category_overrides(table) == {}
-    table.loc[table["category"] == "apparel", "sigma"] = 0.5
+    table.loc[table["category"] == "apparel", "sigma"] = 50.0  # percent, as the editor shows it
     table.loc[table["category"] == "food", "season_ends"] = "06-30, 12-31"
-    added = pd.DataFrame([{"category": " bikes ", "sigma": 0.3, "orderly_days": 20.0}])
+    added = pd.DataFrame([{"category": " bikes ", "sigma": 30.0, "orderly_days": 20.0}])
     table = pd.concat([table, added], ignore_index=True)
     assert fields.category_overrides(table) == {
         "apparel": {"sigma": 0.5},
