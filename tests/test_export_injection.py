@@ -37,7 +37,7 @@ from finance import evaluate, load_inventory, parse_assumptions
 from finance.analysis.stress import stress_test
 from finance.cli import main
 from finance.report import neutralize, safe_csv_bytes, workbook_bytes
-from finance.report.certificate import borrowing_base_certificate
+from finance.report.certificate import borrowing_base_certificate, certificate_table
 from finance.report.excel import (
     _assumptions_frame,
     _summary_frame,
@@ -398,7 +398,7 @@ def sheet_frames(result, stress) -> dict[str, pd.DataFrame]:
         "Options": result.options,
         "Mix": result.mix,
         "Haircuts": result.haircuts,
-        "Borrowing base": borrowing_base_certificate(result),
+        "Borrowing base": certificate_table(result),
         "Assumptions": _assumptions_frame(result),
         "Channels": result.channels,
         **structure_sheets(result),
@@ -438,6 +438,9 @@ def test_workbook_cells_match_the_tables(workbooks, result, stress, name):
                     assert cell.value is None, where
                 elif isinstance(value, bool | np.bool_):
                     assert cell.data_type == "b" and cell.value == bool(value), where
+                elif isinstance(value, pd.Timestamp):
+                    # Dates are date cells (the loan schedule, the ABS payments).
+                    assert cell.is_date and cell.value == value.to_pydatetime(), where
                 elif isinstance(value, numbers.Number):
                     assert cell.data_type == "n", where
                     assert cell.value == pytest.approx(float(value), rel=1e-14), where

@@ -33,7 +33,7 @@ LABELLED: Mapping[str, str] = {
 }
 #: English joints and what each language writes instead.
 _SEPARATORS: Mapping[str, Mapping[str, str]] = {
-    "zh": {"; ": "；", ", ": "，", " and ": "和", " ": "", "": ""},
+    "zh": {"; ": "；", ", ": "，", " and ": "且", " ": "", "": ""},
 }
 
 
