@@ -374,6 +374,7 @@ def _write_summary(
         elif isinstance(value, float):
             sheet.write_blank(i, value_col, None)
         elif key == "recommendation":
+            sheet.write_string(i, value_col - 1, str(summary["item"].iloc[i - 1]), formats["wrap"])
             sheet.write_string(i, value_col, str(value), formats["wrap"])
             sheet.set_row(i, 15 * max(2, 1 + _text_width(str(value)) // 60))
     sheet.set_portrait()
