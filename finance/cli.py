@@ -3,6 +3,10 @@
 Exit codes: 0 success; 2 bad input (every problem on stderr, one a line, and no output
 file written); 1 internal error (a one-line message; set ``FINANCE_DEBUG=1`` for the
 traceback).
+
+``--lang en|zh`` sets the language of the printed report, every error line and the
+exports; the default is Chinese when the environment's language (``LC_ALL``,
+``LC_MESSAGES``, ``LANG``) is, else English.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 from finance.errors import InputError, Problem
 from finance.inputs.assumptions import parse_assumptions, read_assumptions_file
+from finance.locale import LANGUAGES, Text, default_lang, label, render, t
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
                     help="xlsx: CSVs and workbook; csv: the CSVs only")  # fmt: skip
     ev.add_argument("--json", action="store_true", help="print summary and options as JSON")
+    ev.add_argument("--lang", choices=LANGUAGES, default=None,
+                    help="language of the report, the messages and the exports "
+                         "(default: zh when LANG is Chinese, else en)")  # fmt: skip
     ev.add_argument("--stress", action="store_true",
                     help="also reprice under price, volatility and rate stresses and tabulate "
                          "the borrowing base against confidence and margin period")  # fmt: skip
@@ -50,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     sa.add_argument("--lots", type=int, required=True, help="number of lots")
     sa.add_argument("--seed", type=int, default=0)
     sa.add_argument("--out", required=True, help="FILE.csv or FILE.parquet")
+    sa.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the messages")
     return parser
 
 
@@ -88,8 +97,10 @@ def _clean(value: Any) -> Any:
 def _evaluate(args: argparse.Namespace) -> int:
     from finance.evaluate import evaluate
     from finance.inputs.inventory import load_inventory
-    from finance.report import safe_csv_bytes, workbook_bytes
+    from finance.report import csv_files, workbook_bytes
     from finance.report.excel import EXCEL_MAX_ROWS
+
+    lang = args.lang
 
     overrides: dict[str, Any] = {}
     if args.scenarios is not None:
@@ -122,7 +133,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and len(lots) > EXCEL_MAX_ROWS:
         raise InputError([Problem(
             Path(args.inventory).name,
-            f"{len(lots):,} lots do not fit in an XLSX sheet; use --format csv",
+            Text(f"{len(lots):,} lots do not fit in an XLSX sheet; use --format csv",
+                 "problem.lots_too_many_for_xlsx", lots=len(lots)),
         )])  # fmt: skip
     bar = _ProgressBar(enabled=not (args.json and not sys.stdout.isatty()))
     stages = 2 if args.stress else 1
@@ -137,16 +149,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     # Build every file in memory first, then move them into place together: an error
     # while building leaves nothing behind.
-    files = {
-        "lots.csv": safe_csv_bytes(result.lots),
-        "options.csv": safe_csv_bytes(result.options),
-        "mix.csv": safe_csv_bytes(result.mix),
-    }
-    if stress is not None:
-        files["stress.csv"] = safe_csv_bytes(stress.comparison)
-        files["sensitivity.csv"] = safe_csv_bytes(stress.sensitivity)
+    files = csv_files(result, lang, stress)
     if args.format == "xlsx":
-        files["valuation.xlsx"] = workbook_bytes(result, stress)
+        files["valuation.xlsx"] = workbook_bytes(result, stress, lang)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
@@ -160,8 +165,15 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if args.json:
         payload = {
-            "summary": _clean(result.summary),
-            "options": [_clean(row) for row in result.options.to_dict(orient="records")],
+            "summary": _clean(
+                {**result.summary, "recommendation": result.recommendation_text(lang)}
+            ),
+            "options": [
+                _clean(row)
+                for row in result.options.assign(notes=result.option_notes(lang)).to_dict(
+                    orient="records"
+                )
+            ],
             "mix": [_clean(row) for row in result.mix.to_dict(orient="records")],
         }
         if stress is not None:
@@ -171,10 +183,10 @@ def _evaluate(args: argparse.Namespace) -> int:
             ]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        print(format_report(result))
+        print(format_report(result, lang))
         if stress is not None:
             print("\n" + format_stress(stress, result.summary["currency"]))
-        print(f"\nWrote {', '.join(str(out / f) for f in files)}")
+        print("\n" + t("cli.wrote", lang, files=", ".join(str(out / f) for f in files)))
     return 0
 
 
@@ -186,8 +198,10 @@ def _pct(value: float) -> str:
     return "-" if not math.isfinite(value) else f"{value:.2%}"
 
 
-def format_report(result: Any) -> str:
-    """Plain-text headline figures, the comparison and each route's key terms."""
+def format_report(result: Any, lang: str = "en") -> str:
+    """Plain-text headline figures, the comparison and each route's key terms, in ``lang``."""
+    if lang != "en":
+        return _format_report_in(result, lang)
     s = result.summary
     cur = s["currency"]
     lines = [
@@ -219,15 +233,15 @@ def format_report(result: Any) -> str:
         f"Pledge loan: {cur} {_money(loan.loan)} for {len(loan.schedule) - 1} interest periods, "
         f"all-in {_pct(loan.all_in_cost)} a year; coverage at drawdown {loan.coverage:.2f}x",
     ]
-    for t in loan.triggers.itertuples():
+    for trig in loan.triggers.itertuples():
         check = (
-            f" (closed form {t.probability_closed_form:.2%})"
-            if math.isfinite(t.probability_closed_form)
+            f" (closed form {trig.probability_closed_form:.2%})"
+            if math.isfinite(trig.probability_closed_form)
             else ""
         )
         lines.append(
-            f"  {t.line.replace('_', ' '):<17}{t.coverage:.2f}x  collateral below "
-            f"{cur} {_money(t.collateral_at_line)}: probability {t.probability:.2%}{check}"
+            f"  {trig.line.replace('_', ' '):<17}{trig.coverage:.2f}x  collateral below "
+            f"{cur} {_money(trig.collateral_at_line)}: probability {trig.probability:.2%}{check}"
         )
     lines.append(
         f"  expected top-up {cur} {_money(loan.expected_top_up)}; lender's expected loss "
@@ -249,12 +263,12 @@ def format_report(result: Any) -> str:
 
     deal = result.abs
     lines += ["", f"ABS: issue {cur} {_money(deal.issue_size)}; {deal.retention_rule}"]
-    for t in deal.tranches.itertuples():
+    for tranche in deal.tranches.itertuples():
         lines.append(
-            f"  {t.tranche:<10} {t.attachment:6.1%}-{t.detachment:6.1%}  face "
-            f"{cur} {_money(t.face):>13}  price {t.price_per_100:7.2f}  WAL "
-            f"{t.wal_years:4.2f}y  duration {t.modified_duration:4.2f}  "
-            f"P(loss) {t.probability_of_loss:.2%}  sold {t.sold_share:.0%}"
+            f"  {tranche.tranche:<10} {tranche.attachment:6.1%}-{tranche.detachment:6.1%}  face "
+            f"{cur} {_money(tranche.face):>13}  price {tranche.price_per_100:7.2f}  WAL "
+            f"{tranche.wal_years:4.2f}y  duration {tranche.modified_duration:4.2f}  "
+            f"P(loss) {tranche.probability_of_loss:.2%}  sold {tranche.sold_share:.0%}"
         )
     lines.append(f"  costs {cur} {_money(deal.costs['total'])}")
     lines += ["", "Mix: what goes where (share of each category's market value)"]
@@ -264,6 +278,99 @@ def format_report(result: Any) -> str:
     ]
     head = "Recommended" if result.recommendation.is_recommendation else "Not recommended"
     lines += ["", f"{head}: {s['recommendation']}"]
+    return "\n".join(lines)
+
+
+def _cell(text: str, width: int, right: bool = True) -> str:
+    """Pad ``text`` to ``width`` display columns (a CJK character takes two)."""
+    pad = max(width - sum(2 if ord(ch) > 0x2E80 else 1 for ch in text), 0)
+    return " " * pad + text if right else text + " " * pad
+
+
+def _format_report_in(result: Any, lang: str) -> str:
+    """:func:`format_report` in another language, from the catalog."""
+    s = result.summary
+    cur = s["currency"]
+    names = result.category_labels(lang)
+    lines = [t("cli.valuation", lang, date=s["valuation_date"], lots=s["lots"], currency=cur)]
+    for key in ("market_value", "book_value", "eligible_value", "borrowing_base"):
+        lines.append(f"  {_cell(t(f'cli.{key}', lang), 24, False)}{cur} {s[key]:>18,.0f}")
+    lines.append(
+        f"  {_cell(t('cli.portfolio_haircut', lang), 24, False)}{s['portfolio_haircut']:>22.1%}"
+    )
+    for key in ("expected_holding_loss", "holding_loss_p95"):
+        lines.append(f"  {_cell(t(f'cli.{key}', lang), 24, False)}{cur} {s[key]:>18,.0f}")
+    heads = ("cash_now", "all_in_cost", "pv_costs", "loss_kept", "kept_p95", "handed_over", "npv",
+             "vs_hold")  # fmt: skip
+    widths = (16, 16, 16, 16, 16, 16, 16, 16)
+    lines += [
+        "",
+        _cell(t("cli.option", lang), 16, False)
+        + "".join(_cell(t(f"cli.{h}", lang), w) for h, w in zip(heads, widths, strict=True))
+        + "  "
+        + t("cli.feasible", lang),
+    ]
+    for row in result.options.itertuples():
+        figures = (
+            f"{row.cash_now:,.0f}", _pct(row.effective_annual_cost), f"{row.pv_costs:,.0f}",
+            f"{row.expected_loss_retained:,.0f}", f"{row.loss_retained_p95:,.0f}",
+            f"{row.expected_loss_transferred:,.0f}", f"{row.npv:,.0f}", f"{row.npv_vs_hold:,.0f}",
+        )  # fmt: skip
+        lines.append(
+            _cell(label("option", row.option, lang), 16, False)
+            + "".join(_cell(f, w) for f, w in zip(figures, widths, strict=True))
+            + "  "
+            + t("cli.yes" if row.feasible else "cli.no", lang)
+        )
+    lines += ["", t("cli.notes", lang)]
+    notes = result.option_notes(lang)
+    lines += [
+        f"  {label('option', o, lang)}：{n}"
+        for o, n in zip(result.options["option"], notes, strict=True)
+    ]
+    loan = result.pledge_loan
+    lines += [
+        "",
+        t("cli.loan", lang, currency=cur, loan=loan.loan, periods=len(loan.schedule) - 1,
+          cost=_pct(loan.all_in_cost), coverage=loan.coverage),
+    ]  # fmt: skip
+    for tr in loan.triggers.itertuples():
+        lines.append(
+            t("cli.trigger", lang, line=label("trigger", tr.line, lang), coverage=tr.coverage,
+              currency=cur, value=tr.collateral_at_line, probability=tr.probability)
+        )  # fmt: skip
+    lines.append(
+        t("cli.loan_tail", lang, currency=cur, top_up=loan.expected_top_up,
+          lender=loan.lender_expected_loss, lgd=_pct(loan.regulatory_lgd))
+    )  # fmt: skip
+    trust = result.receipt_trust
+    lines += [
+        "",
+        t("cli.trust", lang, currency=cur, pool=trust.pool_value, price=trust.transfer_price,
+          senior=trust.senior_principal, sub=trust.subordinated_principal),
+        t("cli.trust_tail", lang, currency=cur, shortfall=trust.senior_shortfall_pv,
+          fair=_pct(trust.fair_senior_coupon), curve=_pct(trust.curve_rate))
+        + (t("cli.buyback", lang) if trust.buyback else ""),
+    ]  # fmt: skip
+    deal = result.abs
+    rule = render(deal.retention_rule, lang)
+    lines += ["", t("cli.abs", lang, currency=cur, issue=deal.issue_size, rule=rule)]
+    for tr in deal.tranches.itertuples():
+        lines.append(
+            t("cli.tranche", lang, tranche=label("tranche", tr.tranche, lang),
+              attachment=tr.attachment, detachment=tr.detachment, currency=cur, face=tr.face,
+              price=tr.price_per_100, wal=tr.wal_years, duration=tr.modified_duration,
+              p_loss=tr.probability_of_loss, sold=tr.sold_share)
+        )  # fmt: skip
+    lines.append(t("cli.abs_costs", lang, currency=cur, costs=deal.costs["total"]))
+    lines += ["", t("cli.mix", lang)]
+    lines += [
+        t("cli.mix_row", lang, category=label("category", m.category, lang, names),
+          share=m.share, route=label("option", m.route, lang), currency=cur, cash=m.cash_now)
+        for m in result.mix.itertuples()
+    ]  # fmt: skip
+    head = "cli.recommended" if result.recommendation.is_recommendation else "cli.not_recommended"
+    lines += ["", f"{t(head, lang)}：{result.recommendation_text(lang)}"]
     return "\n".join(lines)
 
 
@@ -310,9 +417,16 @@ def _sample(args: argparse.Namespace) -> int:
     out = Path(args.out)
     problems = []
     if args.lots < 1:
-        problems.append(Problem("command line", "--lots must be at least 1"))
+        problems.append(
+            Problem("command line", Text("--lots must be at least 1", "problem.lots_at_least_one"))
+        )
     if out.suffix.lower() not in (".csv", ".parquet"):
-        problems.append(Problem("command line", "--out must end in .csv or .parquet"))
+        problems.append(
+            Problem(
+                "command line",
+                Text("--out must end in .csv or .parquet", "problem.out_suffix"),
+            )
+        )
     if problems:
         raise InputError(problems)
     write_inventory(generate_inventory(args.lots, seed=args.seed), out)
@@ -323,18 +437,21 @@ def _sample(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
+    if args.lang is None:
+        args.lang = default_lang()
+    lang = args.lang
     try:
         return _evaluate(args) if args.command == "evaluate" else _sample(args)
     except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        for line in exc.render(lang):
+            print(line, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(t("cli.interrupted", lang), file=sys.stderr)
         return 1
     except Exception as exc:  # the user gets a line, not a traceback
         if os.environ.get("FINANCE_DEBUG"):
             traceback.print_exc()
-        print(f"internal error: {type(exc).__name__}: {exc} (FINANCE_DEBUG=1 shows details)",
+        print(t("cli.internal_error", lang, kind=type(exc).__name__, detail=exc),
               file=sys.stderr)  # fmt: skip
         return 1

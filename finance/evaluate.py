@@ -375,6 +375,7 @@ def evaluate(
         abs=deal,
         assumptions=a,
         recommendation=choice,
+        notes={row.option: row.notes for row in rows},
     )
 
 

@@ -79,6 +79,9 @@ class ValuationResult:
     assumptions : Assumptions
     recommendation : Recommendation
         The recommended option and its reasons, as parts (for text in any language).
+    notes : dict of str to str
+        Each option's notes as :class:`finance.locale.Text` (the ``notes`` column holds
+        them as English text); :meth:`option_notes` gives them in a language.
     """
 
     lots: pd.DataFrame
@@ -93,18 +96,45 @@ class ValuationResult:
     abs: AbsResult = field(repr=False)
     assumptions: Assumptions = field(repr=False)
     recommendation: Recommendation = field(repr=False)
+    notes: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def to_csv(self, folder: str | Path) -> list[Path]:
-        """Write ``lots.csv`` and ``options.csv`` (UTF-8 with BOM) into ``folder``."""
+    def category_labels(self, lang: str = "en") -> dict[str, str]:
+        """Category key -> its name in ``lang`` (the Chinese label of each category)."""
+        if lang == "en":
+            return {}
+        return {k: c.label_zh for k, c in self.assumptions.categories.items() if c.label_zh}
+
+    def option_notes(self, lang: str = "en") -> list[str]:
+        """The ``notes`` of each row of :attr:`options`, in ``lang`` (``en`` or ``zh``)."""
+        from finance.locale import render
+
+        names = self.category_labels(lang)
+        return [
+            render(self.notes.get(option, note), lang, names)
+            for option, note in zip(self.options["option"], self.options["notes"], strict=True)
+        ]
+
+    def recommendation_text(self, lang: str = "en") -> str:
+        """Why the recommended option (or why none), in ``lang``: a sentence, no route keys."""
+        from finance.locale import render
+
+        return render(self.recommendation.reason, lang, self.category_labels(lang))
+
+    def to_csv(self, folder: str | Path, lang: str = "en") -> list[Path]:
+        """Write ``lots.csv``, ``options.csv``, ``mix.csv`` and ``borrowing_base.csv``.
+
+        UTF-8 with BOM; headers and notes in ``lang`` (``en`` keeps the documented names).
+        """
         from finance.report import write_csvs
 
-        return write_csvs(self, Path(folder))
+        return write_csvs(self, Path(folder), lang=lang)
 
-    def to_excel(self, path: str | Path, stress: Any = None) -> Path:
+    def to_excel(self, path: str | Path, stress: Any = None, lang: str = "en") -> Path:
         """Write the formatted workbook (Summary, Lots, Options, structure sheets, ...).
 
-        Given the result of :func:`finance.analysis.stress.stress_test`, add its sheets.
+        Given the result of :func:`finance.analysis.stress.stress_test`, add its sheets;
+        ``lang`` sets the sheet names, headers and the Summary's words.
         """
         from finance.report import write_workbook
 
-        return write_workbook(self, Path(path), stress)
+        return write_workbook(self, Path(path), stress, lang=lang)

@@ -20,7 +20,7 @@ from finance.paths import DATA_DIR
 SAMPLE = str(DATA_DIR / "sample_inventory.csv")
 SAMPLE_LOTS = 240
 ARGS = ["--valuation-date", "2026-11-24", "--scenarios", "2000"]
-OUTPUTS = ("lots.csv", "mix.csv", "options.csv", "valuation.xlsx")
+OUTPUTS = ("borrowing_base.csv", "lots.csv", "mix.csv", "options.csv", "valuation.xlsx")
 MIX_KEYS = {"category", "route", "share", "market_value", "cash_now"}
 LOT_COLUMNS_START = ["sku", "category", "quantity", "unit_cost", "unit_price", "age_days"]
 OPTION_KEYS = {
@@ -113,7 +113,7 @@ def test_evaluate_writes_the_three_files(tmp_path, capsys):
 def test_format_csv_writes_only_the_two_csvs(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["evaluate", SAMPLE, "--out", str(out), "--format", "csv", *ARGS]) == 0
-    assert listing(out) == ["lots.csv", "mix.csv", "options.csv"]
+    assert listing(out) == ["borrowing_base.csv", "lots.csv", "mix.csv", "options.csv"]
     assert (out / "lots.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     capsys.readouterr()
 
@@ -197,7 +197,14 @@ def test_stress_in_json(tmp_path, capsys):
     payload = strict_json(capsys.readouterr().out)
     assert set(payload) == {"summary", "options", "mix", "stress", "sensitivity"}
     assert len(payload["stress"]) == 36  # six stresses x six rows, the mix included
-    assert listing(out) == ["lots.csv", "mix.csv", "options.csv", "sensitivity.csv", "stress.csv"]
+    assert listing(out) == [
+        "borrowing_base.csv",
+        "lots.csv",
+        "mix.csv",
+        "options.csv",
+        "sensitivity.csv",
+        "stress.csv",
+    ]
 
 
 def test_json_matches_the_csv(tmp_path, capsys):

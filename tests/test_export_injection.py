@@ -37,7 +37,8 @@ from finance import evaluate, load_inventory, parse_assumptions
 from finance.analysis.stress import stress_test
 from finance.cli import main
 from finance.report import neutralize, safe_csv_bytes, workbook_bytes
-from finance.report.certificate import borrowing_base_certificate
+from finance.report.certificate import borrowing_base_certificate, certificate_table
+from finance.report.csv import rounded
 from finance.report.excel import (
     _assumptions_frame,
     _summary_frame,
@@ -213,15 +214,17 @@ def csv_exports(result, stress, cli_out):
             collateral_certificate_csv(result, lang),
             None,
         )
+    # The command line exports money to the cent and other figures to six decimals.
     sources = {
-        "lots.csv": result.lots,
-        "options.csv": result.options,
-        "mix.csv": result.mix,
-        "stress.csv": stress.comparison,
-        "sensitivity.csv": stress.sensitivity,
+        "lots.csv": rounded(result.lots),
+        "options.csv": rounded(result.options),
+        "mix.csv": rounded(result.mix),
+        "borrowing_base.csv": certificate_table(result),
+        "stress.csv": rounded(stress.comparison),
+        "sensitivity.csv": rounded(stress.sensitivity),
     }
     for run, folder in cli_out.items():
-        expected = ["lots.csv", "options.csv", "mix.csv"]
+        expected = ["lots.csv", "options.csv", "mix.csv", "borrowing_base.csv"]
         if "--stress" in CLI_RUNS[run]:
             expected += ["stress.csv", "sensitivity.csv"]
         written = sorted(p.name for p in folder.iterdir() if p.suffix == ".csv")
@@ -241,7 +244,7 @@ CSV_NAMES = [
     *(
         f"cli-{run}:{name}"
         for run, flags in CLI_RUNS.items()
-        for name in ["lots.csv", "options.csv", "mix.csv"]
+        for name in ["lots.csv", "options.csv", "mix.csv", "borrowing_base.csv"]
         + (["stress.csv", "sensitivity.csv"] if "--stress" in flags else [])
     ),
 ]
@@ -398,7 +401,7 @@ def sheet_frames(result, stress) -> dict[str, pd.DataFrame]:
         "Options": result.options,
         "Mix": result.mix,
         "Haircuts": result.haircuts,
-        "Borrowing base": borrowing_base_certificate(result),
+        "Borrowing base": certificate_table(result),
         "Assumptions": _assumptions_frame(result),
         "Channels": result.channels,
         **structure_sheets(result),
@@ -438,6 +441,9 @@ def test_workbook_cells_match_the_tables(workbooks, result, stress, name):
                     assert cell.value is None, where
                 elif isinstance(value, bool | np.bool_):
                     assert cell.data_type == "b" and cell.value == bool(value), where
+                elif isinstance(value, pd.Timestamp):
+                    # Dates are date cells (the loan schedule, the ABS payments).
+                    assert cell.is_date and cell.value == value.to_pydatetime(), where
                 elif isinstance(value, numbers.Number):
                     assert cell.data_type == "n", where
                     assert cell.value == pytest.approx(float(value), rel=1e-14), where

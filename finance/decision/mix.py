@@ -37,6 +37,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from finance.decision.comparison import OptionRow
 from finance.decision.recommendation import NOISE_STANDARD_ERRORS
+from finance.locale import Text
 from finance.market.curve import flat_discount
 from finance.routes.abs import AbsResult
 from finance.routes.ledger import Ledger
@@ -440,8 +441,12 @@ def value_mix(
             best = single
     row, shares, parts, loan = best
     table, allocation = _mix_table(valuation, parts, hold)
-    words = ", ".join(f"{share:.0%} of {cat} to {route}" for cat, route, share in allocation)
-    notes = (words + "; the rest is held") if words else "holding everything is best"
+    words = allocation_text(allocation)
+    notes = (
+        Text.join("; ", (words, Text("the rest is held", "notes.rest_held_short")))
+        if words
+        else Text("holding everything is best", "notes.mix_hold")
+    )
     return MixValuation(dataclasses.replace(row, notes=notes), table, allocation, shares, loan)
 
 
@@ -461,10 +466,18 @@ def _most_cash(
     curve = valuation.curve.factors
     company = flat_discount(valuation.assumptions.discount_rate, np.arange(len(curve)))
     short = []
+    currency = valuation.assumptions.currency
     if cash_target > 0:
-        short.append(f"the cash target of {valuation.assumptions.currency} {cash_target:,.0f}")
+        short.append(
+            Text(
+                f"the cash target of {currency} {cash_target:,.0f}",
+                "notes.the_target",
+                currency=currency,
+                amount=cash_target,
+            )
+        )
     if max_loss_p95 > 0:
-        short.append("the risk limit")
+        short.append(Text("the risk limit", "notes.the_limit"))
     most = solve_mix(dataclasses.replace(problem, gain=problem.cash), 0.0, max_loss_p95)
     if most.feasible and most.shares.any():
         ledger, parts, ok, loan = _value_shares(
@@ -472,10 +485,13 @@ def _most_cash(
         )
         if ok:
             table, allocation = _mix_table(valuation, parts, hold)
-            words = ", ".join(f"{s:.0%} of {c} to {r}" for c, r, s in allocation)
-            notes = (
+            words = allocation_text(allocation)
+            notes = Text(
                 f"no allocation meets {' and '.join(short)}; the mix raising the most cash "
-                f"puts {words}; the rest is held"
+                f"puts {words}; the rest is held",
+                "notes.mix_most_cash",
+                short=Text.join(" and ", short),
+                words=words,
             )
             row = ledger_row("mix", ledger, hold, curve, company, feasible=True, notes=notes)
             return MixValuation(row, table, allocation, most.shares, loan)
@@ -486,10 +502,31 @@ def _most_cash(
         curve,
         company,
         feasible=False,
-        notes=f"no allocation of the stock across the routes meets {' and '.join(short)}",
+        notes=Text(
+            f"no allocation of the stock across the routes meets {' and '.join(short)}",
+            "notes.mix_none",
+            short=Text.join(" and ", short),
+        ),
     )
     empty = pd.DataFrame(columns=list(MIX_COLUMNS))
     return MixValuation(row, empty, (), np.zeros_like(problem.gain), None)
+
+
+def allocation_text(allocation: tuple[tuple[str, str, float], ...]) -> Text:
+    """The mix's allocation, in parts for any language."""
+    return Text.join(
+        ", ",
+        (
+            Text(
+                f"{share:.0%} of {category} to {route}",
+                "notes.allocation_part",
+                category=category,
+                route=route,
+                share=share,
+            )
+            for category, route, share in allocation
+        ),
+    )
 
 
 def _mix_table(

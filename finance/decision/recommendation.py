@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from finance.locale import Text
+
 #: Leads within this many standard errors of hold are noise.
 NOISE_STANDARD_ERRORS = 2.0
 
@@ -53,6 +55,16 @@ class Recommendation:
         (trust); ``loss_p95`` (any).
     allocation : tuple of (str, str, float)
         For a mix: (category, route, share of the category's market value).
+    currency : str
+    cash_target, max_loss_p95 : float
+        The target and the risk limit the choice was made under (0: none).
+    discount_rate : float
+        The company's rate named in the sentence (NaN when none was given).
+    noise : float
+        For ``hold_within_noise``: the noise the lead is within.
+
+    ``reason`` is a :class:`finance.locale.Text`: ``finance.locale.render(rec.reason,
+    "zh")`` gives it in Chinese.
     """
 
     option: str
@@ -66,6 +78,11 @@ class Recommendation:
     max_cash_option: str = ""
     risks: tuple[tuple[str, float], ...] = ()
     allocation: tuple[tuple[str, str, float], ...] = ()
+    currency: str = "CNY"
+    cash_target: float = 0.0
+    max_loss_p95: float = 0.0
+    discount_rate: float = float("nan")
+    noise: float = float("nan")
 
     @property
     def is_recommendation(self) -> bool:
@@ -75,27 +92,53 @@ class Recommendation:
 
 def _risk_words(option: str, risks: Mapping[str, float], currency: str) -> str:
     if option == "pledge_loan" and "coverage" in risks:
-        return (
+        return Text(
             f" The loan starts at coverage {risks['coverage']:.2f}x; the collateral reaches "
             f"the warning line in {risks['p_warning']:.1%} of scenarios, the top-up (margin "
             f"call) line in {risks['p_top_up']:.1%} and the forced-sale line in "
-            f"{risks['p_forced_sale']:.1%}."
+            f"{risks['p_forced_sale']:.1%}.",
+            "recommend.pledge",
+            coverage=risks["coverage"],
+            p_warning=risks["p_warning"],
+            p_top_up=risks["p_top_up"],
+            p_forced_sale=risks["p_forced_sale"],
         )
     if option == "receipt_trust" and "fair_coupon" in risks:
         offered = risks.get("offered_coupon", float("nan"))
         if not math.isnan(offered):
-            return (
+            return Text(
                 f" Investors need a senior coupon of {risks['fair_coupon']:.2%} for the risk "
                 f"they bear, above the {offered:.2%} offered: the trust is priced at "
-                f"{risks['fair_coupon']:.2%}."
+                f"{risks['fair_coupon']:.2%}.",
+                "recommend.trust_repriced",
+                fair=risks["fair_coupon"],
+                offered=offered,
             )
-        return f" Investors need a senior coupon of {risks['fair_coupon']:.2%}."
+        return Text(
+            f" Investors need a senior coupon of {risks['fair_coupon']:.2%}.",
+            "recommend.trust",
+            fair=risks["fair_coupon"],
+        )
     return ""
 
 
 def _allocation_words(allocation: tuple[tuple[str, str, float], ...]) -> str:
-    parts = [f"{share:.0%} of {category} to {route}" for category, route, share in allocation]
-    return " It puts " + ", ".join(parts) + "; the rest is held." if parts else ""
+    if not allocation:
+        return ""
+    parts = Text.join(
+        ", ",
+        (
+            Text(
+                f"{share:.0%} of {category} to {route}",
+                "notes.allocation_part",
+                category=category,
+                route=route,
+                share=share,
+            )
+            for category, route, share in allocation
+        ),
+    )
+    return Text(" It puts " + parts + "; the rest is held.", "recommend.allocation", parts=parts)
 
 
 def recommend(
@@ -128,9 +171,20 @@ def recommend(
         The mix's (category, route, share) rows.
     """
     risks = risks or {}
+    context = {
+        "currency": currency,
+        "cash_target": float(cash_target),
+        "max_loss_p95": float(max_loss_p95),
+        "discount_rate": float("nan") if discount_rate is None else float(discount_rate),
+    }
     feasible = table[table["feasible"].astype(bool)]
     if feasible.empty:
-        return Recommendation("", "No option is feasible for this inventory.", "none_feasible")
+        return Recommendation(
+            "",
+            Text("No option is feasible for this inventory.", "recommend.none_feasible"),
+            "none_feasible",
+            **context,
+        )
     meets = feasible[feasible["cash_now"] >= cash_target - 1e-6]
     if max_loss_p95 > 0:
         meets = meets[meets["loss_retained_p95"] <= max_loss_p95 + 1e-6]
@@ -141,12 +195,21 @@ def recommend(
         )
         return Recommendation(
             "",
-            f"No option raises the target of {currency} {cash_target:,.0f}{limit}; nothing is "
-            f"recommended. The most any option raises is {currency} {most['cash_now']:,.0f}, "
-            f"by {most['option']}.",
+            Text(
+                f"No option raises the target of {currency} {cash_target:,.0f}{limit}; nothing "
+                f"is recommended. The most any option raises is {currency} "
+                f"{most['cash_now']:,.0f}, by {most['option']}.",
+                "recommend.out_of_reach_limit" if max_loss_p95 > 0 else "recommend.out_of_reach",
+                currency=currency,
+                target=cash_target,
+                limit=max_loss_p95,
+                max_cash=float(most["cash_now"]),
+                max_cash_option=str(most["option"]),
+            ),
             "target_out_of_reach",
             max_cash=float(most["cash_now"]),
             max_cash_option=str(most["option"]),
+            **context,
         )
     best = meets.loc[meets["npv"].idxmax()]
     rate = "" if discount_rate is None else f" at the company's {discount_rate:.1%} cost of capital"
@@ -154,6 +217,7 @@ def recommend(
     if max_loss_p95 > 0:
         target += f"{' and' if target else ' among those'} keeping the 95% loss kept within "
         target += f"{currency} {max_loss_p95:,.0f}"
+    words = {"rate": discount_rate if discount_rate is not None else float("nan"), **context}
     hold = meets[meets["option"] == "hold"]
     if cash_target <= 0 and best["option"] != "hold" and not hold.empty:
         lead = float(best["npv"] - hold["npv"].iloc[0])
@@ -162,15 +226,25 @@ def recommend(
             held = hold.iloc[0]
             return Recommendation(
                 "hold",
-                f"hold: {best['option']} leads it by only {currency} {lead:,.0f}, within the "
-                f"simulation's noise ({currency} {noise:,.0f}); with no cash to raise, "
-                "borrowing is not worth its risks.",
+                Text(
+                    f"hold: {best['option']} leads it by only {currency} {lead:,.0f}, within "
+                    f"the simulation's noise ({currency} {noise:,.0f}); with no cash to raise, "
+                    "borrowing is not worth its risks.",
+                    "recommend.hold_within_noise",
+                    option="hold",
+                    runner_up=str(best["option"]),
+                    margin=lead,
+                    noise=noise,
+                    **words,
+                ),
                 "hold_within_noise",
                 str(best["option"]),
                 lead,
                 float(held["npv"]),
                 float(held["cash_now"]),
                 risks=(("loss_p95", float(held["loss_retained_p95"])),),
+                noise=noise,
+                **context,
             )
     others = meets[meets["option"] != best["option"]]
     kind, runner_up, gap = "only", "", 0.0
@@ -188,14 +262,29 @@ def recommend(
     named = dict(risks.get(option, {}))
     named["loss_p95"] = float(best["loss_retained_p95"])
     mix = allocation if option == "mix" else ()
-    return Recommendation(
-        option,
+    limited = cash_target > 0 or max_loss_p95 > 0
+    code = {"only": "recommend.only_limited" if limited else "recommend.only"}.get(
+        kind, f"recommend.{kind}"
+    )
+    head = Text(
         f"{option} has the best net present value{rate}{target} "
         f"({currency} {best['npv']:,.0f}): {why}. It raises {currency} "
         f"{best['cash_now']:,.0f} now; its 95% loss kept is {currency} "
-        f"{best['loss_retained_p95']:,.0f}."
-        + _risk_words(option, named, currency)
-        + _allocation_words(mix),
+        f"{best['loss_retained_p95']:,.0f}.",
+        code,
+        option=option,
+        npv=float(best["npv"]),
+        cash=float(best["cash_now"]),
+        loss=float(best["loss_retained_p95"]),
+        runner_up=runner_up,
+        margin=gap,
+        target_words=_target_words(cash_target, max_loss_p95, currency),
+        rate_words=_rate_words(discount_rate),
+        **words,
+    )
+    return Recommendation(
+        option,
+        Text.join("", (head, _risk_words(option, named, currency), _allocation_words(mix))),
         kind,
         runner_up,
         gap,
@@ -203,4 +292,27 @@ def recommend(
         float(best["cash_now"]),
         risks=tuple(named.items()),
         allocation=mix,
+        **context,
     )
+
+
+def _rate_words(discount_rate: float | None) -> str:
+    if discount_rate is None:
+        return ""
+    return Text(
+        f" at the company's {discount_rate:.1%} cost of capital",
+        "recommend.rate",
+        rate=discount_rate,
+    )
+
+
+def _target_words(cash_target: float, max_loss_p95: float, currency: str) -> str:
+    """The conditions a recommendation was chosen under, in parts."""
+    parts = []
+    if cash_target > 0:
+        parts.append(Text("", "recommend.raising", currency=currency, amount=cash_target))
+    if max_loss_p95 > 0:
+        parts.append(Text("", "recommend.within_limit", currency=currency, amount=max_loss_p95))
+    if not parts:
+        return ""
+    return Text("", "recommend.among", conditions=Text.join(" and ", parts))

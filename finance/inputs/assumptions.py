@@ -25,6 +25,7 @@ from typing import Any
 
 from finance.errors import InputError, Problem
 from finance.inputs.categories import Category, default_categories, parse_categories
+from finance.locale import Text, percent
 from finance.market.curve import tenor_days
 from finance.paths import DATA_DIR
 
@@ -249,17 +250,39 @@ class Assumptions:
 Check = Callable[[Any], str | None]
 
 
+def range_text(
+    v: float,
+    lo: float,
+    hi: float,
+    *,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    whole: bool = False,
+) -> Text:
+    """``= v must be within [lo, hi]``, carrying the bounds (and, for a fraction, percentages).
+
+    A key whose values lie within [-1, 1] is a fraction that the app shows in percent: the
+    message then also carries ``value_pct``, ``lo_pct`` and ``hi_pct`` (0.4 -> "40%"), which
+    :meth:`finance.errors.Problem.render` shows with ``percent=True``.
+    """
+    left, right = "(" if lo_open else "[", ")" if hi_open else "]"
+    shown = f"[{lo}, {hi}]" if whole else f"{left}{lo:g}, {hi:g}{right}"
+    params: dict[str, Any] = {"value": v, "bounds": shown}
+    if not whole and lo >= -1 and hi <= 1:
+        params |= {"value_pct": percent(v), "lo_pct": percent(lo), "hi_pct": percent(hi)}
+    return Text(f"= {v} must be within {shown}", "problem.range", **params)
+
+
 def _number(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> Check:
     def check(v: Any) -> str | None:
         if isinstance(v, bool) or not isinstance(v, int | float):
-            return f"must be a number, not {v!r}"
+            return Text(f"must be a number, not {v!r}", "problem.key_not_number", value=repr(v))
         if not math.isfinite(v):
-            return "must be a finite number"
+            return Text("must be a finite number", "problem.key_not_finite")
         below = v <= lo if lo_open else v < lo
         above = v >= hi if hi_open else v > hi
         if below or above:
-            left, right = "(" if lo_open else "[", ")" if hi_open else "]"
-            return f"= {v} must be within {left}{lo:g}, {hi:g}{right}"
+            return range_text(v, lo, hi, lo_open=lo_open, hi_open=hi_open)
         return None
 
     return check
@@ -268,41 +291,59 @@ def _number(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = Fals
 def _whole(lo: int, hi: int) -> Check:
     def check(v: Any) -> str | None:
         if isinstance(v, bool) or not isinstance(v, int):
-            return f"must be a whole number, not {v!r}"
+            return Text(
+                f"must be a whole number, not {v!r}", "problem.key_not_whole", value=repr(v)
+            )
         if not lo <= v <= hi:
-            return f"= {v} must be within [{lo}, {hi}]"
+            return range_text(v, lo, hi, whole=True)
         return None
 
     return check
 
 
 def _boolean(v: Any) -> str | None:
-    return None if isinstance(v, bool) else f"must be true or false, not {v!r}"
+    if isinstance(v, bool):
+        return None
+    return Text(f"must be true or false, not {v!r}", "problem.key_not_bool", value=repr(v))
 
 
 def _currency(v: Any) -> str | None:
     ok = isinstance(v, str) and len(v) == 3 and v.isascii() and v.isalpha() and v.isupper()
-    return None if ok else f"must be a three-letter ISO code such as CNY, not {v!r}"
+    if ok:
+        return None
+    return Text(
+        f"must be a three-letter ISO code such as CNY, not {v!r}",
+        "problem.key_currency",
+        value=repr(v),
+    )
 
 
 def _date(v: Any) -> str | None:
     if isinstance(v, dt.datetime):
-        return "must be a date without a time, e.g. 2026-11-24"
+        return Text("must be a date without a time, e.g. 2026-11-24", "problem.key_date_time")
     if isinstance(v, dt.date):
         return None
     if isinstance(v, str):
         try:
             dt.date.fromisoformat(v)
         except ValueError:
-            return f"must be a date such as 2026-11-24, not {v!r}"
-        return None
-    return f"must be a date such as 2026-11-24, not {v!r}"
+            pass
+        else:
+            return None
+    return Text(f"must be a date such as 2026-11-24, not {v!r}", "problem.key_date", value=repr(v))
 
 
 def _text_list(v: Any) -> str | None:
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        return "must be a list of names"
+        return Text("must be a list of names", "problem.key_names")
     return None
+
+
+def _keyed(key: str, msg: str) -> str:
+    """``key msg``, keeping the message's code and naming the key."""
+    if isinstance(msg, Text):
+        return Text(f"{key} {msg}", msg.code, name=key, **msg.params)
+    return f"{key} {msg}"
 
 
 FRACTION = _number(0, 1)
@@ -386,7 +427,13 @@ DEPRECATED_ABS_KEYS: dict[str, str] = {
 
 def _check_curve(curve: Any, file: str) -> list[Problem]:
     if not isinstance(curve, Mapping) or not curve:
-        return [Problem(file, "[curve] must be a non-empty table of tenor = rate", key="curve")]
+        return [
+            Problem(
+                file,
+                Text("[curve] must be a non-empty table of tenor = rate", "problem.curve_table"),
+                key="curve",
+            )
+        ]
     problems = []
     previous = 0
     for tenor, rate in curve.items():
@@ -394,15 +441,26 @@ def _check_curve(curve: Any, file: str) -> list[Problem]:
         try:
             days = tenor_days(str(tenor))
         except (ValueError, RuntimeError):
-            problems.append(Problem(file, f"tenor {tenor!r} is not like 1M, 6M, 1Y", key=key))
+            message = Text(
+                f"tenor {tenor!r} is not like 1M, 6M, 1Y", "problem.tenor", tenor=str(tenor)
+            )
+            problems.append(Problem(file, message, key=key))
             continue
         if days <= previous:
             problems.append(
-                Problem(file, f"tenor {tenor!r} must be longer than the one before it", key=key)
+                Problem(
+                    file,
+                    Text(
+                        f"tenor {tenor!r} must be longer than the one before it",
+                        "problem.tenor_order",
+                        tenor=str(tenor),
+                    ),
+                    key=key,
+                )
             )
         previous = max(previous, days)
         if msg := _number(-0.2, 1)(rate):
-            problems.append(Problem(file, f"{key} {msg}", key=key))
+            problems.append(Problem(file, _keyed(key, msg), key=key))
     return problems
 
 
@@ -415,9 +473,15 @@ def _contradictions(merged: Mapping[str, Any], file: str, bad: set[str]) -> list
         problems.append(
             Problem(
                 file,
-                "the coverage lines must fall from warning_line to top_up_line to "
-                f"forced_sale_line, got {pl['warning_line']} / {pl['top_up_line']} / "
-                f"{pl['forced_sale_line']}",
+                Text(
+                    "the coverage lines must fall from warning_line to top_up_line to "
+                    f"forced_sale_line, got {pl['warning_line']} / {pl['top_up_line']} / "
+                    f"{pl['forced_sale_line']}",
+                    "problem.coverage_lines",
+                    warning=pl["warning_line"],
+                    top_up=pl["top_up_line"],
+                    forced=pl["forced_sale_line"],
+                ),
                 key="pledge_loan.top_up_line",
             )
         )
@@ -427,8 +491,11 @@ def _contradictions(merged: Mapping[str, Any], file: str, bad: set[str]) -> list
         problems.append(
             Problem(
                 file,
-                "abs.senior_target must be below abs.mezzanine_target "
-                "(the senior tranche is the safer one)",
+                Text(
+                    "abs.senior_target must be below abs.mezzanine_target "
+                    "(the senior tranche is the safer one)",
+                    "problem.abs_targets",
+                ),
                 key="abs.senior_target",
             )
         )
@@ -437,15 +504,15 @@ def _contradictions(merged: Mapping[str, Any], file: str, bad: set[str]) -> list
 
 def _check_section(name: str, table: Any, checks: Mapping[str, Check], file: str) -> list[Problem]:
     if not isinstance(table, Mapping):
-        return [Problem(file, f"[{name}] must be a table", key=name)]
+        return [Problem(file, Text(f"[{name}] must be a table", "problem.not_table"), key=name)]
     problems = [
-        Problem(file, f"unknown key {name}.{k}", key=f"{name}.{k}")
+        Problem(file, Text(f"unknown key {name}.{k}", "problem.unknown_key"), key=f"{name}.{k}")
         for k in table
         if k not in checks
     ]
     for key, value in table.items():
         if key in checks and (msg := checks[key](value)):
-            problems.append(Problem(file, f"{name}.{key} {msg}", key=f"{name}.{key}"))
+            problems.append(Problem(file, _keyed(f"{name}.{key}", msg), key=f"{name}.{key}"))
     return problems
 
 
@@ -454,13 +521,22 @@ def _check_category_names(table: Any, file: str) -> list[Problem]:
     if not isinstance(table, Mapping):
         return [
             Problem(
-                file, "[category_names] must be a table of name = category", key="category_names"
+                file,
+                Text(
+                    "[category_names] must be a table of name = category",
+                    "problem.category_names_table",
+                ),
+                key="category_names",
             )
         ]
     return [
         Problem(
             file,
-            f"category_names.{name} must name a category as text, not {target!r}",
+            Text(
+                f"category_names.{name} must name a category as text, not {target!r}",
+                "problem.category_name_text",
+                value=repr(target),
+            ),
             key=f"category_names.{name}",
         )
         for name, target in table.items()
@@ -476,7 +552,12 @@ def _unknown_targets(
     return [
         Problem(
             file,
-            f"category_names.{name} = {target!r} is not a known category; known: {known}",
+            Text(
+                f"category_names.{name} = {target!r} is not a known category; known: {known}",
+                "problem.category_name_unknown",
+                value=target,
+                known=known,
+            ),
             key=f"category_names.{name}",
         )
         for name, target in names.items()
@@ -490,7 +571,7 @@ def _check_document(doc: Mapping[str, Any], file: str) -> list[Problem]:
     for key, value in doc.items():
         if key in TOP_LEVEL:
             if msg := TOP_LEVEL[key](value):
-                problems.append(Problem(file, f"{key} {msg}", key=key))
+                problems.append(Problem(file, _keyed(key, msg), key=key))
         elif key in SECTIONS:
             problems += _check_section(key, value, SECTIONS[key], file)
         elif key == "curve":
@@ -498,7 +579,8 @@ def _check_document(doc: Mapping[str, Any], file: str) -> list[Problem]:
         elif key == "category_names":
             problems += _check_category_names(value, file)
         elif key != "categories":
-            problems.append(Problem(file, f"unknown key {key}", key=key))
+            message = Text(f"unknown key {key}", "problem.unknown_key")
+            problems.append(Problem(file, message, key=key))
     return problems
 
 
@@ -510,11 +592,14 @@ def _read_toml(source: str | Path | bytes, name: str) -> dict[str, Any]:
             text = Path(source).read_text(encoding="utf-8-sig")
         return tomllib.loads(text)
     except FileNotFoundError as exc:
-        raise InputError([Problem(name, "file not found")]) from exc
+        message = Text("file not found", "problem.file_not_found")
+        raise InputError([Problem(name, message)]) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(name, f"cannot read the file: {exc}")]) from exc
+        message = Text(f"cannot read the file: {exc}", "problem.cannot_read", detail=str(exc))
+        raise InputError([Problem(name, message)]) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InputError([Problem(name, f"not valid TOML: {exc}")]) from exc
+        message = Text(f"not valid TOML: {exc}", "problem.toml", detail=str(exc))
+        raise InputError([Problem(name, message)]) from exc
 
 
 def read_assumptions_file(path: str | Path) -> dict[str, Any]:
@@ -603,7 +688,9 @@ def parse_assumptions(
     ]
     if "curve" not in merged:
         missing.append("curve")
-    problems += [Problem(file, f"no value for {k}", key=k) for k in missing]
+    problems += [
+        Problem(file, Text(f"no value for {k}", "problem.no_value"), key=k) for k in missing
+    ]
     # Cross-key checks compare values, so each runs only when its own keys passed.
     bad = {p.key for p in problems if p.key}
     sections_ok = all(isinstance(merged.get(k), Mapping) for k in ("pledge_loan", "abs"))
@@ -613,7 +700,8 @@ def parse_assumptions(
     categories = default_categories()
     tables = dict(defaults.get("categories", {}))
     if "categories" in user and not isinstance(user["categories"], Mapping):
-        problems.append(Problem(file, "[categories] must hold tables", key="categories"))
+        message = Text("[categories] must hold tables", "problem.categories_tables")
+        problems.append(Problem(file, message, key="categories"))
     elif "categories" in user:
         tables.update(user["categories"])
     # One category at a time, so that a bad field in one hides no check on the others.
@@ -627,8 +715,13 @@ def parse_assumptions(
             problems.append(
                 Problem(
                     file,
-                    f"categories.{name}: forced_days ({cat.forced_days}) is longer than "
-                    f"orderly_days ({cat.orderly_days}); a forced sale is the faster one",
+                    Text(
+                        f"categories.{name}: forced_days ({cat.forced_days}) is longer than "
+                        f"orderly_days ({cat.orderly_days}); a forced sale is the faster one",
+                        "problem.forced_days",
+                        forced=cat.forced_days,
+                        orderly=cat.orderly_days,
+                    ),
                     key=f"categories.{name}.forced_days",
                 )
             )
@@ -643,8 +736,13 @@ def parse_assumptions(
         problems.append(
             Problem(
                 file,
-                f"liquidate.channels names unknown channels {unknown_channels}; "
-                f"known: {sorted(_available_channels())}",
+                Text(
+                    f"liquidate.channels names unknown channels {unknown_channels}; "
+                    f"known: {sorted(_available_channels())}",
+                    "problem.unknown_channels",
+                    channels=unknown_channels,
+                    known=sorted(_available_channels()),
+                ),
                 key="liquidate.channels",
             )
         )

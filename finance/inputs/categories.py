@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from finance.errors import InputError, Problem
+from finance.locale import Text, percent
 from finance.paths import DATA_DIR
 
 DEFAULT_CATEGORY_FILE = DATA_DIR / "categories.toml"
@@ -126,21 +127,43 @@ def _field_problems(name: str, key: str, value: Any) -> list[str]:
         )
         return [] if ok else [f"{where} must be a list of names"]
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return [f"{where} must be a number, not {value!r}"]
+        return [
+            Text(
+                f"{where} must be a number, not {value!r}",
+                "problem.key_not_number",
+                name=where,
+                value=repr(value),
+            )
+        ]
     if value != value or value in (float("inf"), float("-inf")):
         return [f"{where} must be a finite number"]
-    if key in _FRACTIONS and not 0 <= value <= 1:
-        return [f"{where} = {value} must be within [0, 1]"]
+    pct = {"name": where, "value": value, "value_pct": percent(value)}
+    if (key in _FRACTIONS or key == "cost_advance") and not 0 <= value <= 1:
+        return [
+            Text(
+                f"{where} = {value} must be within [0, 1]",
+                "problem.range",
+                bounds="[0, 1]",
+                lo_pct="0%",
+                hi_pct="100%",
+                **pct,
+            )
+        ]
     if key in ("orderly_discount", "forced_discount") and value >= 1:
-        return [f"{where} = {value} must be below 1"]
-    if key == "cost_advance" and not 0 <= value <= 1:
-        return [f"{where} = {value} must be within [0, 1]"]
+        return [Text(f"{where} = {value} must be below 1", "problem.below_one", **pct)]
     if key in _NON_NEGATIVE and value < 0:
-        return [f"{where} = {value} must not be negative"]
+        return [Text(f"{where} = {value} must not be negative", "problem.key_negative", **pct)]
     if key in _DAYS and (value < 0 or int(value) != value):
-        return [f"{where} = {value} must be a whole number of days >= 0"]
+        return [
+            Text(
+                f"{where} = {value} must be a whole number of days >= 0",
+                "problem.key_days",
+                name=where,
+                value=value,
+            )
+        ]
     if key == "months_to_clear" and value <= 0:
-        return [f"{where} = {value} must be positive"]
+        return [Text(f"{where} = {value} must be positive", "problem.key_positive", **pct)]
     return []
 
 

@@ -108,6 +108,7 @@ import pyarrow.parquet as pq
 
 from finance.errors import InputError, Problem
 from finance.inputs.categories import Category, default_categories
+from finance.locale import Text
 
 __all__ = ["ALIASES", "COLUMNS", "REQUIRED_COLUMNS", "load_inventory"]
 
@@ -334,10 +335,15 @@ def load_inventory(
     try:
         if file is None:
             file = "<upload>"
-            raise _Unreadable("a file name is needed to tell the format (.csv, .xlsx or .parquet)")
+            raise _Unreadable(
+                Text(
+                    "a file name is needed to tell the format (.csv, .xlsx or .parquet)",
+                    "problem.name_needed",
+                )
+            )
         table = _read_table(_read_bytes(source, max_bytes), file, max_rows)
     except _Unreadable as exc:
-        raise InputError([Problem(file, str(exc))]) from None
+        raise InputError([Problem(file, exc.args[0])]) from None
     cats = default_categories() if categories is None else categories
     return _validate(table, file, cats, category_names or {})
 
@@ -360,7 +366,10 @@ def _size(n: int) -> str:
 
 def _too_large(size: int | None, max_bytes: int) -> _Unreadable:
     what = "the file is larger than" if size is None else f"the file is {_size(size)}, above"
-    return _Unreadable(f"{what} the limit of {_size(max_bytes)}; split it, or save it as Parquet")
+    text = f"{what} the limit of {_size(max_bytes)}; split it, or save it as Parquet"
+    if size is None:
+        return _Unreadable(Text(text, "problem.too_large_unknown", limit=_size(max_bytes)))
+    return _Unreadable(Text(text, "problem.too_large", size=_size(size), limit=_size(max_bytes)))
 
 
 def _read_bytes(source: str | os.PathLike[str] | bytes | BinaryIO, max_bytes: int) -> bytes:
@@ -376,7 +385,10 @@ def _read_bytes(source: str | os.PathLike[str] | bytes | BinaryIO, max_bytes: in
             return Path(source).read_bytes()
         content = source.read(max_bytes + 1)
     except OSError as exc:
-        raise _Unreadable(f"cannot read the file: {exc.strerror or exc}") from exc
+        detail = exc.strerror or exc
+        raise _Unreadable(
+            Text(f"cannot read the file: {detail}", "problem.cannot_read", detail=str(detail))
+        ) from exc
     if len(content) > max_bytes:
         raise _too_large(None, max_bytes)
     # A text-mode file object still holds the user's text; take it as UTF-8.
@@ -385,8 +397,14 @@ def _read_bytes(source: str | os.PathLike[str] | bytes | BinaryIO, max_bytes: in
 
 def _too_many_rows(rows: int | None, max_rows: int, about: bool = False) -> _Unreadable:
     count = f"more than {max_rows:,}" if rows is None else f"{'about ' if about else ''}{rows:,}"
+    code = "problem.too_many_rows" + ("_unknown" if rows is None else "_about" if about else "")
     return _Unreadable(
-        f"the file has {count} rows of lots, above the limit of {max_rows:,}; split it"
+        Text(
+            f"the file has {count} rows of lots, above the limit of {max_rows:,}; split it",
+            code,
+            rows=rows,
+            limit=max_rows,
+        )
     )
 
 
@@ -396,11 +414,15 @@ def _read_table(data: bytes, file: str, max_rows: int = MAX_ROWS) -> _Table:
     if kind is None:
         hint = " (old binary Excel: save it as .xlsx)" if suffix == ".xls" else ""
         raise _Unreadable(
-            f"unknown file type {suffix or '(no suffix)'!r}{hint}; "
-            "use .csv, .txt, .xlsx, .xlsm, .parquet or .pq"
+            Text(
+                f"unknown file type {suffix or '(no suffix)'!r}{hint}; "
+                "use .csv, .txt, .xlsx, .xlsm, .parquet or .pq",
+                "problem.unknown_type_xls" if hint else "problem.unknown_type",
+                suffix=suffix,
+            )
         )
     if not data.strip():
-        raise _Unreadable("the file is empty")
+        raise _Unreadable(Text("the file is empty", "problem.empty"))
     if kind == "csv":
         # Counting lines is cheap and overcounts only values with newlines inside quotes.
         lines = data.count(b"\n") + (not data.endswith(b"\n"))
@@ -427,7 +449,12 @@ def _decode(data: bytes) -> tuple[str, bytes]:
         if encoding == "utf-8-sig":
             return text, data.removeprefix(b"\xef\xbb\xbf")
         return text, text.encode("utf-8")
-    raise _Unreadable("the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8")
+    raise _Unreadable(
+        Text(
+            "the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8",
+            "problem.encoding",
+        )
+    )
 
 
 def _header_score(cells: list[object]) -> int:
@@ -491,7 +518,7 @@ def _csv_layout(text: str) -> tuple[str, int, int]:
 def _read_csv(data: bytes) -> _Table:
     text, utf8 = _decode(data)
     if not text.strip():
-        raise _Unreadable("the file is empty")
+        raise _Unreadable(Text("the file is empty", "problem.empty"))
     sep, skipped, offset = _csv_layout(text)
     if offset:
         # The title block above the header is not read; rows keep their spreadsheet numbers.
@@ -501,7 +528,9 @@ def _read_csv(data: bytes) -> _Table:
     try:
         width = len(next(csv.reader([first_line], delimiter=sep), [""]))
     except csv.Error as exc:
-        raise _Unreadable(f"cannot read the header row: {exc}") from exc
+        raise _Unreadable(
+            Text(f"cannot read the header row: {exc}", "problem.header_unreadable", detail=str(exc))
+        ) from exc
     try:
         table = pa_csv.read_csv(
             io.BytesIO(utf8),
@@ -535,7 +564,9 @@ def _read_csv_ragged(text: str, sep: str, skipped: int = 0) -> _Table:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     except csv.Error as exc:
-        raise _Unreadable(f"cannot read the file as CSV: {exc}") from exc
+        raise _Unreadable(
+            Text(f"cannot read the file as CSV: {exc}", "problem.csv_unreadable", detail=str(exc))
+        ) from exc
     headers = records[0]
     width = len(headers)
     overlong = {
@@ -561,7 +592,7 @@ def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
             )
         try:
             if not book.worksheets:
-                raise _Unreadable("the workbook has no worksheet")
+                raise _Unreadable(Text("the workbook has no worksheet", "problem.no_worksheet"))
             sheet = book.worksheets[0]
             # Some writers store a wrong sheet size; read-only mode would trust it.
             sheet.reset_dimensions()
@@ -580,11 +611,17 @@ def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
         raise
     except Exception as exc:
         # A corrupt upload can fail anywhere inside zipfile, XML parsing or openpyxl.
-        raise _Unreadable(f"cannot read the file as an Excel workbook: {exc}") from exc
+        raise _Unreadable(
+            Text(
+                f"cannot read the file as an Excel workbook: {exc}",
+                "problem.excel_unreadable",
+                detail=str(exc),
+            )
+        ) from exc
     while records and all(_is_blank_scalar(v) for v in records[-1]):
         records.pop()
     if not records:
-        raise _Unreadable("the first worksheet is empty")
+        raise _Unreadable(Text("the first worksheet is empty", "problem.sheet_empty"))
     records = records[skipped:]
     width = max(len(r) for r in records)
     headers = [_header_text(v) for v in records[0]] + [""] * (width - len(records[0]))
@@ -640,11 +677,17 @@ def _read_parquet(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
         file = pq.ParquetFile(io.BytesIO(data))
         rows, names = file.metadata.num_rows, [str(n) for n in file.schema_arrow.names]
     except Exception as exc:
-        raise _Unreadable(f"cannot read the file as Parquet: {exc}") from exc
+        raise _Unreadable(
+            Text(
+                f"cannot read the file as Parquet: {exc}",
+                "problem.parquet_unreadable",
+                detail=str(exc),
+            )
+        ) from exc
     if rows > max_rows:
         raise _too_many_rows(rows, max_rows)
     if not names:
-        raise _Unreadable("the file has no columns")
+        raise _Unreadable(Text("the file has no columns", "problem.no_columns"))
     # A columnar file lets us read only the columns the model uses (by header); the others
     # are never decoded. Positions stay those of the file, so messages name them right.
     used = [i for i, n in enumerate(names) if _normalise_header(n) in _HEADER_LOOKUP]
@@ -655,7 +698,13 @@ def _read_parquet(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
         columns = [table.column(j).to_pandas() for j in range(table.num_columns)]
     except Exception as exc:
         # pyarrow raises several unrelated types (ArrowInvalid, OSError, ...) for bad files.
-        raise _Unreadable(f"cannot read the file as Parquet: {exc}") from exc
+        raise _Unreadable(
+            Text(
+                f"cannot read the file as Parquet: {exc}",
+                "problem.parquet_unreadable",
+                detail=str(exc),
+            )
+        ) from exc
     frame = {}
     for i, column in zip(used, columns, strict=True):
         if isinstance(column.dtype, pd.CategoricalDtype):
@@ -713,8 +762,16 @@ def _map_headers(headers: list[str], file: str) -> tuple[dict[str, int], list[Pr
             problems.append(
                 Problem(
                     file,
-                    f"columns {headers[first]!r} ({_column_letter(first)}) and {header!r} "
-                    f"({_column_letter(position)}) both give {column}; keep one of them",
+                    Text(
+                        f"columns {headers[first]!r} ({_column_letter(first)}) and {header!r} "
+                        f"({_column_letter(position)}) both give {column}; keep one of them",
+                        "problem.both_give",
+                        first=headers[first],
+                        first_letter=_column_letter(first),
+                        second=header,
+                        second_letter=_column_letter(position),
+                        field=column,
+                    ),
                     column=header,
                 )
             )
@@ -727,7 +784,12 @@ def _missing_columns(found: Mapping[str, int], file: str) -> list[Problem]:
     problems = [
         Problem(
             file,
-            f"missing column {column!r} (also accepted: {', '.join(ALIASES[column])})",
+            Text(
+                f"missing column {column!r} (also accepted: {', '.join(ALIASES[column])})",
+                "problem.missing_column",
+                field=column,
+                aliases=list(ALIASES[column]),
+            ),
             column=column,
         )
         for column in REQUIRED_COLUMNS
@@ -737,7 +799,10 @@ def _missing_columns(found: Mapping[str, int], file: str) -> list[Problem]:
         problems.append(
             Problem(
                 file,
-                "missing column: needs 'received_date' (入库日期) or 'age_days' (库龄)",
+                Text(
+                    "missing column: needs 'received_date' (入库日期) or 'age_days' (库龄)",
+                    "problem.missing_date_column",
+                ),
                 column="received_date",
             )
         )
@@ -860,11 +925,15 @@ def _by_unique(
     bad = np.zeros(len(uniques), dtype=bool)
     bad[list(reasons)] = True
     shown = keys if shown is None else shown
-    messages = {
-        int(p): reasons[codes[p]].replace(_CELL, repr(shown.iloc[p]))
-        for p in np.flatnonzero(bad[codes])
-    }
+    messages = {int(p): _fill(reasons[codes[p]], shown.iloc[p]) for p in np.flatnonzero(bad[codes])}
     return spread, messages
+
+
+def _fill(reason: str, cell: object) -> str:
+    """A reason worked out for a distinct value, with the cell's text in place of ``{cell}``."""
+    if isinstance(reason, Text):
+        return reason.fill(_CELL, cell, value=cell)
+    return reason.replace(_CELL, repr(cell))
 
 
 # --------------------------------------------------------------------------------------
@@ -896,7 +965,11 @@ def _parse_number(raw: pd.Series) -> _Parsed:
             for position, value in typed.items():
                 number = _typed_number(value)
                 if number is None:
-                    errors[position] = f"{_show(value)} is not a number"
+                    errors[position] = Text(
+                        f"{_show(value)} is not a number",
+                        "problem.not_number",
+                        value=_typed_text(value),
+                    )
                 else:
                     values[position] = number
     filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
@@ -907,11 +980,16 @@ def _parse_number(raw: pd.Series) -> _Parsed:
             original = filled.iloc[i]
             clean = unicodedata.normalize("NFKC", original).strip().lower()
             kind = "a finite number" if clean in _NON_FINITE else "a number"
-            errors[int(filled_positions[i])] = f"{original!r} is not {kind}"
+            code = "problem.not_finite" if clean in _NON_FINITE else "problem.not_number"
+            errors[int(filled_positions[i])] = Text(
+                f"{original!r} is not {kind}", code, value=original
+            )
         values[filled_positions] = parsed
     for position in np.flatnonzero(np.isinf(values)):
         shown = text.iloc[position] or _typed_text(values[position])
-        errors[int(position)] = f"{shown!r} is not a finite number"
+        errors[int(position)] = Text(
+            f"{shown!r} is not a finite number", "problem.not_finite", value=shown
+        )
         values[position] = np.nan
     return _Parsed(values, blank, errors)
 
@@ -946,8 +1024,14 @@ def _check_range(parsed: _Parsed, column: str) -> None:
     with np.errstate(invalid="ignore"):
         bad = values < 0 if allow_zero else values <= 0
     need = "must not be negative" if allow_zero else "must be greater than 0"
+    code = "problem.negative" if allow_zero else "problem.not_positive"
     for position in np.flatnonzero(bad):
-        parsed.errors[int(position)] = f"{column} {need}, got {values[position]:g}"
+        parsed.errors[int(position)] = Text(
+            f"{column} {need}, got {values[position]:g}",
+            code,
+            field=column,
+            value=f"{values[position]:g}",
+        )
 
 
 def _parse_date(raw: pd.Series, *, never: bool = False) -> _Parsed:
@@ -968,7 +1052,9 @@ def _parse_date(raw: pd.Series, *, never: bool = False) -> _Parsed:
             serials = typed.to_numpy(dtype=float)
             days[positions] = _serial_to_days(serials)
             for i in np.flatnonzero(np.isnan(days[positions])):
-                errors[int(positions[i])] = _serial_message(_show(typed.iloc[i]))
+                errors[int(positions[i])] = _serial_message(
+                    _show(typed.iloc[i]), _typed_text(typed.iloc[i])
+                )
         else:
             for position, value in typed.items():
                 day, message = _typed_day(value)
@@ -996,7 +1082,12 @@ def _parse_date(raw: pd.Series, *, never: bool = False) -> _Parsed:
         outside = (days < _MIN_DAY) | (days > _MAX_DAY)
     for position in np.flatnonzero(outside):
         shown = np.datetime64(int(days[position]), "D")
-        errors[int(position)] = f"date {shown} is outside the supported range {_DATE_RANGE_TEXT}"
+        errors[int(position)] = Text(
+            f"date {shown} is outside the supported range {_DATE_RANGE_TEXT}",
+            "problem.date_range",
+            value=str(shown),
+            range=_DATE_RANGE_TEXT,
+        )
         days[position] = np.nan
     return _Parsed(days, blank, errors)
 
@@ -1030,8 +1121,13 @@ def _serial_to_days(serials: np.ndarray) -> np.ndarray:
     return np.where(ok, np.floor(serials) - _EXCEL_EPOCH_SERIAL, np.nan)
 
 
-def _serial_message(shown: str) -> str:
-    return f"{shown} is not a date: an Excel day number runs from 1 to {_EXCEL_MAX_SERIAL}"
+def _serial_message(shown: str, value: object = None) -> Text:
+    return Text(
+        f"{shown} is not a date: an Excel day number runs from 1 to {_EXCEL_MAX_SERIAL}",
+        "problem.date_serial",
+        value=value,
+        max=_EXCEL_MAX_SERIAL,
+    )
 
 
 def _typed_day(value: object) -> tuple[float, str | None]:
@@ -1043,9 +1139,11 @@ def _typed_day(value: object) -> tuple[float, str | None]:
         return float((value - dt.date(1970, 1, 1)).days), None
     number = _typed_number(value)
     if number is None:
-        return np.nan, f"{_show(value)} is not a date"
+        return np.nan, Text(
+            f"{_show(value)} is not a date", "problem.not_date", value=_typed_text(value)
+        )
     day = float(_serial_to_days(np.array([number]))[0])
-    return day, _serial_message(_show(value)) if np.isnan(day) else None
+    return day, _serial_message(_show(value), _typed_text(value)) if np.isnan(day) else None
 
 
 def _text_days(text: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
@@ -1081,11 +1179,19 @@ def _date_reason(normalised: str) -> str:
         try:
             dt.date(year, month, day)
         except ValueError:
-            return f"{_CELL} is not a real date"
-        return f"{_CELL} is outside the supported range {_DATE_RANGE_TEXT}"
+            return Text(f"{_CELL} is not a real date", "problem.not_real_date")
+        return Text(
+            f"{_CELL} is outside the supported range {_DATE_RANGE_TEXT}",
+            "problem.date_range",
+            range=_DATE_RANGE_TEXT,
+        )
     if re.fullmatch(_SERIAL_GATE, normalised):
         return _serial_message(_CELL)
-    return f"{_CELL} is not a date in an accepted format ({_DATE_FORMATS_TEXT})"
+    return Text(
+        f"{_CELL} is not a date in an accepted format ({_DATE_FORMATS_TEXT})",
+        "problem.date_format",
+        formats=_DATE_FORMATS_TEXT,
+    )
 
 
 def _parse_bool(raw: pd.Series) -> _Parsed:
@@ -1102,7 +1208,11 @@ def _parse_bool(raw: pd.Series) -> _Parsed:
         for position, value in typed.items():
             flag = _typed_bool(value)
             if flag is None:
-                errors[position] = f"{_show(value)} is not {_BOOL_TEXT}"
+                errors[position] = Text(
+                    f"{_show(value)} is not {_BOOL_TEXT}",
+                    "problem.not_bool",
+                    value=_typed_text(value),
+                )
             else:
                 values[position] = flag
     filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
@@ -1116,7 +1226,8 @@ def _parse_bool(raw: pd.Series) -> _Parsed:
 
 def _text_bools(texts: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
     flags = [_BOOL_WORDS.get(unicodedata.normalize("NFKC", t).strip().lower()) for t in texts]
-    messages = {i: f"{_CELL} is not {_BOOL_TEXT}" for i, f in enumerate(flags) if f is None}
+    reason = Text(f"{_CELL} is not {_BOOL_TEXT}", "problem.not_bool")
+    messages = {i: reason for i, f in enumerate(flags) if f is None}
     return np.array([bool(f) for f in flags], dtype=bool), messages
 
 
@@ -1162,12 +1273,15 @@ def _parse_category(
     parsed = _parse_text(raw)
     lookup = _category_lookup(categories, names)
     known = ", ".join(f"{k} ({c.label_zh})" if c.label_zh else k for k, c in categories.items())
+    known_zh = "、".join(c.label_zh or k for k, c in categories.items())
 
     def keys_of(texts: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
         keys = [lookup.get(_normalise_key(t), "") for t in texts]
-        reason = (
+        reason = Text(
             f"unknown category {_CELL}; known: {known} "
-            "(or name it in [category_names] of the assumptions)"
+            "(or name it in [category_names] of the assumptions)",
+            "problem.unknown_category",
+            known=known_zh,
         )
         return np.array(keys, dtype=object), {i: reason for i, k in enumerate(keys) if not k}
 
@@ -1224,7 +1338,12 @@ def _validate(
     problems += [
         Problem(
             file,
-            f"the row has {n} cells but the header only {len(table.headers)}",
+            Text(
+                f"the row has {n} cells but the header only {len(table.headers)}",
+                "problem.overlong",
+                cells=n,
+                headers=len(table.headers),
+            ),
             row=r,
             column=_column_letter(len(table.headers)),
         )
@@ -1246,7 +1365,9 @@ def _validate(
         table = replace(table, data=table.data[keep].reset_index(drop=True), rows=table.rows[keep])
     rows = table.rows
     if not len(rows):
-        problems.append(Problem(file, "the file has a header row but no data rows"))
+        problems.append(
+            Problem(file, Text("the file has a header row but no data rows", "problem.no_rows"))
+        )
 
     def report(column: str, position: int, message: str) -> None:
         header = table.headers[found[column]]
@@ -1263,7 +1384,11 @@ def _validate(
         if column in REQUIRED_COLUMNS:
             for position in np.flatnonzero(result.blank):
                 if int(position) not in uncached.get(column, ()):
-                    report(column, int(position), f"blank cell: {column} is required")
+                    report(
+                        column,
+                        int(position),
+                        Text(f"blank cell: {column} is required", "problem.blank", field=column),
+                    )
 
     _check_dated(parsed, report)
     _check_expiry(parsed, report)
@@ -1281,9 +1406,10 @@ def _validate(
     return frame
 
 
-_UNCACHED_MESSAGE = (
+_UNCACHED_MESSAGE = Text(
     "the cell holds a formula saved without its value (the program that wrote the file did "
-    "not compute it); open the file in Excel or WPS and save it, or paste the values"
+    "not compute it); open the file in Excel or WPS and save it, or paste the values",
+    "problem.uncached_formula",
 )
 
 
@@ -1379,7 +1505,11 @@ def _check_dated(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str]
         return
     undated = np.logical_and.reduce([parsed[c].blank for c in present])
     for position in np.flatnonzero(undated):
-        report(present[0], int(position), "blank cell: received_date or age_days is required")
+        report(
+            present[0],
+            int(position),
+            Text("blank cell: received_date or age_days is required", "problem.undated"),
+        )
 
 
 def _check_expiry(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str], None]) -> None:
@@ -1393,8 +1523,13 @@ def _check_expiry(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str
         report(
             "expiry_date",
             int(position),
-            f"expiry date {np.datetime64(int(expiry[position]), 'D')} is before the received "
-            f"date {np.datetime64(int(received[position]), 'D')}",
+            Text(
+                f"expiry date {np.datetime64(int(expiry[position]), 'D')} is before the received "
+                f"date {np.datetime64(int(received[position]), 'D')}",
+                "problem.expiry_before_received",
+                expiry=str(np.datetime64(int(expiry[position]), "D")),
+                received=str(np.datetime64(int(received[position]), "D")),
+            ),
         )
 
 
@@ -1418,7 +1553,14 @@ def _check_duplicates(
         for column in parts:
             what += f", {column} {parsed[column].values.iloc[position]!r}"
         first_row = rows[first[codes[position]]]
-        report("sku", int(position), f"{what}: first in row {first_row}")
+        message = Text(
+            f"{what}: first in row {first_row}",
+            "problem.duplicate" + ("_lot" if parts else ""),
+            value=sku.values.iloc[position],
+            lot=" / ".join(f"{parsed[c].values.iloc[position]}" for c in parts),
+            first_row=int(first_row),
+        )
+        report("sku", int(position), message)
 
 
 def _assemble(parsed: Mapping[str, _Parsed], rows: np.ndarray, file: str) -> pd.DataFrame:

@@ -9,14 +9,74 @@ subtotal is the sum of the lines above it, so the certificate adds up to the cen
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from finance.collateral.borrowing_base import LIMITS
 from finance.collateral.eligibility import REASONS
+from finance.locale import DEFAULT, catalog, check_lang
 from finance.result import ValuationResult
 
 #: Columns of the certificate (see :func:`borrowing_base_certificate`).
 CERTIFICATE_COLUMNS: tuple[str, ...] = ("line", "kind", "lots", "amount")
+#: Columns of the exported certificate (``borrowing_base.csv``, the Borrowing base sheet).
+CERTIFICATE_EXPORT_COLUMNS: tuple[str, ...] = ("line", "item", "kind", "lots", "amount")
+
+_EN_LINES = {
+    "gross_inventory": "Gross inventory (market value)",
+    "eligible_inventory": "Eligible inventory",
+    "eligible_book_value": "Memo: eligible inventory at the lower of cost and NRV",
+    "limit_haircut": "Lendable value where the volatility haircut binds",
+    "limit_cost": "Lendable value where the cost advance binds",
+    "limit_nolv": "Lendable value where the NOLV advance binds",
+    "lendable_before_concentration": "Lendable value before the concentration limit",
+    "concentration_excess": "Less: concentration excess",
+    "borrowing_base": "Borrowing base",
+    "loan": "Less: pledge loan",
+    "availability": "Availability",
+    "advance_rate": "Advance rate on eligible inventory",
+}
+
+
+def certificate_line(line: str, lang: str = DEFAULT) -> str:
+    """The words of a certificate line (``gross_inventory``, ``ineligible_aged``...)."""
+    if lang != DEFAULT:
+        found = catalog(lang).get(f"certificate.{line}")
+        if found:
+            return found
+    if line.startswith("ineligible_"):
+        return "Less: ineligible, " + line.removeprefix("ineligible_").replace("_", " ")
+    return _EN_LINES.get(line, line)
+
+
+def certificate_table(result: ValuationResult, lang: str = DEFAULT) -> pd.DataFrame:
+    """The certificate as exported: ``borrowing_base.csv`` and the Borrowing base sheet.
+
+    One table for every place that offers it (the command line, the workbook, the app's
+    Collateral and Export pages). Columns ``line`` (the stable key), ``item`` (its words in
+    ``lang``), ``kind``, ``lots``, ``amount`` (currency, to the cent; the advance rate a
+    fraction to six decimals); with ``lang="zh"`` the headers and kinds are in Chinese.
+    """
+    lang = check_lang(lang)
+    table = borrowing_base_certificate(result)
+    ratio = (table["kind"] == "ratio").to_numpy()
+    amount = table["amount"].to_numpy(dtype=float)
+    amount = np.where(ratio, np.round(amount, 6), np.round(amount, 2)) + 0.0
+    out = pd.DataFrame(
+        {
+            "line": table["line"],
+            "item": [certificate_line(line, lang) for line in table["line"]],
+            "kind": table["kind"],
+            "lots": table["lots"],
+            "amount": amount,
+        }
+    )
+    if lang == DEFAULT:
+        return out
+    words = catalog(lang)
+    out["kind"] = out["kind"].map(lambda k: words.get(f"kind.{k}", k))
+    out.columns = [words.get(f"certificate.col_{c}", c) for c in out.columns]
+    return out
 
 
 def borrowing_base_certificate(result: ValuationResult) -> pd.DataFrame:

@@ -7,9 +7,12 @@ stress test was run, Stress, Stress summary and Sensitivity.
 
 Written with xlsxwriter with ``strings_to_formulas`` and ``strings_to_urls`` off, so a
 text cell such as ``=HYPERLINK(...)`` from an ERP export stays text: no spreadsheet
-evaluates it. Money has thousands separators, rates show as percentages, the header row
-is frozen and filterable. XLSX sheets stop at 1,048,576 rows; larger inventories are
-exported as CSV.
+evaluates it. Money has thousands separators, rates show as percentages, dates are date
+cells, the header row is bold, frozen and filterable. Every sheet is ready to print: one
+page wide (landscape when wide), the header row repeated on each page, the title and the
+valuation date in the page header. ``lang="zh"`` gives the sheet names, headers and the
+Summary in Chinese. XLSX sheets stop at 1,048,576 rows; larger inventories are exported as
+CSV.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from finance.report.certificate import borrowing_base_certificate
+from finance.locale import DEFAULT, catalog, check_lang, label, t
+from finance.report.certificate import certificate_table
 from finance.report.csv import atomic_write
+from finance.report.text import localise_frame, sheet_name
 
 if TYPE_CHECKING:
     from finance.analysis.stress import StressResult
@@ -96,15 +101,39 @@ PERCENT_KEYS = {
 }  # fmt: skip
 
 
-def _summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
+#: Columns wider than this print in landscape.
+LANDSCAPE_COLUMNS = 6
+
+
+def _summary_frame(summary: dict[str, Any], lang: str = DEFAULT) -> pd.DataFrame:
+    words = catalog(lang)
     rows = []
     for key, value in summary.items():
         if isinstance(value, dict):
             for sub, amount in value.items():
-                rows.append((f"{key}.{sub}", f"  {key.replace('_', ' ')}: {sub}", amount))
-        else:
+                if lang == DEFAULT:
+                    item = f"  {key.replace('_', ' ')}: {sub}"
+                else:
+                    item = "  " + words.get(f"summary.{key}", key) + label("reason", sub, lang)
+                rows.append((f"{key}.{sub}", item, amount))
+        elif lang == DEFAULT:
             rows.append((key, SUMMARY_LABELS.get(key, key), value))
+        else:
+            rows.append((key, words.get(f"summary.{key}", SUMMARY_LABELS.get(key, key)), value))
     return pd.DataFrame(rows, columns=["key", "item", "value"])
+
+
+def _summary_value(key: str, value: Any, result: ValuationResult, lang: str) -> Any:
+    """A Summary value as the sheet shows it: the why in words, names for keys in Chinese."""
+    if key == "recommendation":
+        return result.recommendation_text(lang)
+    if lang == DEFAULT:
+        return value
+    if key == "recommended_option":
+        return label("option", value, lang) if value else value
+    if isinstance(value, bool):
+        return t("summary.yes" if value else "summary.no", lang)
+    return value
 
 
 def _assumptions_frame(result: ValuationResult) -> pd.DataFrame:
@@ -132,28 +161,81 @@ def _assumptions_frame(result: ValuationResult) -> pd.DataFrame:
     return frame
 
 
+def _text_width(text: str) -> int:
+    """Display width: a CJK character takes two columns."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _print_setup(sheet: Any, title: str, date: str, lang: str, cols: int) -> None:
+    """One page wide, landscape when wide, header row repeated, title and date on top."""
+    sheet.set_paper(9)  # A4
+    if cols > LANDSCAPE_COLUMNS:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+    head = f"&L&B{_header_text(title)}&R{_header_text(t('print.date', lang, date=date))}"
+    sheet.set_header(head, {"margin": 0.3})
+    sheet.set_footer(f"&C{t('print.page', lang)}", {"margin": 0.3})
+
+
+def _header_text(text: str) -> str:
+    # An ampersand starts a control code in a page header.
+    return text.replace("&", "&&")
+
+
 def _write_sheet(
-    writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, formats: dict[str, Any]
-) -> None:
+    writer: pd.ExcelWriter,
+    name: str,
+    frame: pd.DataFrame,
+    formats: dict[str, Any],
+    *,
+    lang: str = DEFAULT,
+    names: dict[str, str] | None = None,
+    title: str = "",
+    date: str = "",
+) -> Any:
+    """Write one table: bold header, number and date formats, print set-up."""
     frame = frame.replace([np.inf, -np.inf], np.nan)
-    frame.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
-    sheet = writer.sheets[name]
-    rows, cols = frame.shape
+    kinds = []
+    for col in frame.columns:
+        if col in MONEY:
+            kinds.append("money")
+        elif col in PERCENT:
+            kinds.append("pct")
+        elif pd.api.types.is_datetime64_any_dtype(frame[col]):
+            kinds.append("date")
+        else:
+            kinds.append("")
+    shown = localise_frame(frame, lang, names)
+    label_of = sheet_name(name, lang)
+    shown.to_excel(
+        writer, sheet_name=label_of, index=False, header=False, startrow=1, freeze_panes=(1, 0)
+    )
+    sheet = writer.sheets[label_of]
+    rows, cols = shown.shape
+    for i, header in enumerate(shown.columns):
+        sheet.write_string(0, i, str(header), formats["header"])
     if cols:
         sheet.autofilter(0, 0, max(rows, 1), cols - 1)
-    for i, col in enumerate(frame.columns):
-        longest = max((len(str(v)) for v in frame[col].head(200)), default=0)
-        width = min(max(len(str(col)), longest) + 2, 60)
-        fmt = formats["money"] if col in MONEY else formats["pct"] if col in PERCENT else None
+    for i, (col, kind) in enumerate(zip(shown.columns, kinds, strict=True)):
+        longest = max((_text_width(str(v)) for v in shown[col].head(200)), default=0)
+        width = min(max(_text_width(str(col)), longest) + 2, 60)
+        fmt = formats[kind] if kind else None
         sheet.set_column(i, i, max(width, 12 if fmt else 8), fmt)
+    _print_setup(sheet, f"{title} - {label_of}" if title else label_of, date, lang, cols)
+    return sheet
 
 
 def structure_sheets(result: ValuationResult) -> dict[str, pd.DataFrame]:
-    """The structure sheets: loan schedule and triggers, trust waterfall, ABS tables."""
-    schedule = result.pledge_loan.schedule.assign(
-        date=lambda t: t["date"].map(lambda d: d.isoformat())
-    )
-    payments = result.abs.payments.assign(date=lambda t: t["date"].map(lambda d: d.isoformat()))
+    """The structure sheets: loan schedule and triggers, trust waterfall, ABS tables.
+
+    Dates are datetime64 columns, written as date cells.
+    """
+    schedule = result.pledge_loan.schedule.assign(date=lambda t: pd.to_datetime(t["date"]))
+    payments = result.abs.payments.assign(date=lambda t: pd.to_datetime(t["date"]))
     return {
         "Loan schedule": schedule,
         "Loan triggers": result.pledge_loan.triggers,
@@ -172,8 +254,17 @@ def stress_sheets(stress: StressResult) -> dict[str, pd.DataFrame]:
     }
 
 
-def workbook_bytes(result: ValuationResult, stress: StressResult | None = None) -> bytes:
+def workbook_bytes(
+    result: ValuationResult, stress: StressResult | None = None, lang: str = DEFAULT
+) -> bytes:
     """Build the workbook in memory (with the stress sheets when ``stress`` is given).
+
+    Parameters
+    ----------
+    result : ValuationResult
+    stress : StressResult, optional
+    lang : str
+        ``en`` (the documented sheet and column names) or ``zh``.
 
     Raises
     ------
@@ -184,51 +275,119 @@ def workbook_bytes(result: ValuationResult, stress: StressResult | None = None) 
         raise ValueError(
             f"{len(result.lots):,} lots do not fit in an XLSX sheet; export CSV (--format csv)"
         )
+    lang = check_lang(lang)
+    names = result.category_labels(lang)
+    date = str(result.summary.get("valuation_date", ""))
+    title = t("print.title", lang)
     buffer = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+    with pd.ExcelWriter(
+        buffer,
+        engine="xlsxwriter",
+        engine_kwargs={"options": options},
+        date_format="yyyy-mm-dd",
+        datetime_format="yyyy-mm-dd",
+    ) as writer:
         book = writer.book
         formats = {
             "money": book.add_format({"num_format": "#,##0.00"}),
             "pct": book.add_format({"num_format": "0.00%"}),
+            "date": book.add_format({"num_format": "yyyy-mm-dd"}),
             "bold": book.add_format({"bold": True}),
+            "header": book.add_format(
+                {"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}
+            ),
+            "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         }
-        summary = _summary_frame(result.summary)
-        summary.to_excel(writer, sheet_name="Summary", index=False, freeze_panes=(1, 0))
-        sheet = writer.sheets["Summary"]
-        sheet.set_column(0, 0, 34)
-        sheet.set_column(1, 1, 44)
-        sheet.set_column(2, 2, 22)
-        for i, (key, value) in enumerate(
-            zip(summary["key"], summary["value"], strict=True), start=1
-        ):
-            if isinstance(value, float) and np.isfinite(value):
-                fmt = formats["pct"] if key in PERCENT_KEYS else formats["money"]
-                sheet.write_number(i, 2, value, fmt)
-            elif isinstance(value, float):
-                sheet.write_blank(i, 2, None)
-        _write_sheet(writer, "Lots", result.lots, formats)
-        _write_sheet(writer, "Options", result.options, formats)
-        _write_sheet(writer, "Mix", result.mix, formats)
-        _write_sheet(writer, "Haircuts", result.haircuts, formats)
-        certificate = borrowing_base_certificate(result)
-        _write_sheet(writer, "Borrowing base", certificate, formats)
+        _write_summary(writer, result, formats, lang, title, date)
+        common = {"lang": lang, "names": names, "title": title, "date": date}
+        _write_sheet(writer, "Lots", result.lots, formats, **common)
+        options = result.options.copy()
+        options["notes"] = result.option_notes(lang)
+        options_sheet = _write_sheet(writer, "Options", options, formats, **common)
+        notes = options.columns.get_loc("notes")
+        options_sheet.set_column(notes, notes, 80, formats["wrap"])
+        _write_sheet(writer, "Mix", result.mix, formats, **common)
+        _write_sheet(writer, "Haircuts", result.haircuts, formats, **common)
+        certificate = certificate_table(result, lang)
+        sheet = _write_sheet(
+            writer, "Borrowing base", certificate.set_axis(
+                ["line", "item", "kind", "lots", "amount"], axis=1
+            ), formats, **common
+        )  # fmt: skip
         # The advance rate is the one ratio among the amounts: shown as a percentage.
-        column = certificate.columns.get_loc("amount")
-        for row in np.flatnonzero(certificate["kind"] == "ratio"):
-            value = float(certificate["amount"].iloc[row])
+        kinds = borrowing_base_kinds(result)
+        for row in np.flatnonzero(kinds == "ratio"):
+            value = float(certificate.iloc[row, 4])
             if np.isfinite(value):
-                writer.sheets["Borrowing base"].write_number(row + 1, column, value, formats["pct"])
-        _write_sheet(writer, "Assumptions", _assumptions_frame(result), formats)
-        _write_sheet(writer, "Channels", result.channels, formats)
+                sheet.write_number(row + 1, 4, value, formats["pct"])
+        _write_sheet(writer, "Assumptions", _assumptions_frame(result), formats, **common)
+        _write_sheet(writer, "Channels", result.channels, formats, **common)
         sheets = structure_sheets(result)
         if stress is not None:
             sheets |= stress_sheets(stress)
         for name, frame in sheets.items():
-            _write_sheet(writer, name, frame, formats)
+            _write_sheet(writer, name, frame, formats, **common)
     return buffer.getvalue()
 
 
-def write_workbook(result: ValuationResult, path: Path, stress: StressResult | None = None) -> Path:
-    """Write ``valuation.xlsx`` (or ``path``) atomically."""
-    return atomic_write(path, workbook_bytes(result, stress))
+def borrowing_base_kinds(result: ValuationResult) -> np.ndarray:
+    """The ``kind`` of each certificate line (``item``, ``less``, ``total``, ...)."""
+    from finance.report.certificate import borrowing_base_certificate
+
+    return borrowing_base_certificate(result)["kind"].to_numpy(dtype=object)
+
+
+def _write_summary(
+    writer: pd.ExcelWriter,
+    result: ValuationResult,
+    formats: dict[str, Any],
+    lang: str,
+    title: str,
+    date: str,
+) -> None:
+    """The Summary: key, item and value in English; item and value in Chinese."""
+    summary = _summary_frame(result.summary, lang)
+    summary["value"] = [
+        _summary_value(k, v, result, lang)
+        for k, v in zip(summary["key"], summary["value"], strict=True)
+    ]
+    shown = summary if lang == DEFAULT else summary[["item", "value"]]
+    headers = (
+        list(shown.columns) if lang == DEFAULT else [t("col.item", lang), t("col.value", lang)]
+    )
+    name = sheet_name("Summary", lang)
+    shown.to_excel(writer, sheet_name=name, index=False, header=False, startrow=1)
+    sheet = writer.sheets[name]
+    sheet.freeze_panes(1, 0)
+    for i, header in enumerate(headers):
+        sheet.write_string(0, i, header, formats["header"])
+    value_col = len(headers) - 1
+    if lang == DEFAULT:
+        sheet.set_column(0, 0, 30)
+    sheet.set_column(value_col - 1, value_col - 1, 44 if lang == DEFAULT else 36)
+    sheet.set_column(value_col, value_col, 60, formats["wrap"])
+    for i, (key, value) in enumerate(zip(summary["key"], summary["value"], strict=True), start=1):
+        if isinstance(value, float) and np.isfinite(value):
+            fmt = formats["pct"] if key in PERCENT_KEYS else formats["money"]
+            sheet.write_number(i, value_col, value, fmt)
+        elif isinstance(value, float):
+            sheet.write_blank(i, value_col, None)
+        elif key == "recommendation":
+            sheet.write_string(i, value_col - 1, str(summary["item"].iloc[i - 1]), formats["wrap"])
+            sheet.write_string(i, value_col, str(value), formats["wrap"])
+            sheet.set_row(i, 15 * max(2, 1 + _text_width(str(value)) // 60))
+    sheet.set_portrait()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 1)
+    sheet.repeat_rows(0)
+    sheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.6)
+    head = f"&L&B{_header_text(title)}&R{_header_text(t('print.date', lang, date=date))}"
+    sheet.set_header(head, {"margin": 0.3})
+
+
+def write_workbook(
+    result: ValuationResult, path: Path, stress: StressResult | None = None, lang: str = DEFAULT
+) -> Path:
+    """Write ``valuation.xlsx`` (or ``path``) atomically, in ``lang``."""
+    return atomic_write(path, workbook_bytes(result, stress, lang))

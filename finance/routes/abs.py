@@ -46,6 +46,7 @@ from scipy.special import ndtr, ndtri
 from finance._ql import quantlib_at
 from finance.collateral.lots import Lots
 from finance.inputs.assumptions import AbsTerms, TradeTerms
+from finance.locale import Text
 from finance.market.calendar import china_calendar, payment_dates
 from finance.market.cashflows import effective_annual_cost
 from finance.market.curve import DAYS_PER_YEAR, DiscountTable, flat_discount, quantlib_curve
@@ -129,14 +130,19 @@ def retention(equity_share: float) -> tuple[float, str]:
         The equity tranche's share of the issue, all of it kept by the company.
     """
     if equity_share >= RETENTION_SHARE:
-        return 0.0, (
+        return 0.0, Text(
             f"the equity tranche kept in full ({equity_share:.1%} of the issue) meets both "
-            "5% tests of the 2013 rule; neither binds"
+            "5% tests of the 2013 rule; neither binds",
+            "notes.retention_equity",
+            equity=equity_share,
         )
     vertical = (RETENTION_SHARE - equity_share) / (1.0 - equity_share)
-    return vertical, (
+    return vertical, Text(
         f"the 5%-of-issue test binds: the equity is only {equity_share:.1%} of the issue, so "
-        f"the company also keeps {vertical:.2%} of every sold tranche (equal proportion)"
+        f"the company also keeps {vertical:.2%} of every sold tranche (equal proportion)",
+        "notes.retention_vertical",
+        equity=equity_share,
+        vertical=vertical,
     )
 
 
