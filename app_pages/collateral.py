@@ -4,11 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from finance.report.certificate import borrowing_base_certificate
-from finance.report.csv import safe_csv_bytes
+from finance.report.csv import certificate_csv_bytes
 from finance.report.summary import concentration_table
 from ui import charts, session
 from ui.formatting import money_metric, pct, table, translate_codes
-from ui.i18n import label, t
+from ui.i18n import label, lang, t
 
 given = session.inputs()
 result = session.result(given)
@@ -84,17 +84,11 @@ st.dataframe(
 )
 ratio = lines[certificate["kind"] == "ratio"].iloc[0]
 st.markdown(f"{ratio['line']}: **{pct(ratio['amount'])}**")
-download = lines[["line", "lots", "amount"]].rename(
-    columns={
-        "line": t("certificate.col_line"),
-        "lots": t("col.lots"),
-        "amount": t("certificate.col_amount", currency=currency),
-    }
-)
 st.download_button(
     t("collateral.certificate_download"),
-    data=safe_csv_bytes(download),
-    file_name=f"borrowing_base_certificate_{s['valuation_date']}.csv",
+    # The one certificate CSV: the same as the Export page's and the command line's.
+    data=certificate_csv_bytes(result, lang()),
+    file_name="borrowing_base.csv",
     mime="text/csv",
     key="certificate_download",
     on_click="ignore",

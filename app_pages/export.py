@@ -3,12 +3,11 @@
 import streamlit as st
 
 from finance.report.assumptions_toml import assumptions_toml
-from finance.report.certificate import borrowing_base_certificate
-from finance.report.csv import safe_csv_bytes
+from finance.report.csv import export_table, safe_csv_bytes
 from finance.report.excel import EXCEL_MAX_ROWS, workbook_bytes
 from ui import session
 from ui.formatting import money_metric
-from ui.i18n import t
+from ui.i18n import lang, t
 
 given = session.inputs()
 result = session.result(given)
@@ -24,6 +23,7 @@ money_metric(cols[0], t("metric.market_value"), s["market_value"], currency)
 money_metric(cols[1], t("metric.borrowing_base"), s["borrowing_base"], currency)
 money_metric(cols[2], t("metric.expected_holding_loss"), s["expected_holding_loss"], currency)
 
+language = lang()  # read here: the downloads are built on their own threads
 st.subheader(t("export.workbook"))
 if len(result.lots) > EXCEL_MAX_ROWS:
     st.warning(t("export.too_many_rows", lots=f"{len(result.lots):,}"))
@@ -31,7 +31,7 @@ else:
     st.download_button(
         t("export.workbook_button"),
         # Built on demand, on the download's own thread: finance takes QuantLib's lock.
-        data=lambda: workbook_bytes(result, stressed),
+        data=lambda: workbook_bytes(result, stressed, lang=language),
         file_name="valuation.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="download_workbook",
@@ -42,13 +42,12 @@ else:
     st.caption(t("export.workbook_caption"))
 
 st.subheader(t("export.csv"))
-# Built when clicked, on the download's own thread (no QuantLib involved).
+# Built when clicked, on the download's own thread (no QuantLib involved): the tables the
+# command line writes, in the session's language, money to the cent.
 tables = {
-    "lots": lambda: result.lots,
-    "options": lambda: result.options,
-    "borrowing_base": lambda: borrowing_base_certificate(result),
-    "stress": lambda: stressed.comparison,
-}
+    name: lambda name=name: export_table(result, name, language)
+    for name in ("lots", "options", "mix", "borrowing_base")
+} | {"stress": lambda: stressed.comparison}
 for column, (name, frame) in zip(st.columns(len(tables)), tables.items(), strict=True):
     column.download_button(
         f"{name}.csv",

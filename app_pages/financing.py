@@ -133,7 +133,7 @@ if mix_feasible:
         },
     )
 else:
-    reason = notes(result, "mix", False, str(mix_row["notes"].iloc[0])) if len(mix_row) else ""
+    reason = notes(result, "mix") if len(mix_row) else ""
     st.info(t("financing.mix_none", reason=reason))
 
 st.subheader(t("financing.comparison"))
@@ -144,15 +144,12 @@ for row in infeasible.itertuples():
         t(
             "financing.infeasible",
             option=label("option", row.option),
-            reason=notes(result, row.option, False, row.notes),
+            reason=notes(result, row.option),
         )
     )
 compared = options.assign(
     status=[t("status.feasible") if f else t("status.not_feasible") for f in options["feasible"]],
-    notes=[
-        notes(result, o, bool(f), n)
-        for o, f, n in zip(options["option"], options["feasible"], options["notes"], strict=True)
-    ],
+    notes=[notes(result, o) for o in options["option"]],
 )
 compared = translate_codes(compared, {"option": "option"})
 table(compared[list(COMPARISON_ORDER)], currency)

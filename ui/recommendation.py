@@ -1,14 +1,12 @@
 """The recommendation and the routes' notes in words, in the session's language.
 
-finance gives the recommendation as parts (its ``reason`` is English only) and each row's
-notes in English; the sentences here are built from the parts and the routes' results, so
-that a Chinese session reads Chinese.
+finance renders each row's notes in either language; the recommendation's headline and
+sentence are built here from its parts (the page's own wording, with the risks it names).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import pandas as pd
@@ -20,21 +18,6 @@ from ui.i18n import label, lang, t
 
 #: The routes a mix can use, in a fixed order (and a fixed colour each in the mix chart).
 ROUTES = ("hold", "liquidate", "pledge_loan", "receipt_trust", "abs")
-
-# Why a row is not feasible: finance's English note -> catalog key (the note is shown as
-# it is when it matches none of these).
-_INFEASIBLE = (
-    (re.compile(r"^no channel pays more"), "infeasible.no_channel"),
-    (re.compile(r"^no borrowing base"), "infeasible.no_borrowing_base"),
-    (re.compile(r"^no eligible stock of a receipt-eligible"), "infeasible.no_receipt_stock"),
-    (re.compile(r"^no senior coupon would compensate"), "infeasible.no_coupon"),
-    (re.compile(r"^the senior units raise nothing"), "infeasible.senior_raise_nothing"),
-    (re.compile(r"^below the minimum sensible issue"), "infeasible.abs_below_minimum"),
-    (re.compile(r"^the sold notes raise nothing"), "infeasible.abs_raise_nothing"),
-    (re.compile(r"^issue \S+ 0;"), "infeasible.abs_no_issue"),
-    (re.compile(r"meets the cash target and the risk limit$"), "infeasible.mix_target_limit"),
-    (re.compile(r"meets the cash target$"), "infeasible.mix_target"),
-)
 
 
 def _risks(rec: Recommendation) -> dict[str, float]:
@@ -161,60 +144,7 @@ def sentence(
     return t(f"recommend.{rec.kind}", **values) + risk_words(rec, currency)
 
 
-def not_feasible(note: str) -> str:
-    """Why a row is not feasible, in the session's language (finance's note otherwise)."""
-    for pattern, key in _INFEASIBLE:
-        if pattern.search(note.strip()):
-            return t(key)
-    return note
-
-
-def notes(result: ValuationResult, option: str, feasible: bool, note: str) -> str:
-    """A row's notes: finance's own in English, built from the route's results otherwise."""
-    if not feasible:
-        return not_feasible(note)
-    if lang() == "en":
-        return note
-    currency = result.assumptions.currency
-    if option == "hold":
-        return t("note.hold")
-    if option == "liquidate":
-        row = result.options.loc[result.options["option"] == "liquidate", "cash_now"]
-        return t("note.liquidate", cash=money(float(row.iloc[0]) if len(row) else 0.0, currency))
-    if option == "pledge_loan":
-        loan = result.pledge_loan
-        p = dict(zip(loan.triggers["line"], loan.triggers["probability"], strict=True))
-        return t(
-            "note.pledge_loan",
-            loan=money(loan.loan, currency),
-            coverage=f"{loan.coverage:.2f}×",
-            p_warning=pct(p.get("warning_line", math.nan), 1),
-            p_top_up=pct(p.get("top_up_line", math.nan), 1),
-            p_forced_sale=pct(p.get("forced_sale_line", math.nan), 1),
-        )
-    if option == "receipt_trust":
-        trust = result.receipt_trust
-        total = float(result.summary.get("market_value", 0.0) or 0.0)
-        share = pct(trust.pool_value / total if total else 0.0, 0)
-        if trust.buyback:
-            return t("note.receipt_trust_buyback", share=share)
-        offered = (
-            trust.offered_coupon
-            if trust.repriced
-            else result.assumptions.receipt_trust.senior_coupon
-        )
-        fair, offered = pct(trust.fair_senior_coupon), pct(offered)
-        key = "note.receipt_trust_repriced" if trust.repriced else "note.receipt_trust"
-        return t(key, share=share, fair=fair, offered=offered)
-    if option == "abs":
-        return t("note.abs", issue=money(result.abs.issue_size, currency))
-    if option == "mix":
-        allocation = tuple(
-            (str(r.category), str(r.route), float(r.share))
-            for r in result.mix.itertuples()
-            if r.route != "hold"
-        )
-        if not allocation:
-            return t("note.mix_hold")
-        return t("recommend.allocation", parts=allocation_words(allocation)).strip()
-    return note
+def notes(result: ValuationResult, option: str) -> str:
+    """A row's notes in the session's language: finance renders its own notes."""
+    index = result.options["option"].tolist().index(option)
+    return result.option_notes(lang())[index]

@@ -10,6 +10,7 @@ def test_downloads_offered(open_page):
         "Download valuation.xlsx",
         "lots.csv",
         "options.csv",
+        "mix.csv",
         "borrowing_base.csv",
         "stress.csv",
         "assumptions.toml",

@@ -153,13 +153,11 @@ def test_risk_limit_sets_max_loss_p95(open_page):
 def test_an_infeasible_route_shows_its_reason(open_page):
     at = open_page("financing", doc={"liquidate": {"channels": []}})
     reasons = [m.value for m in at.markdown if "is not feasible" in m.value]
-    assert reasons == [
-        "**Liquidate** is not feasible: no clearance channel pays more than holding the stock"
-    ]
+    assert reasons == ["**Liquidate** is not feasible: no channel pays more than holding the stock"]
     table = _frame(at, "npv_vs_hold")
     row = table[table["option"] == "Liquidate"]
     assert row["status"].item() == "Not feasible"
-    assert row["notes"].item() == "no clearance channel pays more than holding the stock"
+    assert row["notes"].item() == "no channel pays more than holding the stock"
 
 
 def test_structures_and_stress(open_page, sample_result):
