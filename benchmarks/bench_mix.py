@@ -105,9 +105,9 @@ def main() -> None:
             pipeline.value_mix = original
         problem = mix_problem(captured["valuation"], captured["single"], captured["adjustments"])
         market_value = result.summary["market_value"]
-        target = 0.25 * market_value
+        target = 0.2 * market_value
         hold_p95 = float(result.options.set_index("option").loc["hold", "loss_retained_p95"])
-        limit = 0.9 * hold_p95
+        limit = hold_p95
         no_limit = _median(lambda p=problem: solve_mix(p, 0.0, 0.0), args.repeat)
         with_target = _median(lambda p=problem, c=target: solve_mix(p, c, 0.0), args.repeat)
         with_risk = _median(lambda p=problem, c=target, r=limit: solve_mix(p, c, r), args.repeat)
@@ -127,7 +127,7 @@ def main() -> None:
         print(
             f"| {len(problem.categories)} | {args.lots:,} | {args.scenarios:,} | "
             f"{no_limit:.3f} | {with_target:.3f} | {with_risk:.3f} | {whole:.3f} | "
-            f"{', '.join(routes) or 'hold only'} |"
+            f"{', '.join(routes) if used.feasible else 'no mix meets both'} |"
         )
 
 
