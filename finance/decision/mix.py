@@ -36,7 +36,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from finance.decision.comparison import OptionRow
-from finance.decision.recommendation import NOISE_STANDARD_ERRORS
+from finance.decision.recommendation import NOISE_STANDARD_ERRORS, allocation_text
 from finance.locale import Text
 from finance.market.curve import flat_discount
 from finance.routes.abs import AbsResult
@@ -510,23 +510,6 @@ def _most_cash(
     )
     empty = pd.DataFrame(columns=list(MIX_COLUMNS))
     return MixValuation(row, empty, (), np.zeros_like(problem.gain), None)
-
-
-def allocation_text(allocation: tuple[tuple[str, str, float], ...]) -> Text:
-    """The mix's allocation, in parts for any language."""
-    return Text.join(
-        ", ",
-        (
-            Text(
-                f"{share:.0%} of {category} to {route}",
-                "notes.allocation_part",
-                category=category,
-                route=route,
-                share=share,
-            )
-            for category, route, share in allocation
-        ),
-    )
 
 
 def _mix_table(

@@ -122,10 +122,9 @@ def _risk_words(option: str, risks: Mapping[str, float], currency: str) -> str:
     return ""
 
 
-def _allocation_words(allocation: tuple[tuple[str, str, float], ...]) -> str:
-    if not allocation:
-        return ""
-    parts = Text.join(
+def allocation_text(allocation: tuple[tuple[str, str, float], ...]) -> Text:
+    """What a mix puts where, "60% of apparel to liquidate, ...", in parts for any language."""
+    return Text.join(
         ", ",
         (
             Text(
@@ -138,6 +137,12 @@ def _allocation_words(allocation: tuple[tuple[str, str, float], ...]) -> str:
             for category, route, share in allocation
         ),
     )
+
+
+def _allocation_words(allocation: tuple[tuple[str, str, float], ...]) -> str:
+    if not allocation:
+        return ""
+    parts = allocation_text(allocation)
     return Text(" It puts " + parts + "; the rest is held.", "recommend.allocation", parts=parts)
 
 
