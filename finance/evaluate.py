@@ -208,15 +208,7 @@ def evaluate(
     report(0.2, "simulating prices")
     horizons = np.unique(liquidation)
     assessed = np.concatenate([calendar.monitoring_days, [calendar.maturity_day]])
-    grid = np.concatenate(
-        [
-            month_days,
-            horizons,
-            assessed,
-            (assessed[:, None] + horizons[None, :]).ravel(),
-            [trust_day],
-        ]
-    )
+    grid = np.concatenate([month_days, horizons, assessed, [trust_day]])
     scenarios = simulate_brownian(
         len(prepared.categories), a.correlation, grid, a.scenarios, a.seed
     )

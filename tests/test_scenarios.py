@@ -42,3 +42,24 @@ def test_group_totals_conserve_money():
     np.testing.assert_allclose(totals.sum(axis=0), values.sum(axis=0))
     np.testing.assert_allclose(totals[1], values[group == 1].sum(axis=0))
     np.testing.assert_allclose(group_totals(values[:, 0], group, 3), totals[:, 0])
+
+
+@pytest.mark.parametrize(
+    ("horizons", "rho"),
+    [((30, 30, 90), 0.3), ((14, 44, 74), 0.6), ((60, 60, 60), 0.0)],
+)
+def test_horizon_increments_have_the_one_factor_covariance(horizons, rho):
+    # W_k(t + H_k) - W_k(t): variance H_k / 365; between two categories the common factor
+    # over the horizon they share, covariance rho min(H_a, H_b) / 365.
+    scenarios = simulate_brownian(3, rho, np.array([30]), 200_000, seed=5)
+    moves = scenarios.increments(np.array(horizons), 2)  # (S, K, J)
+    assert moves.shape == (200_000, 3, 2)
+    h = np.array(horizons) / 365
+    for j in range(2):
+        cov = np.cov(moves[:, :, j], rowvar=False)
+        expected = rho * np.minimum.outer(h, h)
+        np.fill_diagonal(expected, h)
+        np.testing.assert_allclose(cov, expected, atol=4 * h.max() / np.sqrt(200_000) * 3)
+    # independent of each other across start days, and of the path
+    assert abs(np.corrcoef(moves[:, 0, 0], moves[:, 0, 1])[0, 1]) < 0.01
+    assert abs(np.corrcoef(moves[:, 0, 0], scenarios.brownian[:, 0, -1])[0, 1]) < 0.01

@@ -142,24 +142,22 @@ def liquidation_proceeds(
     )
 
 
-def liquidation_proceeds_from(
+def liquidation_amounts(
     lots: Lots,
     counts: np.ndarray,
     start_day: int,
     horizon_by_category: np.ndarray,
     weights: np.ndarray,
-    scenarios: PriceScenarios,
-    shocks: np.ndarray,
 ) -> np.ndarray:
-    """Proceeds per scenario of selling ``weights`` of each lot, from ``start_day`` on.
+    """Expected proceeds per shock group of selling ``weights`` of each lot from ``start_day``.
 
-    As :func:`liquidation_proceeds` with the horizons a category's (``T_m + T_o``, the
-    category's orderly-sale days): the price factors are gathered per erosion level and
-    category, and the proceeds totalled per shock group, which lies in one category.
+    Each lot sells at ``P_i(start + H_k) (1 - d_o)`` before its group's price shock, the
+    horizon ``H_k`` its category's (``T_m + T_o``); the factors are gathered per erosion
+    level and category.
 
     Returns
     -------
-    numpy.ndarray, shape (S,)
+    numpy.ndarray, shape (G,)
     """
     days = start_day + np.asarray(horizon_by_category, dtype=np.int64)
     proceeds = (
@@ -168,9 +166,7 @@ def liquidation_proceeds_from(
         * price_factor_by_category(lots, counts, days)
         * (1.0 - lots.param("orderly_discount"))
     )
-    per_group = np.bincount(lots.group, weights=proceeds, minlength=lots.n_groups)
-    at = scenarios.index_of(days[lots.group_category])
-    return np.einsum("sg,g->s", shocks[:, np.arange(lots.n_groups), at], per_group)
+    return np.bincount(lots.group, weights=proceeds, minlength=lots.n_groups)
 
 
 def portfolio_haircut(proceeds: np.ndarray, market_value: float, confidence: float) -> float:

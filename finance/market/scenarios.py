@@ -43,10 +43,51 @@ class PriceScenarios:
         Sorted calendar days from t0, starting at 0.
     brownian : numpy.ndarray, shape (S, K, T)
         W_k(t) per scenario, category and grid day (W_k(0) = 0).
+    correlation : float
+        rho, the weight of the common factor.
+    seed : int
+        The seed the scenarios were drawn with (further draws take their own stream).
     """
 
     days: np.ndarray
     brownian: np.ndarray
+    correlation: float = 0.0
+    seed: int = 0
+
+    def increments(self, horizon_days: np.ndarray, starts: int) -> np.ndarray:
+        """Brownian increments over each category's horizon, after each of ``starts`` days.
+
+        ``W_k(t_j + H_k) - W_k(t_j)`` for start j and category k: independent of the path up
+        to t_j (Brownian increments are), correlated across categories through the common
+        factor over the part of their horizons they share. What a quantity on a start day
+        and a horizon after it needs, without putting every start plus every horizon on
+        the grid.
+
+        Parameters
+        ----------
+        horizon_days : numpy.ndarray of int, shape (K,)
+            Each category's horizon in calendar days.
+        starts : int
+            J, the number of start days.
+
+        Returns
+        -------
+        numpy.ndarray, shape (S, K, J)
+        """
+        horizon = np.asarray(horizon_days, dtype=np.int64)
+        levels, level_of = np.unique(horizon, return_inverse=True)
+        rng = np.random.default_rng((self.seed, 0x1C2E))
+        steps = np.diff(np.concatenate([[0], levels])) / DAYS_PER_YEAR
+        n_scenarios, n_categories = self.n_scenarios, self.brownian.shape[1]
+        # The common factor along the horizons in order; each category's own over its own.
+        common = np.cumsum(
+            rng.standard_normal((n_scenarios, starts, len(levels))) * np.sqrt(steps), axis=2
+        )[:, :, level_of]
+        own = rng.standard_normal((n_scenarios, starts, n_categories)) * np.sqrt(
+            horizon / DAYS_PER_YEAR
+        )
+        moves = np.sqrt(self.correlation) * common + np.sqrt(1.0 - self.correlation) * own
+        return moves.transpose(0, 2, 1)
 
     @property
     def n_scenarios(self) -> int:
@@ -129,7 +170,7 @@ def simulate_brownian(
     increments = np.sqrt(correlation) * common + np.sqrt(1.0 - correlation) * own
     brownian = np.zeros((n_scenarios, n_categories, len(grid)))
     np.cumsum(increments, axis=2, out=brownian[:, :, 1:])
-    return PriceScenarios(grid, brownian)
+    return PriceScenarios(grid, brownian, float(correlation), int(seed))
 
 
 def group_totals(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:

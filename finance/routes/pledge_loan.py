@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from finance.collateral.dynamics import price_factor
-from finance.collateral.haircut import liquidation_proceeds_from
+from finance.collateral.haircut import liquidation_amounts
 from finance.collateral.lots import Lots
 from finance.collateral.regulatory import firb_lgd
 from finance.inputs.assumptions import PledgeLoanTerms
@@ -572,8 +572,9 @@ def pledged_pool(
     liquidation : numpy.ndarray of int64, shape (N,)
         Each lot's liquidation horizon T_m + T_o in days.
     scenarios, shocks
-        The shared scenarios; the grid holds the monitoring days, maturity and each of
-        them plus every liquidation horizon.
+        The shared scenarios; the grid holds the monitoring days and maturity (the
+        horizons after them are drawn as increments, see
+        :meth:`finance.market.scenarios.PriceScenarios.increments`).
     """
     maturity = dates.maturity_day
     pledged_lendable = weights * lendable
@@ -587,12 +588,16 @@ def pledged_pool(
     timeline = SaleTimeline.of(lots, month_days)
     horizon = np.zeros(len(lots.category_names), dtype=np.int64)
     horizon[lots.category] = liquidation  # T_m + T_o is a category's
+    group_horizon = horizon[lots.group_category] / DAYS_PER_YEAR
+    sigma = lots.group_sigma
     monitoring = dates.monitoring_days
     default_days = np.concatenate([monitoring, [maturity]]).astype(np.int64)
     n_scenarios = shocks.shape[0]
     paths = np.empty((n_scenarios, len(monitoring)))
     proceeds = np.empty((n_scenarios, len(default_days)))
     default_share = np.empty(len(default_days))
+    # The goods' shock over the liquidation horizon after each assessment day.
+    moves = scenarios.increments(horizon, len(default_days))[:, lots.group_category, :]
     for j, day in enumerate(default_days):
         # At maturity the goods left are those before its sales: the loan is still owed.
         now = timeline.left(int(day) - 1 if day == maturity else int(day))
@@ -600,9 +605,10 @@ def pledged_pool(
         if j < len(monitoring):
             amounts = pool_amounts(lots, counts, weights * now, np.array([day]))
             paths[:, j] = pool_values(scenarios, shocks, np.array([day]), amounts)[:, 0]
-        proceeds[:, j] = liquidation_proceeds_from(
-            lots, counts, int(day), horizon, weights * now, scenarios, shocks
-        )
+        amounts = liquidation_amounts(lots, counts, int(day), horizon, weights * now)
+        at_start = shocks[:, :, int(scenarios.index_of(int(day)))]
+        growth = np.exp(sigma * moves[:, :, j] - 0.5 * sigma**2 * group_horizon)
+        proceeds[:, j] = (at_start * growth) @ amounts
     return PledgedPool(
         collateral_value=float(value.sum()),
         event_days=events.astype(np.int64),
