@@ -182,12 +182,16 @@ def test_borrowing_at_a_fair_price_creates_no_value(rows, curve, spread_, fee):
     # The company's rate equals the curve: a flat zero rate r, continuously compounded,
     # is the effective annual rate exp(r) - 1. The loan is priced at the curve or above,
     # with non-negative fees; the notes at the curve plus spreads. Neither then beats
-    # holding the same goods.
+    # holding the same goods. The loan's simple interest, paid at the end of a quarter of
+    # up to 92 days, matches the curve at r (1 + r 0.26) (compounding over the period,
+    # and interest on a part repaid early paid at the period's end); below that a loan
+    # at "the curve's rate" is a little cheaper than fair.
+    fair = curve * (1 + curve * 0.26)
     a = make_assumptions(
         scenarios=300,
         curve={"1Y": curve},
         discount_rate=math.expm1(curve),
-        pledge_loan={"rate": curve + spread_, "upfront_fee": fee, "monitoring_fee": fee},
+        pledge_loan={"rate": fair + spread_, "upfront_fee": fee, "monitoring_fee": fee},
     )
     options = _rows(evaluate(lot_frame(*rows), a))
     hold = options.loc["hold", "npv"]

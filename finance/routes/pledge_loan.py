@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 
 from finance.collateral.dynamics import price_factor
-from finance.collateral.haircut import liquidation_amounts
 from finance.collateral.lots import Lots
 from finance.collateral.regulatory import firb_lgd
 from finance.inputs.assumptions import PledgeLoanTerms
@@ -45,7 +44,7 @@ from finance.market.closed_forms import touch_probability
 from finance.market.curve import DAYS_PER_YEAR, DiscountTable
 from finance.market.scenarios import PriceScenarios
 from finance.risk.holding import SaleTimeline, units_left
-from finance.risk.pool import pool_amounts, pool_values, single_group
+from finance.risk.pool import single_group
 from finance.routes.ledger import Ledger, by_category
 
 LINES: tuple[str, ...] = ("warning_line", "top_up_line", "forced_sale_line")
@@ -544,6 +543,16 @@ def _release_schedule(
     return events.astype(np.int64), share, expected
 
 
+def _cell_factors(lots: Lots, counts: np.ndarray, category_days: np.ndarray) -> np.ndarray:
+    """Expected price factor per (erosion level x category) cell, each category at its day."""
+    days = np.maximum(np.asarray(category_days, dtype=np.int64), 0)
+    erosion = np.exp(-np.outer(lots.erosion_levels, days) / DAYS_PER_YEAR)
+    marks = (1.0 - lots.category_param("markdown")) ** counts[
+        np.arange(len(days)), np.minimum(days, counts.shape[1] - 1)
+    ]
+    return (erosion * marks[None, :]).ravel()
+
+
 def pledged_pool(
     lots: Lots,
     counts: np.ndarray,
@@ -598,14 +607,39 @@ def pledged_pool(
     default_share = np.empty(len(default_days))
     # The goods' shock over the liquidation horizon after each assessment day.
     moves = scenarios.increments(horizon, len(default_days))[:, lots.group_category, :]
+    # The goods held are summed per (shock group, price-factor cell) once a day: every lot
+    # of a cell has the same expected price factor, so the day's value and its sale after
+    # the category's horizon follow from those sums. A lot left that expires within the
+    # horizon sells at salvage: corrected lot by lot, for those few.
+    pairs, pair_of = np.unique(
+        lots.group * len(lots.erosion_levels) * len(lots.categories) + lots.factor_index,
+        return_inverse=True,
+    )
+    n_cells = len(lots.erosion_levels) * len(lots.categories)
+    pair_group, pair_cell = pairs // n_cells, pairs % n_cells
+    to_group = np.zeros((len(pairs), lots.n_groups))
+    to_group[np.arange(len(pairs)), pair_group] = 1.0
+    kept = 1.0 - lots.category_param("orderly_discount")
+    cell_category = pair_cell % len(lots.categories)
+    expires_within = lots.expiry_day - horizon[lots.category]
     for j, day in enumerate(default_days):
         # At maturity the goods left are those before its sales: the loan is still owed.
         now = timeline.left(int(day) - 1 if day == maturity else int(day))
         default_share[j] = float(allocation @ now)
+        held = value * now
+        per_pair = np.bincount(pair_of, weights=held, minlength=len(pairs))
         if j < len(monitoring):
-            amounts = pool_amounts(lots, counts, weights * now, np.array([day]))
-            paths[:, j] = pool_values(scenarios, shocks, np.array([day]), amounts)[:, 0]
-        amounts = liquidation_amounts(lots, counts, int(day), horizon, weights * now)
+            at_day = _cell_factors(lots, counts, np.full(len(lots.categories), day))
+            amounts = (per_pair * at_day[pair_cell]) @ to_group
+            paths[:, j] = shocks[:, :, int(scenarios.index_of(int(day)))] @ amounts
+        after = _cell_factors(lots, counts, day + horizon)
+        sale = per_pair * after[pair_cell] * kept[cell_category]
+        amounts = sale @ to_group
+        salvaged = (expires_within <= day) & (held > 0)
+        if salvaged.any():
+            lost = held[salvaged] * after[lots.factor_index[salvaged]]
+            lost *= (1.0 - lots.param("salvage")[salvaged]) * kept[lots.category[salvaged]]
+            amounts -= np.bincount(lots.group[salvaged], lost, lots.n_groups)
         at_start = shocks[:, :, int(scenarios.index_of(int(day)))]
         growth = np.exp(sigma * moves[:, :, j] - 0.5 * sigma**2 * group_horizon)
         proceeds[:, j] = (at_start * growth) @ amounts
