@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from finance.collateral.dynamics import price_factor
-from finance.collateral.lots import Lots
+from finance.collateral.lots import Lots, compact_codes
 from finance.inputs.assumptions import TradeTerms
 from finance.market.curve import DAYS_PER_YEAR, DiscountTable, flat_discount
 from finance.market.scenarios import PriceScenarios, nearest_grid_index
@@ -245,12 +245,15 @@ class _Sales:
         self,
         value: np.ndarray,
         factors: np.ndarray,
-        cell: np.ndarray,
-        group: np.ndarray,
+        pairs: np.ndarray,
+        key: np.ndarray,
         n_groups: int,
     ) -> np.ndarray:
-        """Per group and month, ``sum_i value_i sold_i(m) factors[cell_i, m]``: (G, M)."""
-        pairs, key = np.unique(group * len(factors) + cell, return_inverse=True)
+        """Per group and month, ``sum_i value_i sold_i(m) factors[cell_i, m]``: (G, M).
+
+        ``pairs`` are the distinct ``group * cells + cell`` of the lots and ``key`` each
+        lot's index into them (:func:`finance.collateral.lots.compact_codes`).
+        """
         n_keys, months = len(pairs), self.months
         full = np.bincount(
             key * (months + 1) + np.maximum(self.selling - 1, 0),
@@ -371,8 +374,9 @@ def hold(
     left = sales.left_final
     invoices = np.zeros((w.shape[0], n_groups, months + 1))
     billed = np.zeros((w.shape[0], n_groups, months + 1))
+    pairs, key = compact_codes(lots.group * len(factors) + cell)
     for row, weight in enumerate(w):
-        invoices[row, :, 1:] = sales.group_sold(weight * p, factors, cell, lots.group, n_groups)
+        invoices[row, :, 1:] = sales.group_sold(weight * p, factors, pairs, key, n_groups)
         billed[row, :, 1:] = sales.group_held(weight * storage_rate, lots.group, n_groups)
 
     # Per category (a group lies in one category; the selling cost is the category's).

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from finance.collateral.dynamics import price_factor
-from finance.collateral.lots import Lots
+from finance.collateral.lots import Lots, compact_codes
 from finance.collateral.regulatory import firb_lgd
 from finance.inputs.assumptions import PledgeLoanTerms
 from finance.market.calendar import monitoring_dates, payment_dates
@@ -611,9 +611,8 @@ def pledged_pool(
     # of a cell has the same expected price factor, so the day's value and its sale after
     # the category's horizon follow from those sums. A lot left that expires within the
     # horizon sells at salvage: corrected lot by lot, for those few.
-    pairs, pair_of = np.unique(
-        lots.group * len(lots.erosion_levels) * len(lots.categories) + lots.factor_index,
-        return_inverse=True,
+    pairs, pair_of = compact_codes(
+        lots.group * len(lots.erosion_levels) * len(lots.categories) + lots.factor_index
     )
     n_cells = len(lots.erosion_levels) * len(lots.categories)
     pair_group, pair_cell = pairs // n_cells, pairs % n_cells
