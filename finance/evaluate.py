@@ -227,19 +227,22 @@ def evaluate(
         "receipt_trust": (eligible & receipt).astype(np.float64),
         "abs": own.astype(np.float64),
     }
-    weights = np.stack([np.ones(len(prepared)), capacity["receipt_trust"], capacity["abs"]])
-    held = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, weights)
+    # The per-lot pass first (the channels compare each lot's holding value), then one
+    # pass for the totals of every share the routes need.
+    none = np.zeros((0, len(prepared)))
+    per_lot = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, none)
     channels = plan_channels(
         load_channels(),
         prepared,
         a.liquidate.channels,
-        held.value_rate,
+        per_lot.value_rate,
         curve,
         a.discount_rate,
     )
-    sold_held = hold(
-        prepared, counts, month_days, curve, a.discount_rate, a.trade, channels.sold, held
+    weights = np.stack(
+        [np.ones(len(prepared)), capacity["receipt_trust"], capacity["abs"], channels.sold]
     )
+    held = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, weights, per_lot)
     valuation = RouteValuation(
         assumptions=a,
         lots=prepared,
@@ -255,7 +258,6 @@ def evaluate(
         loan_dates=calendar,
         trust_day=trust_day,
         channels=channels,
-        sold_held=sold_held,
     )
     df = curve.factors
     dfc = flat_discount(a.discount_rate, np.arange(len(df)))

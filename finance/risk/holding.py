@@ -68,6 +68,11 @@ class HoldingResult:
         What the sales bring in net of selling costs and final-sale discounts, PV on the
         curve, per shock group and month position, before the shocks: docs/model.md
         section 6's proceeds.
+    final_gross : numpy.ndarray, shape (N,)
+        The final (forced or horizon) sale's expected value per whole lot, before its
+        discount.
+    schedule : _Sales
+        Each lot's monthly sales in closed form (for a further pass on other weights).
     """
 
     month_days: np.ndarray
@@ -81,6 +86,8 @@ class HoldingResult:
     group_value: np.ndarray
     invoices: np.ndarray
     group_net: np.ndarray
+    final_gross: np.ndarray
+    schedule: _Sales
 
     @property
     def expected_loss(self) -> np.ndarray:
@@ -353,7 +360,7 @@ def hold(
     starts = np.asarray(month_days[:-1], dtype=np.int64)
     df_start, df_end, df_in = (curve.discount(d) for d in (starts, ends, ends + dso))
     dc_start, dc_end, dc_in = (flat_discount(company_rate, d) for d in (starts, ends, ends + dso))
-    sales = _Sales.of(lots, month_days)
+    sales = _Sales.of(lots, month_days) if per_lot is None else per_lot.schedule
     factors = _month_factors(lots, counts, ends)  # (cells, M)
     cell = lots.factor_index
 
@@ -399,7 +406,9 @@ def hold(
 
     sale_day = np.where(forced, np.maximum(forced_day, 0), horizon)
     discount = np.where(forced, lots.param("forced_discount"), lots.param("orderly_discount"))
-    gross = left * p * price_factor(lots, counts, sale_day)
+    gross = (
+        left * p * price_factor(lots, counts, sale_day) if per_lot is None else per_lot.final_gross
+    )
     df_sale = curve.discount(sale_day)
     if per_lot is None:
         dc_sale = flat_discount(company_rate, sale_day)
@@ -433,6 +442,8 @@ def hold(
         group_value=group_value,
         invoices=invoices,
         group_net=group_net,
+        final_gross=gross,
+        schedule=sales,
     )
 
 

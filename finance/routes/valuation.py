@@ -32,7 +32,7 @@ ROUTES: tuple[str, ...] = ("hold", "liquidate", "pledge_loan", "receipt_trust", 
 FINANCING_ROUTES: tuple[str, ...] = ROUTES[1:]
 
 #: Rows of the holding schedule's weights (``HoldingResult`` totals) used below.
-ALL, TRUST, POOL = 0, 1, 2
+ALL, TRUST, POOL, SOLD = 0, 1, 2, 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,8 +51,9 @@ class RouteValuation:
     scenarios : PriceScenarios
     shocks : numpy.ndarray, shape (S, G, T)
     held : HoldingResult
-        Run with the weights rows ``ALL`` (every lot), ``TRUST`` (what a trust can take)
-        and ``POOL`` (the stock whose receivables an ABS can take).
+        Run with the weights rows ``ALL`` (every lot), ``TRUST`` (what a trust can take),
+        ``POOL`` (the stock whose receivables an ABS can take) and ``SOLD`` (what the
+        channels take).
     capacity : dict of str to numpy.ndarray, shape (N,)
         Share of each lot a route can take: ``pledge_loan`` the eligible lots,
         ``receipt_trust`` the eligible lots of receipt-eligible categories, ``abs`` the
@@ -66,8 +67,6 @@ class RouteValuation:
         The trust's maturity, days.
     channels : ChannelPlan
         The liquidation's placement of the whole stock.
-    sold_held : HoldingResult
-        The holding schedule of what the channels take (weights ``channels.sold``).
     """
 
     assumptions: Assumptions
@@ -84,7 +83,6 @@ class RouteValuation:
     loan_dates: LoanDates
     trust_day: int
     channels: ChannelPlan
-    sold_held: HoldingResult
     _cache: dict[str, Ledger] = field(default_factory=dict, repr=False)
 
     @property
@@ -108,7 +106,7 @@ class RouteValuation:
         """Channels take the units that beat holding; exactly linear in ``x``."""
         if "liquidate" not in self._cache:
             sold = self.channels.sold
-            held_part = hold_ledger(self.sold_held, 0, sold, self.lots, self.scenarios, self.shocks)
+            held_part = self._hold_of(SOLD, sold)
             sold_part = channel_ledger(
                 self.channels, self.lots, self.held.expected_loss, self.scenarios.n_scenarios
             )
