@@ -34,12 +34,15 @@ class LendableValues:
         What the lender advances against the lot.
     binding_limit : numpy.ndarray of str
         "haircut", "cost" or "nolv" for an eligible lot, "" otherwise.
+    limit_codes : numpy.ndarray of int8
+        The same as codes: 0 none, ``i + 1`` for ``LIMITS[i]``.
     """
 
     before_concentration: np.ndarray
     concentration_excess: np.ndarray
     lendable: np.ndarray
     binding_limit: np.ndarray
+    limit_codes: np.ndarray
 
     @property
     def borrowing_base(self) -> float:
@@ -87,5 +90,6 @@ def lendable_values(
         total = per_sku[sku]
         share = np.divide(before, total, out=np.zeros_like(before), where=total > 0)
         excess = over[sku] * share
-    binding = np.where(eligible, np.asarray(LIMITS, dtype=object)[which], "")
-    return LendableValues(before, excess, before - excess, binding.astype(object))
+    codes = np.where(eligible, which + 1, 0).astype(np.int8)
+    binding = np.asarray(("", *LIMITS), dtype=object)[codes]
+    return LendableValues(before, excess, before - excess, binding, codes)

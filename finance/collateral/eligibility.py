@@ -37,6 +37,32 @@ def liquidation_days(lots: Lots, margin_period_days: int) -> np.ndarray:
     return margin_period_days + lots.param("orderly_days").astype(np.int64)
 
 
+def reason_codes(lots: Lots, margin_period_days: int) -> np.ndarray:
+    """Each lot's ineligibility reason as a code: 0 eligible, ``i + 1`` for ``REASONS[i]``.
+
+    Parameters
+    ----------
+    lots : Lots
+    margin_period_days : int
+        T_m, calendar days.
+
+    Returns
+    -------
+    numpy.ndarray of int8
+    """
+    tests = [
+        lots.expiry_day <= 0,
+        lots.expiry_day < liquidation_days(lots, margin_period_days),
+        lots.age_days > lots.param("aging_limit_days"),
+        lots.flags["consigned"],
+        lots.flags["in_transit"],
+        lots.flags["damaged"],
+        lots.flags["encumbered"],
+        lots.unit_price == 0,
+    ]
+    return np.select(tests, list(range(1, len(REASONS) + 1)), default=0).astype(np.int8)
+
+
 def ineligible_reasons(lots: Lots, margin_period_days: int) -> np.ndarray:
     """Return each lot's ineligibility reason, "" for an eligible lot.
 
@@ -50,14 +76,4 @@ def ineligible_reasons(lots: Lots, margin_period_days: int) -> np.ndarray:
     -------
     numpy.ndarray of str
     """
-    tests = [
-        lots.expiry_day <= 0,
-        lots.expiry_day < liquidation_days(lots, margin_period_days),
-        lots.age_days > lots.param("aging_limit_days"),
-        lots.flags["consigned"],
-        lots.flags["in_transit"],
-        lots.flags["damaged"],
-        lots.flags["encumbered"],
-        lots.unit_price == 0,
-    ]
-    return np.select(tests, list(REASONS), default="").astype(object)
+    return np.asarray(("", *REASONS), dtype=object)[reason_codes(lots, margin_period_days)]

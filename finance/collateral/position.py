@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from finance.collateral.borrowing_base import LendableValues, lendable_values
-from finance.collateral.eligibility import ineligible_reasons, liquidation_days
+from finance.collateral.eligibility import REASONS, liquidation_days, reason_codes
 from finance.collateral.haircut import lot_haircuts
 from finance.collateral.lots import Lots
 from finance.collateral.values import CollateralValues, collateral_values
@@ -27,6 +27,8 @@ class CollateralPosition:
         MV, NRV, BOOK, OLV, FLV per lot (currency).
     reasons : numpy.ndarray of str
         Ineligibility reason per lot, "" when eligible.
+    reason_codes : numpy.ndarray of int8
+        The same as codes: 0 eligible, ``i + 1`` for ``REASONS[i]``.
     liquidation_days : numpy.ndarray of int64
         T_m + T_o per lot, calendar days.
     haircut : numpy.ndarray
@@ -36,6 +38,7 @@ class CollateralPosition:
 
     values: CollateralValues
     reasons: np.ndarray
+    reason_codes: np.ndarray
     liquidation_days: np.ndarray
     haircut: np.ndarray
     lend: LendableValues
@@ -43,7 +46,7 @@ class CollateralPosition:
     @property
     def eligible(self) -> np.ndarray:
         """Whether each lot is eligible."""
-        return self.reasons == ""
+        return self.reason_codes == 0
 
     @property
     def eligible_value(self) -> float:
@@ -83,7 +86,8 @@ def collateral_position(
         (all its lots) may take.
     """
     values = collateral_values(lots, counts)
-    reasons = ineligible_reasons(lots, margin_period_days)
+    codes = reason_codes(lots, margin_period_days)
+    reasons = np.asarray(("", *REASONS), dtype=object)[codes]
     horizon = liquidation_days(lots, margin_period_days)
     haircut = lot_haircuts(lots, counts, horizon, confidence)
     lend = lendable_values(
@@ -93,8 +97,8 @@ def collateral_position(
         lots.param("cost_advance"),
         values.olv,
         nolv_advance,
-        reasons == "",
+        codes == 0,
         concentration_limit,
         lots.sku if len(lots.sku) == len(lots) else None,
     )
-    return CollateralPosition(values, reasons, horizon, haircut, lend)
+    return CollateralPosition(values, reasons, codes, horizon, haircut, lend)
