@@ -534,7 +534,8 @@ def _mix_table(
                     "cash_now": float(ledger.cash_now[k]),
                 }
             )
-            allocation.append((names[k], name, float(share[k])))
+            if share[k] >= 0.005:  # the words name what shows as at least 1%
+                allocation.append((names[k], name, float(share[k])))
     for k in np.flatnonzero((1.0 - used > 1e-9) & (value > 0)):
         rows.append(
             {
