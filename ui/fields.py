@@ -157,7 +157,8 @@ def widget(f: Field, a: Assumptions, label: str, help: str | None = None) -> Non
             f"{label} (%)" if f.kind == "pct" else label,
             value=float(value),
             step=0.1 if f.kind == "pct" else 0.05,
-            format="%.3f" if f.kind == "pct" else "%.2f",
+            # %g: 40 shows as 40, 0.1 as 0.1 (a percentage needs no fixed decimals)
+            format="%g" if f.kind == "pct" else "%.2f",
             **common,
         )
 
