@@ -138,13 +138,20 @@ def _evaluate(args: argparse.Namespace) -> int:
         )])  # fmt: skip
     bar = _ProgressBar(enabled=not (args.json and not sys.stdout.isatty()))
     stages = 2 if args.stress else 1
-    result = evaluate(lots, assumptions, progress=lambda f, s: bar(f / stages, s))
+
+    def step(name: str) -> str:
+        return label("step", name, lang)
+
+    result = evaluate(lots, assumptions, progress=lambda f, s: bar(f / stages, step(s)))
     stress = None
     if args.stress:
         from finance.analysis.stress import stress_test
 
         stress = stress_test(
-            lots, assumptions, base=result, progress=lambda f, s: bar(0.5 + f / 2, f"stress: {s}")
+            lots,
+            assumptions,
+            base=result,
+            progress=lambda f, s: bar(0.5 + f / 2, f"{step('stress')}: {step(s)}"),
         )
 
     # Build every file in memory first, then move them into place together: an error

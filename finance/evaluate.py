@@ -262,7 +262,12 @@ def evaluate(
     everything = np.ones(valuation.n_categories)
 
     adjustments = {}
-    steps = ("liquidation through channels", "pledge loan", "warehouse-receipt trust", "ABS")
+    steps = (
+        "liquidation through channels",
+        "pledge loan",
+        "warehouse-receipt trust",
+        "receivables ABS",
+    )
     for i, (name, step) in enumerate(zip(FINANCING_ROUTES, steps, strict=True)):
         report(0.45 + 0.09 * i, step)
         result, adjustment = valuation.route(name, everything)

@@ -478,3 +478,21 @@ def test_certificate_csv_in_both_languages(small_result):
     assert en[1].startswith("gross_inventory,Gross inventory (market value),item,3,")
     assert zh[1].startswith("gross_inventory,库存总额（市值）,项目,3,")
     assert len(en) == len(zh)
+
+
+def test_every_progress_step_has_a_chinese_name():
+    # The steps evaluate and the stress test report are shown in the CLI's progress bar
+    # (and the app's): each has its own Chinese name in the core's catalog.
+    from conftest import lot_frame, make_assumptions
+
+    from finance import evaluate
+    from finance.analysis.stress import stress_test
+    from finance.locale import label
+
+    seen: list[str] = []
+    lots, a = lot_frame({}), make_assumptions(scenarios=200)
+    result = evaluate(lots, a, progress=lambda done, step: seen.append(step))
+    stress_test(lots, a, base=result, progress=lambda done, step: seen.append(step))
+    for step in dict.fromkeys(seen):
+        chinese = label("step", step, "zh")
+        assert chinese != step and re.search(r"[\u4e00-\u9fff]", chinese), step
