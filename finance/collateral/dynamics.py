@@ -73,9 +73,7 @@ def price_factor(lots: Lots, counts: np.ndarray, days: np.ndarray | int) -> np.n
         # One day for every lot: the erosion and markdown factors depend only on the lot's
         # erosion level and category, so compute them per level and gather.
         day = max(int(days), 0)
-        erosion = np.exp(-lots.erosion_levels * day / DAYS_PER_YEAR)
-        marks = (1.0 - lots.category_param("markdown")) ** counts[:, min(day, counts.shape[1] - 1)]
-        factor = np.outer(erosion, marks).ravel()[lots.factor_index]
+        factor = cell_factors(lots, counts, np.full(len(lots.categories), day))[lots.factor_index]
         np.multiply(factor, lots.param("salvage"), out=factor, where=day >= lots.expiry_day)
         return factor
     days = np.maximum(np.broadcast_to(np.asarray(days, dtype=np.int64), lots.quantity.shape), 0)
@@ -83,6 +81,26 @@ def price_factor(lots: Lots, counts: np.ndarray, days: np.ndarray | int) -> np.n
     n_marks = counts[lots.category, np.minimum(days, counts.shape[1] - 1)]
     salvage = np.where(days >= lots.expiry_day, lots.param("salvage"), 1.0)
     return np.exp(-lots.erosion * days / DAYS_PER_YEAR) * (1.0 - markdown) ** n_marks * salvage
+
+
+def cell_factors(lots: Lots, counts: np.ndarray, category_days: np.ndarray) -> np.ndarray:
+    """Expected price factor per (erosion level x category) cell, each category at its day.
+
+    ``e^(-delta t) M_k(t)`` without salvage, flat over cells (index
+    ``erosion_index * K + category``, :attr:`Lots.factor_index`): every lot of a cell has
+    the same factor before its expiry.
+
+    Parameters
+    ----------
+    category_days : numpy.ndarray of int, shape (K,)
+        The day each category is valued at (negative days count as 0).
+    """
+    days = np.maximum(np.asarray(category_days, dtype=np.int64), 0)
+    erosion = np.exp(-np.outer(lots.erosion_levels, days) / DAYS_PER_YEAR)
+    marks = (1.0 - lots.category_param("markdown")) ** counts[
+        np.arange(len(days)), np.minimum(days, counts.shape[1] - 1)
+    ]
+    return (erosion * marks[None, :]).ravel()
 
 
 def price_factor_by_category(
@@ -95,14 +113,9 @@ def price_factor_by_category(
     liquidation horizon from a given day.
     """
     days = np.maximum(np.asarray(category_days, dtype=np.int64), 0)
-    levels = lots.erosion_levels if len(lots.erosion_levels) else np.unique(lots.erosion)
     if not len(lots.erosion_levels):
         return price_factor(lots, counts, days[lots.category])
-    erosion = np.exp(-np.outer(levels, days) / DAYS_PER_YEAR)
-    marks = (1.0 - lots.category_param("markdown")) ** counts[
-        np.arange(len(days)), np.minimum(days, counts.shape[1] - 1)
-    ]
-    factor = (erosion * marks[None, :]).ravel()[lots.factor_index]
+    factor = cell_factors(lots, counts, days)[lots.factor_index]
     np.multiply(
         factor, lots.param("salvage"), out=factor, where=days[lots.category] >= lots.expiry_day
     )

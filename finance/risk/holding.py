@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finance.collateral.dynamics import price_factor
+from finance.collateral.dynamics import cell_factors, price_factor
 from finance.collateral.lots import Lots, compact_codes
 from finance.inputs.assumptions import TradeTerms
-from finance.market.curve import DAYS_PER_YEAR, DiscountTable, flat_discount
+from finance.market.curve import DiscountTable, flat_discount
 from finance.market.scenarios import PriceScenarios, nearest_grid_index
 
 
@@ -180,24 +180,16 @@ def _stacked_totals(values: np.ndarray, weights: np.ndarray, index: np.ndarray, 
     return totals.reshape(rows, size)
 
 
-#: Lots per block of the holding schedule's (lots x months) tables: bounds the memory.
-CHUNK = 1 << 17
-
-
 def _month_factors(lots: Lots, counts: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Expected price factors per (erosion level x category) cell and day, (cells, D).
 
     Without salvage: the schedule's sales come before the forced-sale day, so before
     expiry.
     """
-    levels = lots.erosion_levels
-    if not len(levels):
+    if not len(lots.erosion_levels):
         raise ValueError("lots without erosion levels")
-    erosion = np.exp(-np.outer(levels, days) / DAYS_PER_YEAR)  # (L, D)
-    marks = (1.0 - lots.category_param("markdown"))[:, None] ** counts[
-        :, np.minimum(days, counts.shape[1] - 1)
-    ]  # (K, D)
-    return (erosion[:, None, :] * marks[None, :, :]).reshape(-1, len(days))
+    every = len(lots.categories)
+    return np.stack([cell_factors(lots, counts, np.full(every, day)) for day in days], axis=1)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

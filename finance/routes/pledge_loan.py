@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from finance.collateral.dynamics import price_factor
+from finance.collateral.dynamics import cell_factors, price_factor
 from finance.collateral.lots import Lots, compact_codes
 from finance.collateral.regulatory import firb_lgd
 from finance.inputs.assumptions import PledgeLoanTerms
@@ -524,11 +524,8 @@ def _release_schedule(
         remaining = held[:, None] - np.cumsum(gone.reshape(n_cells, n_days), axis=1)
         expected = np.empty(len(events))
         for e, day in enumerate(events):
-            erosion = np.exp(-lots.erosion_levels * int(day) / DAYS_PER_YEAR)
-            marks = (1.0 - lots.category_param("markdown")) ** counts[
-                :, min(int(day), counts.shape[1] - 1)
-            ]
-            expected[e] = float(np.outer(erosion, marks).ravel() @ remaining[:, day])
+            at_day = cell_factors(lots, counts, np.full(len(lots.categories), day))
+            expected[e] = float(at_day @ remaining[:, day])
     else:
         expected = np.array(
             [
@@ -541,16 +538,6 @@ def _release_schedule(
         )
     expected[0] = float(value.sum())
     return events.astype(np.int64), share, expected
-
-
-def _cell_factors(lots: Lots, counts: np.ndarray, category_days: np.ndarray) -> np.ndarray:
-    """Expected price factor per (erosion level x category) cell, each category at its day."""
-    days = np.maximum(np.asarray(category_days, dtype=np.int64), 0)
-    erosion = np.exp(-np.outer(lots.erosion_levels, days) / DAYS_PER_YEAR)
-    marks = (1.0 - lots.category_param("markdown")) ** counts[
-        np.arange(len(days)), np.minimum(days, counts.shape[1] - 1)
-    ]
-    return (erosion * marks[None, :]).ravel()
 
 
 def pledged_pool(
@@ -628,10 +615,10 @@ def pledged_pool(
         held = value * now
         per_pair = np.bincount(pair_of, weights=held, minlength=len(pairs))
         if j < len(monitoring):
-            at_day = _cell_factors(lots, counts, np.full(len(lots.categories), day))
+            at_day = cell_factors(lots, counts, np.full(len(lots.categories), day))
             amounts = (per_pair * at_day[pair_cell]) @ to_group
             paths[:, j] = shocks[:, :, int(scenarios.index_of(int(day)))] @ amounts
-        after = _cell_factors(lots, counts, day + horizon)
+        after = cell_factors(lots, counts, day + horizon)
         sale = per_pair * after[pair_cell] * kept[cell_category]
         amounts = sale @ to_group
         salvaged = (expires_within <= day) & (held > 0)
