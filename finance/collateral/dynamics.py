@@ -101,22 +101,3 @@ def cell_factors(lots: Lots, counts: np.ndarray, category_days: np.ndarray) -> n
         np.arange(len(days)), np.minimum(days, counts.shape[1] - 1)
     ]
     return (erosion * marks[None, :]).ravel()
-
-
-def price_factor_by_category(
-    lots: Lots, counts: np.ndarray, category_days: np.ndarray
-) -> np.ndarray:
-    """E[P_i(t)] / p_i with one day per category, ``t = category_days[k(i)]``.
-
-    The fast path of :func:`price_factor` (a factor per erosion level and category,
-    gathered per lot) for days that differ by category, such as each category's
-    liquidation horizon from a given day.
-    """
-    days = np.maximum(np.asarray(category_days, dtype=np.int64), 0)
-    if not len(lots.erosion_levels):
-        return price_factor(lots, counts, days[lots.category])
-    factor = cell_factors(lots, counts, days)[lots.factor_index]
-    np.multiply(
-        factor, lots.param("salvage"), out=factor, where=days[lots.category] >= lots.expiry_day
-    )
-    return factor

@@ -23,7 +23,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from finance.collateral.dynamics import price_factor, price_factor_by_category
+from finance.collateral.dynamics import price_factor
 from finance.collateral.lots import Lots, compact_codes
 from finance.market.curve import DAYS_PER_YEAR
 from finance.market.scenarios import PriceScenarios
@@ -140,33 +140,6 @@ def liquidation_proceeds(
     return np.einsum(
         "sgj,gj->s", shocks[:, :, positions], per_group.reshape(lots.n_groups, len(positions))
     )
-
-
-def liquidation_amounts(
-    lots: Lots,
-    counts: np.ndarray,
-    start_day: int,
-    horizon_by_category: np.ndarray,
-    weights: np.ndarray,
-) -> np.ndarray:
-    """Expected proceeds per shock group of selling ``weights`` of each lot from ``start_day``.
-
-    Each lot sells at ``P_i(start + H_k) (1 - d_o)`` before its group's price shock, the
-    horizon ``H_k`` its category's (``T_m + T_o``); the factors are gathered per erosion
-    level and category.
-
-    Returns
-    -------
-    numpy.ndarray, shape (G,)
-    """
-    days = start_day + np.asarray(horizon_by_category, dtype=np.int64)
-    proceeds = (
-        weights
-        * lots.market_value
-        * price_factor_by_category(lots, counts, days)
-        * (1.0 - lots.param("orderly_discount"))
-    )
-    return np.bincount(lots.group, weights=proceeds, minlength=lots.n_groups)
 
 
 def portfolio_haircut(proceeds: np.ndarray, market_value: float, confidence: float) -> float:
