@@ -24,6 +24,7 @@ from ui.state import (
     RESET,
     assumptions_doc,
 )
+from ui.uploader import file_uploader
 
 
 def _reset() -> None:
@@ -45,7 +46,7 @@ def _load(upload: object) -> None:
     try:
         loaded = load_assumptions(upload.getvalue(), name=upload.name)
     except InputError as exc:
-        st.session_state[ASSUMPTIONS_FILE_PROBLEMS] = exc.to_frame()
+        st.session_state[ASSUMPTIONS_FILE_PROBLEMS] = exc.problems
         return
     _reset()
     st.session_state[ASSUMPTIONS] = assumptions_document(loaded)
@@ -55,9 +56,7 @@ st.title(t("assumptions.title"))
 st.markdown(t("assumptions.intro"))
 
 with st.expander(t("assumptions.file"), expanded=False):
-    upload = st.file_uploader(
-        t("assumptions.load"), type=["toml"], key=ASSUMPTIONS_UPLOAD, max_upload_size=1
-    )
+    upload = file_uploader(t("assumptions.load"), key=ASSUMPTIONS_UPLOAD, types=("toml",), max_mb=1)
     if upload is not None and st.session_state.get(ASSUMPTIONS_UPLOAD_SEEN) != upload.file_id:
         st.session_state[ASSUMPTIONS_UPLOAD_SEEN] = upload.file_id
         _load(upload)

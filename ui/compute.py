@@ -22,6 +22,7 @@ import streamlit as st
 
 from finance import Assumptions, InputError, ValuationResult, evaluate, load_inventory
 from finance.analysis.stress import StressResult, stress_test
+from finance.errors import Problem
 from finance.inputs.assumptions import parse_assumptions
 from finance.inputs.categories import Category
 from finance.paths import DATA_DIR
@@ -36,6 +37,9 @@ MAX_UPLOAD_MB = 50
 #: Most lots the app values (the command line takes more).
 MAX_LOTS = 500_000
 
+#: Every problem found in an input, in the order found.
+Problems = tuple[Problem, ...]
+
 
 def digest(data: bytes) -> str:
     """SHA-256 of some bytes, as hex: the cache key of an upload or a document."""
@@ -45,15 +49,19 @@ def digest(data: bytes) -> str:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _assumptions(
     doc_key: str, _doc: Mapping[str, Any]
-) -> tuple[Assumptions | None, pd.DataFrame | None]:
+) -> tuple[Assumptions | None, Problems | None]:
     try:
         return parse_assumptions(_doc, file="app"), None
     except InputError as exc:
-        return None, exc.to_frame()
+        return None, exc.problems
 
 
-def assumptions_from(doc: Mapping[str, Any]) -> tuple[Assumptions | None, pd.DataFrame | None]:
-    """Merge the user's document onto the defaults: the assumptions, or the problems."""
+def assumptions_from(doc: Mapping[str, Any]) -> tuple[Assumptions | None, Problems | None]:
+    """Merge the user's document onto the defaults: the assumptions, or the problems.
+
+    Problems are returned as they are, not as text: the cache is shared by sessions in
+    either language, and each page says them in its own (:func:`ui.session.show_problems`).
+    """
     # The default valuation date is today's, so the day is part of the key.
     key = repr(sorted(doc.items(), key=lambda kv: kv[0])) + time.strftime("%Y-%m-%d")
     return _assumptions(digest(key.encode("utf-8")), doc)
@@ -95,7 +103,7 @@ def _inventory(
     _data: bytes,
     _categories: Mapping[str, Category],
     _names: Mapping[str, str] | None = None,
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+) -> tuple[pd.DataFrame | None, Problems | None]:
     try:
         lots = load_inventory(
             _data,
@@ -107,12 +115,12 @@ def _inventory(
         )
         return lots, None
     except InputError as exc:
-        return None, exc.to_frame()
+        return None, exc.problems
 
 
 def inputs_from(
     upload: tuple[str, bytes, str] | None, assumptions: Assumptions
-) -> tuple[Inputs | None, pd.DataFrame | None]:
+) -> tuple[Inputs | None, Problems | None]:
     """Validate the upload (None: the sample): the inputs, or the file's problems."""
     name, data, data_key = upload if upload is not None else sample_upload()
     # The company's category names change how the file reads, so they are part of the key.
@@ -169,15 +177,15 @@ def _progress_bar() -> Iterator[Callable[[float, str], None]]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _evaluate(
     lots_key: str, a_key: str, _lots: pd.DataFrame, _a: Assumptions
-) -> tuple[ValuationResult | None, pd.DataFrame | None]:
+) -> tuple[ValuationResult | None, Problems | None]:
     with _progress_bar() as report:
         try:
             return evaluate(_lots, _a, progress=report), None
         except InputError as exc:
-            return None, exc.to_frame()
+            return None, exc.problems
 
 
-def valuation(given: Inputs) -> tuple[ValuationResult | None, pd.DataFrame | None]:
+def valuation(given: Inputs) -> tuple[ValuationResult | None, Problems | None]:
     """Evaluate (cached), with a progress bar: the result, or the lots' problems."""
     return _evaluate(given.lots_key, given.assumptions_key, given.lots, given.assumptions)
 

@@ -9,23 +9,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-import pandas as pd
 import streamlit as st
 
-from finance import Assumptions, ValuationResult
+from finance import Assumptions, InputError, ValuationResult
 from finance.analysis.stress import StressResult
 from ui import compute, fields
-from ui.compute import Inputs
+from ui.compute import Inputs, Problems
 from ui.formatting import plain
-from ui.i18n import CATEGORY_NAMES, t
+from ui.i18n import CATEGORY_NAMES, lang, t
 from ui.state import INVENTORY, assumptions_doc
 
 
-def show_problems(problems: pd.DataFrame, headline: str) -> None:
-    """An error line and the table of every problem (row numbers as a spreadsheet shows)."""
+def show_problems(problems: Problems, headline: str) -> None:
+    """An error line and the table of every problem (row numbers as a spreadsheet shows).
+
+    The messages are said in the session's language, each with the file's own header.
+    """
     st.error(headline)
-    shown = problems.rename(
-        columns={c: t(f"problems.{c}") for c in ("file", "row", "column", "message")}
+    shown = (
+        InputError(problems)
+        .to_frame(lang())
+        .rename(columns={c: t(f"problems.{c}") for c in ("file", "row", "column", "message")})
     )
     st.dataframe(
         shown,
@@ -34,13 +38,14 @@ def show_problems(problems: pd.DataFrame, headline: str) -> None:
     )
 
 
-def show_assumption_problems(problems: pd.DataFrame, headline: str) -> None:
+def show_assumption_problems(problems: Problems, headline: str) -> None:
     """The session's assumptions' problems: the field's label and the field's unit.
 
     (A loaded file's problems keep their file and row: :func:`show_problems`.)
     """
     st.error(headline)
-    shown = fields.assumption_problems(problems, assumptions_doc()).rename(
+    frame = InputError(problems).to_frame(lang())
+    shown = fields.assumption_problems(frame, assumptions_doc()).rename(
         columns={"column": t("problems.field"), "message": t("problems.message")}
     )
     st.dataframe(

@@ -43,6 +43,26 @@ def test_bad_upload_lists_every_problem_with_its_row(open_page):
     assert not at.metric
 
 
+def test_a_chinese_session_says_the_problems_in_chinese(open_page):
+    # Problems are cached as they are and said in each session's language: an English
+    # session's cached table never reaches a Chinese one.
+    data, expected = bad_upload()
+    english = open_page("inventory")
+    english.file_uploader(key=UPLOAD).set_value(("bad stock.csv", data, "text/csv")).run()
+    assert "must not be negative" in " ".join(english.dataframe[0].value["Problem"])
+    at = open_page("inventory", lang="zh")
+    at.file_uploader(key=UPLOAD).set_value(("bad stock.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert "bad stock.csv 有 3 个问题" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert list(problems.columns) == ["文件", "行", "列或键", "问题"]
+    assert sorted(zip(problems["行"], problems["列或键"], strict=True)) == expected
+    by_row = dict(zip(problems["行"], problems["问题"], strict=True))
+    assert by_row[3] == "“twelve”不是数字"
+    assert by_row[9] == "不能为负数，实际为 -5"
+    assert "spaceships" in by_row[6] and "must" not in by_row[6]
+
+
 def test_good_upload_flows_through(open_page, tmp_path):
     at = open_page("inventory")
     at.file_uploader(key=UPLOAD).set_value(("part.csv", sample_rows(60), "text/csv")).run()
