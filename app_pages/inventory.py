@@ -17,6 +17,7 @@ from ui.state import (
     assumptions_doc,
 )
 from ui.template import template_csv, template_xlsx
+from ui.uploader import file_uploader
 
 
 def _use_sample() -> None:
@@ -73,12 +74,12 @@ def _mapping_step(upload: tuple[str, bytes, str], a: Assumptions) -> None:
 st.title(t("inventory.title"))
 st.markdown(t("inventory.intro"))
 
-upload = st.file_uploader(
+upload = file_uploader(
     t("inventory.upload"),
-    type=["csv", "txt", "xlsx", "xlsm", "parquet", "pq"],
     key=UPLOAD,
+    types=("csv", "txt", "xlsx", "xlsm", "parquet", "pq"),
+    max_mb=compute.MAX_UPLOAD_MB,
     help=t("inventory.upload_help"),
-    max_upload_size=compute.MAX_UPLOAD_MB,
 )
 # The uploader forgets its file when the user visits another page; the session keeps it.
 if upload is not None and st.session_state.get(UPLOAD_SEEN) != upload.file_id:
