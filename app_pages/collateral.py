@@ -7,7 +7,7 @@ from finance.report.certificate import borrowing_base_certificate
 from finance.report.csv import certificate_csv_bytes
 from finance.report.summary import concentration_table
 from ui import charts, session
-from ui.formatting import money_metric, pct, table, translate_codes
+from ui.formatting import MONEY_FORMAT, money_metric, pct, table, translate_codes
 from ui.i18n import label, lang, t
 
 given = session.inputs()
@@ -78,7 +78,7 @@ st.dataframe(
         "line": st.column_config.Column(t("certificate.col_line"), width="large"),
         "lots": st.column_config.NumberColumn(t("col.lots")),
         "amount": st.column_config.NumberColumn(
-            t("certificate.col_amount", currency=currency), format="accounting"
+            t("certificate.col_amount", currency=currency), format=MONEY_FORMAT
         ),
     },
 )

@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from ui import charts, session
-from ui.formatting import money, money_metric, pct, table, translate_codes
+from ui.formatting import MONEY_FORMAT, money, money_metric, pct, table, translate_codes
 from ui.i18n import label, t
 from ui.recommendation import ROUTES, headline, notes, sentence
 from ui.state import CASH_TARGET, MAX_LOSS, assumptions_doc
@@ -111,7 +111,7 @@ if mix_feasible:
         .reset_index()
     )
     wide = translate_codes(wide, {"category": "category"})
-    money_column = {"format": "accounting"}
+    money_column = {"format": MONEY_FORMAT}
     st.dataframe(
         wide,
         hide_index=True,
@@ -242,7 +242,7 @@ st.dataframe(
     npv,
     hide_index=True,
     column_config={
-        c: st.column_config.NumberColumn(format="accounting") for c in npv.columns if c != "stress"
+        c: st.column_config.NumberColumn(format=MONEY_FORMAT) for c in npv.columns if c != "stress"
     }
     | {"stress": st.column_config.Column(t("col.stress"))},
 )

@@ -23,6 +23,9 @@ COUNTS = {"lots", "quantity", "days", "age_days", "days_to_expiry", "liquidation
 EXTRA_MONEY = {"cost_value", "lendable_before_concentration", "expected_value", "erosion_loss",
                "markdown_loss", "expiry_loss", "loss", "amount"}  # fmt: skip
 EXTRA_PERCENT = {"rate", "coverage_pct"}
+#: Money in tables: thousands separators, the cent, a leading minus (the workbook's
+#: ``#,##0.00``; Streamlit's "accounting" would show a loss in parentheses instead).
+MONEY_FORMAT = "%,.2f"
 #: Key columns kept in view while a wide table scrolls sideways.
 PINNED = {"sku", "batch"}
 
@@ -41,22 +44,24 @@ def _missing(value: float | None) -> bool:
 
 
 def money(value: float, currency: str) -> str:
-    """``CNY 1,234,567`` (whole units: a treasurer reads millions, not fen)."""
+    """``CNY -1,234,567`` in sentences: whole units, a leading minus, as in every table."""
     if _missing(value):
         return "–"
     return f"{currency} {value:,.0f}"
+
+
+#: The one unit of headline amounts per language: millions in English; 万 in Chinese, the
+#: unit of Chinese financial statements (金额单位：万元), so that figures side by side are
+#: never a mix of 亿 and 万.
+HEADLINE_UNIT = {"en": (1e6, "m"), "zh": (1e4, "万")}
 
 
 def money_short(value: float, currency: str) -> str:
-    """A headline amount: ``CNY 136.76m`` in English, ``CNY 1.37亿`` in Chinese."""
+    """A headline amount in the language's one unit: ``CNY 136.76m``, ``CNY 13,676.19万``."""
     if _missing(value):
         return "–"
-    size = abs(value)
-    units = ((1e8, "亿"), (1e4, "万")) if lang() == "zh" else ((1e9, "bn"), (1e6, "m"), (1e3, "k"))
-    for scale, unit in units:
-        if size >= scale:
-            return f"{currency} {value / scale:,.2f}{unit}"
-    return f"{currency} {value:,.0f}"
+    scale, unit = HEADLINE_UNIT.get(lang(), HEADLINE_UNIT["en"])
+    return f"{currency} {value / scale:,.2f}{unit}"
 
 
 def money_metric(
@@ -85,7 +90,7 @@ def column_config(columns: Iterable[str], currency: str) -> dict[str, object]:
         title = label("col", name)
         if name in MONEY or name in EXTRA_MONEY:
             config[name] = st.column_config.NumberColumn(
-                f"{title} ({currency})", format="accounting"
+                f"{title} ({currency})", format=MONEY_FORMAT
             )
         elif name in PERCENT or name in EXTRA_PERCENT:
             config[name] = st.column_config.NumberColumn(title, format="percent")

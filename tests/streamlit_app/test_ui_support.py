@@ -79,15 +79,16 @@ def test_language_from_the_browser_locale(locale, lang):
 @pytest.mark.parametrize(
     ("value", "en", "zh"),
     [
-        (136_761_919.29, "CNY 136.76m", "CNY 1.37亿"),
+        (136_761_919.29, "CNY 136.76m", "CNY 13,676.19万"),
         (50_220_040.7, "CNY 50.22m", "CNY 5,022.00万"),
-        (12_345.0, "CNY 12.35k", "CNY 1.23万"),
-        (999.4, "CNY 999", "CNY 999"),
+        (12_345.0, "CNY 0.01m", "CNY 1.23万"),
+        (999.4, "CNY 0.00m", "CNY 0.10万"),
         (-14_636_605.4, "CNY -14.64m", "CNY -1,463.66万"),
-        (2.5e9, "CNY 2.50bn", "CNY 25.00亿"),
+        (2.5e9, "CNY 2,500.00m", "CNY 250,000.00万"),
     ],
 )
 def test_short_money(monkeypatch, value, en, zh):
+    # One unit per language, so that headline figures side by side are never mixed.
     for lang, expected in (("en", en), ("zh", zh)):
         monkeypatch.setattr("ui.formatting.lang", lambda lang=lang: lang)
         assert money_short(value, "CNY") == expected
