@@ -6,59 +6,231 @@ traceback).
 
 ``--lang en|zh`` sets the language of the printed report, every error line and the
 exports; the default is Chinese when the environment's language (``LC_ALL``,
-``LC_MESSAGES``, ``LANG``) is, else English.
+``LC_MESSAGES``, ``LANG``) is, else English. The language is known before the command line
+is parsed (:func:`session_lang`), so that its own usage errors and ``-h`` speak it too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from finance.errors import InputError, Problem
 from finance.inputs.assumptions import parse_assumptions, read_assumptions_file
-from finance.locale import LANGUAGES, Text, default_lang, label, render, t
+from finance.locale import DEFAULT, LANGUAGES, Text, catalog, default_lang, label, render, t
 
 
-def _parser() -> argparse.ArgumentParser:
+def session_lang(argv: Sequence[str]) -> str:
+    """The language of a run, read before parsing: the last ``--lang``, else the environment's.
+
+    argparse speaks while it parses (a usage error ends the run there), so the language
+    must be known first. ``--lang zh``, ``--lang=zh`` and the abbreviations argparse takes
+    (``--la zh``) count; an unknown value leaves the environment's language, in which
+    argparse then reports it.
+    """
+    args = list(argv)
+    lang = None
+    for i, arg in enumerate(args):
+        if arg == "--":  # the end of the options: what follows is data
+            break
+        name, eq, value = arg.partition("=")
+        if len(name) >= 4 and "--lang".startswith(name):
+            lang = value if eq else (args[i + 1] if i + 1 < len(args) else None)
+    return lang if lang in LANGUAGES else default_lang()
+
+
+@contextlib.contextmanager
+def _argparse_speaks(lang: str) -> Iterator[None]:
+    """The words argparse itself prints (usage, headings, errors) in ``lang``, for the block.
+
+    argparse looks each of its messages up at call time through the ``gettext`` functions it
+    holds as the module globals ``_`` and ``ngettext``; for the block they answer from the
+    catalog's ``[argparse]`` section, keyed by argparse's English message. A message the
+    catalog lacks (one a later Python adds) stays English. Both are put back on the way
+    out, a usage error's exit included; English changes nothing. The swap is module-wide,
+    which suits the command line's one parse at start-up, not a multi-threaded server.
+    """
+    if lang == DEFAULT:
+        yield
+        return
+    words = {
+        key.removeprefix("argparse."): text
+        for key, text in catalog(lang).items()
+        if key.startswith("argparse.")
+    }
+
+    def gettext(message: str) -> str:
+        return words.get(message, message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return gettext(singular if n == 1 else plural)
+
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = gettext, ngettext
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+def _width(text: str) -> int:
+    """Display columns of ``text``: a CJK character takes two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+# One unit a line may break after: an ASCII word or one CJK character, each with the closing
+# punctuation that must not start a line.
+_PIECE = re.compile(r"(?:[^\s\u2e80-\uffff]+|[\u2e80-\uffff])[，。；：、）”]*|\s+")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` display columns, broken between words or CJK."""
+    lines: list[str] = []
+    line = ""
+    for piece in _PIECE.findall(" ".join(text.split())):
+        if line.strip() and not piece.isspace() and _width(line.rstrip() + piece) > width:
+            lines.append(line.rstrip())
+            line = ""
+        if line or not piece.isspace():
+            line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+class _WideHelpFormatter(argparse.HelpFormatter):
+    """Help laid out by display width, for Chinese help text.
+
+    argparse counts characters; a CJK character takes two columns, so its wrapping would run
+    Chinese lines to twice the terminal width and its padding would push the help column.
+    """
+
+    def format_help(self) -> str:
+        # argparse puts an ASCII colon after each heading; Chinese takes the full-width one.
+        return re.sub(r"^(\S.*[\u2e80-\uffff]):$", r"\1：", super().format_help(), flags=re.M)
+
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None) -> str:
+        text = super()._format_usage(usage, actions, groups, prefix)
+        # argparse indents the usage's later lines by the prefix's characters: add the
+        # columns its CJK characters take besides, to line them up under the first.
+        shown = argparse._("usage: ") if prefix is None else prefix
+        extra = _width(shown) - len(shown)
+        first, *rest = text.split("\n")
+        return "\n".join([first, *(" " * extra + line if line else line for line in rest)])
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return _wrap(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in _wrap(text, width - len(indent)))
+
+    def _format_action(self, action: argparse.Action) -> str:
+        text = super()._format_action(action)
+        # argparse padded a CJK placeholder by its characters: take back one space each.
+        head = " " * self._current_indent + self._format_action_invocation(action)
+        extra = _width(head) - len(head)
+        if extra and text.startswith(head + " " * (extra + 2)):
+            text = head + text[len(head) + extra :]
+        return text
+
+
+def _named(convert: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """``convert`` under another name: argparse reports a bad value as "invalid NAME value"."""
+
+    def parse(text: str) -> Any:
+        return convert(text)
+
+    parse.__name__ = name
+    return parse
+
+
+def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
+    """The command line, its help and placeholders in ``lang``.
+
+    Build and run it within :func:`_argparse_speaks` for argparse's own words in ``lang``
+    (its headings are taken when the parser is built). English is the parser as it always
+    was: the English help below, argparse's own names for values and placeholders.
+    """
+
+    def say(english: str, code: str) -> str:
+        return render(Text(english, code), lang)
+
+    english = lang == DEFAULT
+    # In another language only: argparse names a value's type, and a positional, as given.
+    whole = int if english else _named(int, t("help.int", lang))
+    number = float if english else _named(float, t("help.float", lang))
+    formatting: dict[str, Any] = {} if english else {"formatter_class": _WideHelpFormatter}
     parser = argparse.ArgumentParser(
         prog="python -m finance",
-        description="Value overstocked inventory as collateral and compare routes to cash.",
+        description=say(
+            "Value overstocked inventory as collateral and compare routes to cash.",
+            "help.description",
+        ),
+        **formatting,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    ev = sub.add_parser("evaluate", help="value an inventory file and write the tables")
-    ev.add_argument("inventory", help="CSV (UTF-8 or GB18030), XLSX or Parquet stock list")
-    ev.add_argument("--assumptions", help="TOML file overriding data/assumptions.toml")
-    ev.add_argument("--out", default="valuation-out", help="output folder (default: %(default)s)")
-    ev.add_argument("--scenarios", type=int, help="Monte Carlo scenarios")
-    ev.add_argument("--seed", type=int, help="random seed")
-    ev.add_argument("--cash-target", type=float, help="cash to raise now, in the currency")
-    ev.add_argument("--max-loss-p95", type=float,
-                    help="risk limit on the 95%% loss kept, in the currency (0: none)")  # fmt: skip
-    ev.add_argument("--valuation-date", help="valuation date YYYY-MM-DD (default: today)")
+    ev = sub.add_parser(
+        "evaluate",
+        help=say("value an inventory file and write the tables", "help.evaluate"),
+        **formatting,
+    )
+    ev.add_argument("inventory", metavar=None if english else t("help.inventory_metavar", lang),
+                    help=say("CSV (UTF-8 or GB18030), XLSX or Parquet stock list",
+                             "help.inventory"))  # fmt: skip
+    ev.add_argument("--assumptions",
+                    help=say("TOML file overriding data/assumptions.toml",
+                             "help.assumptions"))  # fmt: skip
+    ev.add_argument("--out", default="valuation-out",
+                    help=say("output folder (default: %(default)s)", "help.out"))  # fmt: skip
+    ev.add_argument("--scenarios", type=whole,
+                    help=say("Monte Carlo scenarios", "help.scenarios"))  # fmt: skip
+    ev.add_argument("--seed", type=whole, help=say("random seed", "help.seed"))
+    ev.add_argument("--cash-target", type=number,
+                    help=say("cash to raise now, in the currency", "help.cash_target"))  # fmt: skip
+    ev.add_argument("--max-loss-p95", type=number,
+                    help=say("risk limit on the 95%% loss kept, in the currency (0: none)",
+                             "help.max_loss_p95"))  # fmt: skip
+    ev.add_argument("--valuation-date",
+                    help=say("valuation date YYYY-MM-DD (default: today)",
+                             "help.valuation_date"))  # fmt: skip
     ev.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
-                    help="xlsx: CSVs and workbook; csv: the CSVs only")  # fmt: skip
-    ev.add_argument("--json", action="store_true", help="print summary and options as JSON")
+                    help=say("xlsx: CSVs and workbook; csv: the CSVs only",
+                             "help.format"))  # fmt: skip
+    ev.add_argument("--json", action="store_true",
+                    help=say("print summary and options as JSON", "help.json"))  # fmt: skip
     ev.add_argument("--lang", choices=LANGUAGES, default=None,
-                    help="language of the report, the messages and the exports "
-                         "(default: zh when LANG is Chinese, else en)")  # fmt: skip
+                    help=say("language of the report, the messages and the exports "
+                             "(default: zh when LANG is Chinese, else en)",
+                             "help.lang"))  # fmt: skip
     ev.add_argument("--stress", action="store_true",
-                    help="also reprice under price, volatility and rate stresses and tabulate "
-                         "the borrowing base against confidence and margin period")  # fmt: skip
-    sa = sub.add_parser("sample", help="write a synthetic inventory")
-    sa.add_argument("--lots", type=int, required=True, help="number of lots")
-    sa.add_argument("--seed", type=int, default=0)
-    sa.add_argument("--out", required=True, help="FILE.csv or FILE.parquet")
-    sa.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the messages")
+                    help=say("also reprice under price, volatility and rate stresses and "
+                             "tabulate the borrowing base against confidence and margin period",
+                             "help.stress"))  # fmt: skip
+    sa = sub.add_parser(
+        "sample", help=say("write a synthetic inventory", "help.sample"), **formatting
+    )
+    sa.add_argument("--lots", type=whole, required=True,
+                    help=say("number of lots", "help.lots"))  # fmt: skip
+    sa.add_argument("--seed", type=whole, default=0)
+    sa.add_argument("--out", required=True,
+                    help=say("FILE.csv or FILE.parquet", "help.sample_out"))  # fmt: skip
+    sa.add_argument("--lang", choices=LANGUAGES, default=None,
+                    help=say("language of the messages", "help.sample_lang"))  # fmt: skip
+    if not english:
+        # Named by its choices, as the usage line shows it, where English says "command".
+        sub.metavar = "{" + ",".join(sub.choices) + "}"
     return parser
 
 
@@ -290,7 +462,7 @@ def format_report(result: Any, lang: str = "en") -> str:
 
 def _cell(text: str, width: int, right: bool = True) -> str:
     """Pad ``text`` to ``width`` display columns (a CJK character takes two)."""
-    pad = max(width - sum(2 if ord(ch) > 0x2E80 else 1 for ch in text), 0)
+    pad = max(width - _width(text), 0)
     return " " * pad + text if right else text + " " * pad
 
 
@@ -442,8 +614,15 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    args = _parser().parse_args(argv)
+    """Run the command line; return the exit code.
+
+    A usage error exits with code 2 from argparse, its message on stderr in the session's
+    language.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    speaks = session_lang(argv)
+    with _argparse_speaks(speaks):
+        args = _parser(speaks).parse_args(argv)
     if args.lang is None:
         args.lang = default_lang()
     lang = args.lang

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import textwrap
 import tomllib
 
@@ -220,3 +221,167 @@ def test_a_new_category_does_not_inherit_the_fallback_names(table):
     merged = parse_categories({"lumber": {"synonyms": ["木材"]}, "tea": {}}, base=table, file="t")
     assert merged["lumber"].synonyms == ("木材",)
     assert merged["tea"].synonyms == ()
+
+
+# ---------------------------------------------------------------------------- in Chinese
+
+# A word of three or more ASCII letters: what an English sentence is made of.
+ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def english_words(text: str, *names: str) -> list[str]:
+    """The English words of ``text`` once the keys and values it names are taken out."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    return ASCII_WORD.findall(re.sub(r"“[^”]*”", "", text))
+
+
+@pytest.mark.parametrize(
+    ("tables", "key", "en", "zh", "names"),
+    [
+        ({"apparel": 1}, None, "categories.apparel must be a table", "必须是一个表", ()),
+        (
+            {"apparel": {"sigmaa": 0.2}},
+            "categories.apparel.sigmaa",
+            "unknown key categories.apparel.sigmaa",
+            "未知的键",
+            (),
+        ),
+        (
+            {"apparel": {"season_ends": "02-28"}},
+            "categories.apparel.season_ends",
+            "must be a list of MM-DD dates",
+            "必须是 MM-DD 格式的日期列表",
+            (),
+        ),
+        (
+            {"apparel": {"season_ends": ["2-28"]}},
+            "categories.apparel.season_ends",
+            "season end '2-28' is not a date written MM-DD",
+            "季末日期 '2-28' 不是 MM-DD 格式的日期",
+            (),
+        ),
+        (
+            {"apparel": {"season_ends": ["02-29"]}},
+            "categories.apparel.season_ends",
+            "season end '02-29' is not a day that exists every year",
+            "季末日期 '02-29' 不是每年都有的日期",
+            (),
+        ),
+        (
+            {"copper": {"receipt_eligible": "yes"}},
+            "categories.copper.receipt_eligible",
+            "must be true or false",
+            "必须是 true 或 false",
+            ("true", "false"),  # TOML's own words
+        ),
+        (
+            {"copper": {"label_zh": 5}},
+            "categories.copper.label_zh",
+            "must be text",
+            "必须是文本",
+            (),
+        ),
+        (
+            {"apparel": {"synonyms": "服饰"}},
+            "categories.apparel.synonyms",
+            "must be a list of names",
+            "必须是名称列表",
+            (),
+        ),
+        (
+            {"copper": {"sigma": "high"}},
+            "categories.copper.sigma",
+            "must be a number, not 'high'",
+            "必须是数字，而不是 'high'",
+            ("'high'",),
+        ),
+        (
+            {"copper": {"sigma": float("nan")}},
+            "categories.copper.sigma",
+            "must be a finite number",
+            "必须是有限的数字",
+            (),
+        ),
+        (
+            {"copper": {"selling_cost": 1.5}},
+            "categories.copper.selling_cost",
+            "= 1.5 must be within [0, 1]",
+            "= 1.5 必须在 [0, 1] 范围内",
+            (),
+        ),
+        (
+            {"copper": {"orderly_discount": 1.0}},
+            "categories.copper.orderly_discount",
+            "= 1.0 must be below 1",
+            "= 1.0 必须小于 1",
+            (),
+        ),
+        (
+            {"copper": {"storage_cost": -0.01}},
+            "categories.copper.storage_cost",
+            "= -0.01 must not be negative",
+            "= -0.01 不能为负数",
+            (),
+        ),
+        (
+            {"copper": {"orderly_days": 1.5}},
+            "categories.copper.orderly_days",
+            "= 1.5 must be a whole number of days >= 0",
+            "= 1.5 必须是不小于 0 的整数天数",
+            (),
+        ),
+        (
+            {"copper": {"months_to_clear": 0}},
+            "categories.copper.months_to_clear",
+            "= 0 must be positive",
+            "= 0 必须大于 0",
+            (),
+        ),
+    ],
+)
+def test_field_problems_in_chinese(table, tables, key, en, zh, names):
+    with pytest.raises(InputError) as info:
+        parse_categories(tables, base=table, file="x.toml")
+    (problem,) = info.value.problems
+    assert problem.key == key
+    assert problem.code.startswith("problem.")
+    # English stays as it was.
+    assert en in str(problem)
+    message = problem.render_message("zh")
+    assert zh in message
+    name = key or "categories.apparel"
+    assert not english_words(message, name, *names), message
+    assert problem.render("zh").startswith("x.toml")
+
+
+def test_missing_fields_in_chinese():
+    with pytest.raises(InputError) as info:
+        parse_categories({"generic": {"sigma": 0.2}}, base=None, file="c.toml")
+    problem = next(p for p in info.value.problems if p.key == "categories.generic.erosion")
+    assert (
+        str(problem) == "c.toml, key categories.generic.erosion: categories.generic lacks erosion"
+    )
+    assert problem.render("zh") == "c.toml，键 categories.generic.erosion：缺少取值"
+
+
+@pytest.mark.parametrize(
+    ("body", "en", "zh"),
+    [
+        (None, "cannot read the category table: ", "找不到品类表文件"),
+        ("[generic\n", "cannot read the category table: ", "无法读取品类表："),
+        ("", "the table needs a 'generic' category", "品类表必须包含“generic”品类"),
+    ],
+)
+def test_table_problems_in_chinese(tmp_path, body, en, zh):
+    path = tmp_path / "cats.toml"
+    if body is not None:
+        path.write_text(body, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_categories(path)
+    (problem,) = info.value.problems
+    assert str(problem).startswith(f"cats.toml: {en}")
+    message = problem.render_message("zh")
+    assert message.startswith(zh)
+    if body != "[generic\n":  # a TOML error's own detail (line, column) stays as tomllib words it
+        assert not english_words(message), message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from finance.errors import InputError
@@ -101,3 +103,62 @@ def test_missing_column_is_named(tmp_path):
 def test_shipped_file_is_the_default():
     assert CHANNEL_FILE.name == "channels.csv"
     assert load_channels(CHANNEL_FILE).equals(load_channels())
+
+
+# A word of three or more ASCII letters: what an English sentence is made of.
+ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+@pytest.mark.parametrize(
+    ("body", "row", "column", "en", "zh"),
+    [
+        (
+            "channel,category,discount,fee,days_to_cash,note\noutlet,food,0.1,0.1,3,\n",
+            None,
+            "capacity",
+            "missing column",
+            "缺少此列",
+        ),
+        (
+            HEADER + "outlet,food,1.2,0.1,0.4,30,\n",
+            2,
+            "discount",
+            "must be within [0, 1]",
+            "必须在 [0, 1] 范围内",
+        ),
+        (
+            HEADER + "outlet,food,0.2,-0.1,0.4,30,\n",
+            2,
+            "fee",
+            "must be within [0, 1]",
+            "必须在 [0, 1] 范围内",
+        ),
+        (
+            HEADER + "outlet,food,0.2,0.1,0.4,-1,\n",
+            2,
+            "days_to_cash",
+            "must be >= 0",
+            "必须大于或等于 0",
+        ),
+        (
+            HEADER + "outlet,food,0.2,0.1,0.4,30,\noutlet,food,0.3,0.1,0.4,30,\n",
+            3,
+            "channel",
+            "channel and category repeated",
+            "渠道与品类的组合重复",
+        ),
+    ],
+)
+def test_problems_in_chinese(tmp_path, body, row, column, en, zh):
+    path = tmp_path / "channels.csv"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_channels(path)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column) == (row, column)
+    assert problem.code.startswith("problem.")
+    assert problem.message == en  # English stays as it was
+    assert problem.render_message("zh") == zh
+    assert not ASCII_WORD.search(zh)
+    where = "channels.csv，" + (f"第 {row} 行，" if row else "") + f"“{column}”列："
+    assert info.value.render("zh") == [where + zh]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import gettext
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -13,7 +16,7 @@ import pytest
 
 import finance.report
 import finance.report.excel
-from finance.cli import main
+from finance.cli import main, session_lang
 from finance.inputs.inventory import load_inventory
 from finance.paths import DATA_DIR
 
@@ -407,6 +410,150 @@ def test_missing_subcommand_is_a_usage_error(capsys):
         main([])
     assert info.value.code == 2
     capsys.readouterr()
+
+
+# ---------------------------------------------------------------------------- usage errors
+
+# What a usage error may name besides its Chinese words: the program, options, choices,
+# placeholders and the values the user typed.
+NAMED = re.compile(
+    r"python -m finance|--[\w-]+|\{[^}]*\}|'[^']*'|\b[A-Z][A-Z0-9_]+\b|\b(evaluate|sample)\b"
+)
+ENGLISH = ("usage", "error", "argument", "invalid", "required", "unrecognized", "expected")
+
+
+def english_words(text: str) -> list[str]:
+    """ASCII words of ``text`` outside what it names (options, choices, values...)."""
+    return re.findall(r"[A-Za-z]{3,}", NAMED.sub("", text))
+
+
+@pytest.fixture
+def english_environment(monkeypatch):
+    # The default language comes from the environment: pin it to English.
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+USAGE_ERRORS = [
+    # (arguments, the Chinese message, the English one)
+    (["evaluate"], "缺少必需的参数：库存文件", "the following arguments are required: inventory"),
+    (["sample", "--out", "x.csv"], "缺少必需的参数：--lots", "arguments are required: --lots"),
+    ([SAMPLE, "--bogus"], "无法识别的参数：--bogus", "unrecognized arguments: --bogus"),
+    (
+        [SAMPLE, "--format", "pdf"],
+        "参数 --format：无效的选项 'pdf'（可选：'xlsx', 'csv'）",
+        "argument --format: invalid choice: 'pdf'",
+    ),
+    (["frobnicate"], "无效的选项 'frobnicate'", "invalid choice: 'frobnicate'"),
+    (
+        [SAMPLE, "--scenarios", "many"],
+        "参数 --scenarios：'many' 不是有效的整数",
+        "argument --scenarios: invalid int value: 'many'",
+    ),
+    (
+        [SAMPLE, "--cash-target", "lots"],
+        "参数 --cash-target：'lots' 不是有效的数字",
+        "argument --cash-target: invalid float value: 'lots'",
+    ),
+    ([SAMPLE, "--seed"], "参数 --seed：需要提供一个值", "argument --seed: expected one argument"),
+]
+
+
+def usage_error(argv: list[str], capsys) -> str:
+    """Run a command line that must fail as argparse does: exit 2, nothing on stdout."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    return captured.err
+
+
+def with_command(args: list[str]) -> list[str]:
+    """``evaluate`` in front of the arguments of an evaluate run."""
+    return ["evaluate", *args] if args and args[0] == SAMPLE else args
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), USAGE_ERRORS)
+@pytest.mark.parametrize("flag", [["--lang", "zh"], ["--lang=zh"]])
+def test_usage_error_in_chinese(english_environment, capsys, args, zh, en, flag):
+    err = usage_error([*with_command(args), *flag], capsys)
+    assert zh in err, err
+    assert err.startswith("用法：python -m finance")
+    assert "错误：" in err
+    assert not english_words(err), err
+    assert not any(word in err for word in ENGLISH), err
+    # argparse's own gettext is back once the run is over.
+    assert argparse._ is gettext.gettext
+    assert argparse.ngettext is gettext.ngettext
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), USAGE_ERRORS)
+def test_usage_error_stays_english(english_environment, capsys, args, zh, en):
+    err = usage_error([*with_command(args), "--lang", "en"], capsys)
+    assert en in err, err
+    assert err.startswith("usage: python -m finance")
+    assert ": error: " in err
+    assert not re.search(r"[\u2e80-\uffff]", err), err
+    # The same without --lang: English is the environment's language here.
+    assert usage_error(with_command(args), capsys) == err
+
+
+def test_usage_error_takes_chinese_from_the_environment(monkeypatch, capsys):
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert "缺少必需的参数：库存文件" in usage_error(["evaluate"], capsys)
+    # No command at all: there is no --lang to read then, only the environment.
+    assert "缺少必需的参数：{evaluate,sample}" in usage_error([], capsys)
+    # --lang wins over the environment, wherever it stands.
+    err = usage_error(["evaluate", "--lang", "en", "--scenarios", "x"], capsys)
+    assert "argument --scenarios: invalid int value: 'x'" in err
+
+
+def test_help_in_chinese(english_environment, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps to the terminal's width
+    with pytest.raises(SystemExit) as info:
+        main(["evaluate", "--lang", "zh", "-h"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：python -m finance evaluate [-h]")
+    for words in ("位置参数：", "选项：", "显示此帮助信息并退出", "蒙特卡洛模拟情景数", "随机种子",
+                  "输出文件夹（默认：valuation-out）", "95% 自留损失的风险限额"):  # fmt: skip
+        assert words in out, words
+    for words in ("positional arguments", "options:", "show this help", "Monte Carlo",
+                  "random seed", "output folder", "language of"):  # fmt: skip
+        assert words not in out, words
+    # The usage's later lines stand under its first line's arguments, whose prefix takes
+    # two columns a character.
+    lines = out.splitlines()
+    assert lines[1].index("[") == len("用法：python -m finance evaluate ") + len("用法：")
+
+
+def test_help_in_english_is_argparse_as_ever(english_environment, capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "-h"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m finance evaluate [-h]")
+    assert "positional arguments:\n  inventory " in out
+    assert "Monte Carlo scenarios" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "lang"),
+    [
+        (["evaluate", "x", "--lang", "zh"], "zh"),
+        (["evaluate", "x", "--lang=zh"], "zh"),
+        (["evaluate", "x", "--la", "zh"], "zh"),
+        (["evaluate", "--lang", "zh", "x", "--lang", "en"], "en"),
+        (["evaluate", "x", "--", "--lang", "zh"], "en"),
+        (["evaluate", "x", "--lang", "fr"], "en"),
+        (["evaluate", "x", "--lang"], "en"),
+        (["evaluate", "x"], "en"),
+    ],
+)
+def test_session_language_is_read_before_parsing(english_environment, argv, lang):
+    assert session_lang(argv) == lang
 
 
 # ---------------------------------------------------------------------------- module entry

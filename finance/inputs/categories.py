@@ -98,15 +98,23 @@ _NON_NEGATIVE = ("sigma", "erosion", "storage_cost", "cost_advance")
 _DAYS = ("shelf_life_days", "aging_limit_days", "orderly_days", "forced_days")
 
 
-def _check_season_end(text: Any) -> str | None:
+def _check_season_end(text: Any) -> Text | None:
     """Return a problem description for a bad "MM-DD" season end, else None."""
     if not isinstance(text, str) or len(text) != 5 or text[2] != "-":
-        return f"season end {text!r} is not a date written MM-DD"
+        return Text(
+            f"season end {text!r} is not a date written MM-DD",
+            "problem.season_end_format",
+            value=repr(text),
+        )
     try:
         # 2025 is not a leap year: a season end must exist every year.
         dt.date(2025, int(text[:2]), int(text[3:]))
     except ValueError:
-        return f"season end {text!r} is not a day that exists every year"
+        return Text(
+            f"season end {text!r} is not a day that exists every year",
+            "problem.season_end_day",
+            value=repr(text),
+        )
     return None
 
 
@@ -115,17 +123,29 @@ def _field_problems(name: str, key: str, value: Any) -> list[str]:
     where = f"categories.{name}.{key}"
     if key == "season_ends":
         if not isinstance(value, list | tuple):
-            return [f"{where} must be a list of MM-DD dates"]
-        return [f"{where}: {msg}" for v in value if (msg := _check_season_end(v))]
+            message = f"{where} must be a list of MM-DD dates"
+            return [Text(message, "problem.key_season_ends", name=where)]
+        # Each season end's message, led by the key, keeps its code to render in Chinese.
+        return [
+            Text(f"{where}: {msg}", msg.code, name=where, **msg.params)
+            for v in value
+            if (msg := _check_season_end(v))
+        ]
     if key == "receipt_eligible":
-        return [] if isinstance(value, bool) else [f"{where} must be true or false"]
+        if isinstance(value, bool):
+            return []
+        return [Text(f"{where} must be true or false", "problem.key_true_false", name=where)]
     if key == "label_zh":
-        return [] if isinstance(value, str) else [f"{where} must be text"]
+        if isinstance(value, str):
+            return []
+        return [Text(f"{where} must be text", "problem.key_text", name=where)]
     if key == "synonyms":
         ok = isinstance(value, list | tuple) and all(
             isinstance(v, str) and v.strip() for v in value
         )
-        return [] if ok else [f"{where} must be a list of names"]
+        if ok:
+            return []
+        return [Text(f"{where} must be a list of names", "problem.key_names", name=where)]
     if isinstance(value, bool) or not isinstance(value, int | float):
         return [
             Text(
@@ -136,7 +156,7 @@ def _field_problems(name: str, key: str, value: Any) -> list[str]:
             )
         ]
     if value != value or value in (float("inf"), float("-inf")):
-        return [f"{where} must be a finite number"]
+        return [Text(f"{where} must be a finite number", "problem.key_not_finite", name=where)]
     pct = {"name": where, "value": value, "value_pct": percent(value)}
     if (key in _FRACTIONS or key == "cost_advance") and not 0 <= value <= 1:
         return [
@@ -209,11 +229,20 @@ def parse_categories(
     merged: dict[str, Category] = dict(base or {})
     for name, table in tables.items():
         if not isinstance(table, Mapping):
-            problems.append(Problem(file, f"categories.{name} must be a table"))
+            message = Text(
+                f"categories.{name} must be a table",
+                "problem.key_not_table",
+                name=f"categories.{name}",
+            )
+            problems.append(Problem(file, message))
             continue
         unknown = sorted(set(table) - set(CATEGORY_KEYS))
         problems += [
-            Problem(file, f"unknown key categories.{name}.{k}", key=f"categories.{name}.{k}")
+            Problem(
+                file,
+                Text(f"unknown key categories.{name}.{k}", "problem.unknown_key"),
+                key=f"categories.{name}.{k}",
+            )
             for k in unknown
         ]
         for key, value in table.items():
@@ -224,8 +253,13 @@ def parse_categories(
                 ]
         if base is None:
             missing = [k for k in CATEGORY_FIELDS if k not in table and k != "label_zh"]
+            # The key names the field, so the catalog's "no value" says the rest.
             problems += [
-                Problem(file, f"categories.{name} lacks {k}", key=f"categories.{name}.{k}")
+                Problem(
+                    file,
+                    Text(f"categories.{name} lacks {k}", "problem.no_value"),
+                    key=f"categories.{name}.{k}",
+                )
                 for k in missing
             ]
     if problems:
@@ -260,10 +294,23 @@ def load_categories(path: str | Path = DEFAULT_CATEGORY_FILE) -> dict[str, Categ
     try:
         tables = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError([Problem(path.name, f"cannot read the category table: {exc}")]) from exc
+        # A missing file needs no detail in Chinese; any other failure shows the reader's own
+        # words (a TOML error's line and column), as the assumptions' "cannot read" does.
+        code = (
+            "problem.category_table_missing"
+            if isinstance(exc, FileNotFoundError)
+            else "problem.category_table_unreadable"
+        )
+        message = Text(f"cannot read the category table: {exc}", code, detail=str(exc))
+        raise InputError([Problem(path.name, message)]) from exc
     categories = parse_categories(tables, base=None, file=path.name)
     if FALLBACK_CATEGORY not in categories:
-        raise InputError([Problem(path.name, f"the table needs a {FALLBACK_CATEGORY!r} category")])
+        message = Text(
+            f"the table needs a {FALLBACK_CATEGORY!r} category",
+            "problem.needs_fallback_category",
+            fallback=FALLBACK_CATEGORY,
+        )
+        raise InputError([Problem(path.name, message)])
     return categories
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from finance.errors import InputError, Problem
+from finance.locale import Text
 from finance.paths import DATA_DIR
 
 CHANNEL_FILE = DATA_DIR / "channels.csv"
@@ -27,18 +28,21 @@ def _read(path: Path) -> pd.DataFrame:
     problems = []
     for col in CHANNEL_COLUMNS:
         if col not in frame.columns:
-            problems.append(Problem(path.name, "missing column", column=col))
+            message = Text("missing column", "problem.column_missing")
+            problems.append(Problem(path.name, message, column=col))
     if problems:
         raise InputError(problems)
     for col, lo, hi in (("discount", 0, 1), ("fee", 0, 1), ("capacity", 0, 1)):
+        bounds = f"[{lo}, {hi}]"
+        message = Text(f"must be within {bounds}", "problem.within", bounds=bounds)
         for idx in frame.index[~frame[col].between(lo, hi)]:
-            problems.append(Problem(path.name, f"must be within [{lo}, {hi}]", int(idx) + 2, col))
+            problems.append(Problem(path.name, message, int(idx) + 2, col))
+    negative = Text("must be >= 0", "problem.at_least_zero")
     for idx in frame.index[~(frame["days_to_cash"] >= 0)]:
-        problems.append(Problem(path.name, "must be >= 0", int(idx) + 2, "days_to_cash"))
+        problems.append(Problem(path.name, negative, int(idx) + 2, "days_to_cash"))
+    repeated = Text("channel and category repeated", "problem.channel_repeated")
     for idx in frame.index[frame.duplicated(["channel", "category"])]:
-        problems.append(
-            Problem(path.name, "channel and category repeated", int(idx) + 2, "channel")
-        )
+        problems.append(Problem(path.name, repeated, int(idx) + 2, "channel"))
     if problems:
         raise InputError(problems)
     frame["days_to_cash"] = frame["days_to_cash"].astype("int64")
