@@ -7,7 +7,6 @@ from finance.inputs.categories import CATEGORY_FIELDS
 from finance.inputs.channels import load_channels
 from finance.report.assumptions_toml import assumptions_document, assumptions_toml
 from ui import compute, fields
-from ui.formatting import translate_codes
 from ui.i18n import label, lang, maybe, t
 from ui.session import show_assumption_problems, show_problems
 from ui.state import (
@@ -18,8 +17,11 @@ from ui.state import (
     ASSUMPTIONS_UPLOAD_SEEN,
     CATEGORY_BASE,
     CATEGORY_EDITOR,
+    CHANNEL_BASE,
+    CHANNEL_EDITOR,
     CURVE_BASE,
     CURVE_EDITOR,
+    INVENTORY,
     LAST_VALID,
     RESET,
     assumptions_doc,
@@ -30,15 +32,21 @@ from ui.uploader import file_uploader
 def _reset() -> None:
     st.session_state[ASSUMPTIONS] = {}
     # The widgets keep their own values: forget them so they show the new assumptions.
-    stale = [k for k in st.session_state if str(k).startswith("a.")]
-    for key in (
-        *stale,
+    # The table editors' keys carry the language (``category_editor.en``).
+    editors = (
         CATEGORY_BASE,
         CATEGORY_EDITOR,
+        CHANNEL_BASE,
+        CHANNEL_EDITOR,
         CURVE_BASE,
         CURVE_EDITOR,
-        ASSUMPTIONS_FILE_PROBLEMS,
-    ):
+    )
+    stale = [
+        k
+        for k in st.session_state
+        if str(k).startswith("a.") or str(k).partition(".")[0] in editors
+    ]
+    for key in (*stale, ASSUMPTIONS_FILE_PROBLEMS):
         st.session_state.pop(key, None)
 
 
@@ -90,6 +98,36 @@ def _form(items: tuple[fields.Field, ...], columns: int = 3) -> None:
     for i, f in enumerate(items):
         with cols[i % columns]:
             fields.widget(f, a, t(f.label_key), help=maybe(f"{f.label_key}_help"))
+
+
+def _inventory_categories() -> list[str]:
+    """The categories of the session's inventory, in table order (all, if it does not read)."""
+    given, _ = compute.inputs_from(st.session_state.get(INVENTORY), a)
+    if given is None:
+        return list(a.categories)
+    present = set(given.lots["category"])
+    return [name for name in a.categories if name in present]
+
+
+def _store_terms(edited: object) -> bool:
+    """Write the edited channel terms into the assumptions, keeping the rows not shown.
+
+    Returns whether the assumptions changed.
+    """
+    liquidate = assumptions_doc().setdefault("liquidate", {})
+    earlier = liquidate.get("terms")
+    shown = set(zip(edited["channel"], edited["category"], strict=True))
+    # Terms for rows the editor does not show (a category not in this inventory) stay.
+    kept = [
+        entry
+        for entry in (earlier if isinstance(earlier, list) else [])
+        if not (isinstance(entry, dict) and (entry.get("channel"), entry.get("category")) in shown)
+    ]
+    terms = kept + fields.channel_terms(edited)
+    if terms == earlier:
+        return False
+    liquidate["terms"] = terms
+    return True
 
 
 def _category_column(name: str) -> object:
@@ -191,21 +229,35 @@ with clearance:
             key=f"a.liquidate.channel.{code}",
             on_change=_store_channels,
         )
-    # The channels' terms are data, not assumptions: shown here, changed in the data file.
     st.markdown(t("assumptions.channel_terms"))
-    terms = load_channels()[["channel", "category", "discount", "fee", "capacity", "days_to_cash"]]
-    terms = terms.assign(**{c: terms[c] * 100.0 for c in ("discount", "fee", "capacity")})
-    st.dataframe(
-        translate_codes(terms, {"channel": "channel", "category": "category"}),
-        hide_index=True,
-        column_config={
-            "channel": st.column_config.TextColumn(label("col", "channel"), pinned=True),
-            "category": st.column_config.TextColumn(label("col", "category"), pinned=True),
-            **{
-                name: st.column_config.NumberColumn(f"{label('col', name)} (%)", format="%.1f")
-                for name in ("discount", "fee", "capacity")
-            },
-            "days_to_cash": st.column_config.NumberColumn(label("col", "days_to_cash")),
+    percent = {
+        name: st.column_config.NumberColumn(f"{label('col', name)} (%)", format="%.2f")
+        for name in fields.CHANNEL_PERCENT
+    }
+    edited_terms = fields.table_editor(
+        CHANNEL_EDITOR,
+        CHANNEL_BASE,
+        lambda: fields.channel_terms_table(a, _inventory_categories()),
+        {
+            # The codes ride along hidden: the edits are stored by them, not by the labels.
+            "channel": None,
+            "category": None,
+            "channel_name": st.column_config.TextColumn(
+                label("col", "channel"), disabled=True, pinned=True
+            ),
+            "category_name": st.column_config.TextColumn(
+                label("col", "category"), disabled=True, pinned=True
+            ),
+            **percent,
+            "days_to_cash": st.column_config.NumberColumn(
+                label("col", "days_to_cash"), format="%d", step=1
+            ),
+            "note": st.column_config.TextColumn(t("assumptions.channel_note"), disabled=True),
         },
+        num_rows="fixed",
     )
+    if edited_terms is not None and _store_terms(edited_terms):
+        # Stored below the top of the page, which read the assumptions before: run it again,
+        # so that a bad value's problem and the file saved show this edit at once.
+        st.rerun()
     st.caption(t("assumptions.channel_terms_caption"))

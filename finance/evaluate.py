@@ -32,7 +32,7 @@ from finance.decision.mix import value_mix
 from finance.decision.recommendation import Recommendation, recommend
 from finance.inputs.assumptions import Assumptions
 from finance.inputs.categories import categories_frame
-from finance.inputs.channels import load_channels
+from finance.inputs.channels import effective_channels
 from finance.market.calendar import month_offsets, payment_dates
 from finance.market.curve import build_discount_table, flat_discount
 from finance.market.scenarios import simulate_brownian
@@ -182,7 +182,10 @@ def evaluate(
     trust_day = (
         payment_dates(t0, a.receipt_trust.tenor_months, a.receipt_trust.tenor_months)[-1] - t0
     ).days
-    max_day = _horizon_day(a, prepared, liquidation, calendar.maturity_day, trust_day)
+    # The assumptions may change the channels' terms; a late payer lengthens the day grid.
+    channel_table = effective_channels(a.liquidate.terms)
+    cash_day = int(channel_table["days_to_cash"].max())
+    max_day = _horizon_day(a, prepared, liquidation, calendar.maturity_day, trust_day, cash_day)
     counts = markdown_counts(prepared.categories, t0, max_day)
     curve = build_discount_table(t0, a.curve_map, max_day)
 
@@ -226,7 +229,7 @@ def evaluate(
     none = np.zeros((0, len(prepared)))
     per_lot = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, none)
     channels = plan_channels(
-        load_channels(),
+        channel_table,
         prepared,
         a.liquidate.channels,
         per_lot.value_rate,

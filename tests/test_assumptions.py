@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import textwrap
 
+import pandas as pd
 import pytest
 from conftest import SHIPPED_CATEGORIES
 from hypothesis import given, settings
@@ -29,6 +30,7 @@ from finance.inputs.assumptions import (
     read_assumptions_file,
 )
 from finance.inputs.categories import Category
+from finance.inputs.channels import ChannelTerms, load_channels
 
 T0 = dt.date(2026, 11, 24)
 
@@ -127,6 +129,7 @@ def test_defaults_are_typed_and_match_the_shipped_file(defaults):
         max_fixed_cost_share=0.01,
     )
     assert a.liquidate == LiquidateTerms(("supplier_return", "outlet", "livestream", "lower_tier"))
+    assert a.liquidate.terms == ()  # the shipped channel table as it is
     assert set(a.categories) == set(SHIPPED_CATEGORIES)
     assert all(isinstance(c, Category) for c in a.categories.values())
 
@@ -567,3 +570,243 @@ def test_category_names_from_a_file(tmp_path):
     path = tmp_path / "a.toml"
     path.write_text('[category_names]\n"男装" = "apparel"\n"女装" = "apparel"\n', encoding="utf-8")
     assert load_assumptions(path, today=T0).category_names == {"男装": "apparel", "女装": "apparel"}
+
+
+# ---------------------------------------------------------------- [[liquidate.terms]]
+
+
+def test_channel_terms_from_a_file_are_typed(tmp_path):
+    a = load_assumptions(
+        write(
+            tmp_path,
+            """
+            [[liquidate.terms]]             # a real offer from an outlet
+            channel = "outlet"
+            category = "apparel"
+            discount = 0.6
+            days_to_cash = 10
+
+            [[liquidate.terms]]
+            channel = "livestream"
+            category = "generic"
+            fee = 0.3
+            """,
+        ),
+        today=T0,
+    )
+    assert a.liquidate.terms == (
+        ChannelTerms("outlet", "apparel", discount=0.6, days_to_cash=10),
+        ChannelTerms("livestream", "generic", fee=0.3),
+    )
+    # the other [liquidate] key keeps its default
+    assert a.liquidate.channels == ("supplier_return", "outlet", "livestream", "lower_tier")
+    assert type(a.liquidate.terms[0].days_to_cash) is int
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.liquidate.terms[0].discount = 0.1  # type: ignore[misc]
+
+
+def test_a_term_may_name_a_category_the_same_file_adds():
+    a = parse_assumptions(
+        {
+            "categories": {"bikes": {"sigma": 0.2}},
+            "liquidate": {"terms": [{"channel": "outlet", "category": "bikes", "fee": 0.05}]},
+        },
+        today=T0,
+    )
+    assert a.liquidate.terms == (ChannelTerms("outlet", "bikes", fee=0.05),)
+
+
+def test_a_users_terms_replace_the_defaults_terms():
+    shipped = read_assumptions_file(DEFAULT_ASSUMPTIONS_FILE)
+    defaults = {
+        **shipped,
+        "liquidate": {
+            **shipped["liquidate"],
+            "terms": [{"channel": "outlet", "category": "food", "fee": 0.2}],
+        },
+    }
+    assert parse_assumptions(None, defaults=defaults, today=T0).liquidate.terms == (
+        ChannelTerms("outlet", "food", fee=0.2),
+    )
+    user = {"liquidate": {"terms": [{"channel": "outlet", "category": "steel", "capacity": 0.5}]}}
+    assert parse_assumptions(user, defaults=defaults, today=T0).liquidate.terms == (
+        ChannelTerms("outlet", "steel", capacity=0.5),
+    )
+    assert parse_assumptions({"liquidate": {"terms": []}}, defaults=defaults).liquidate.terms == ()
+
+
+OUTLET = {"channel": "outlet", "category": "apparel"}
+CHANNEL_CODES = "livestream、lower_tier、outlet、supplier_return"
+
+
+@pytest.mark.parametrize(
+    ("terms", "key", "en", "zh"),
+    [
+        (
+            [{**OUTLET, "discount": 1.5}],
+            "liquidate.terms[1].discount",
+            "liquidate.terms[1].discount = 1.5 must be within [0, 1]",
+            "liquidate.terms[1].discount = 1.5 必须在 [0, 1] 范围内",
+        ),
+        (
+            [{**OUTLET, "fee": -0.1}],
+            "liquidate.terms[1].fee",
+            "liquidate.terms[1].fee = -0.1 must be within [0, 1]",
+            "liquidate.terms[1].fee = -0.1 必须在 [0, 1] 范围内",
+        ),
+        (
+            [{**OUTLET, "capacity": "half"}],
+            "liquidate.terms[1].capacity",
+            "liquidate.terms[1].capacity must be a number, not 'half'",
+            "liquidate.terms[1].capacity 必须是数字，而不是 'half'",
+        ),
+        (
+            [{**OUTLET, "capacity": float("inf")}],
+            "liquidate.terms[1].capacity",
+            "liquidate.terms[1].capacity must be a finite number",
+            "liquidate.terms[1].capacity 必须是有限的数字",
+        ),
+        (
+            [{**OUTLET, "days_to_cash": 4000}],
+            "liquidate.terms[1].days_to_cash",
+            "liquidate.terms[1].days_to_cash = 4000 must be within [0, 3650]",
+            "liquidate.terms[1].days_to_cash = 4000 必须在 [0, 3650] 范围内",
+        ),
+        (
+            [{**OUTLET, "days_to_cash": -1}],
+            "liquidate.terms[1].days_to_cash",
+            "liquidate.terms[1].days_to_cash = -1 must be within [0, 3650]",
+            "liquidate.terms[1].days_to_cash = -1 必须在 [0, 3650] 范围内",
+        ),
+        (
+            [{**OUTLET, "days_to_cash": 30.5}],
+            "liquidate.terms[1].days_to_cash",
+            "liquidate.terms[1].days_to_cash must be a whole number, not 30.5",
+            "liquidate.terms[1].days_to_cash 必须是整数，而不是 30.5",
+        ),
+        (
+            [{**OUTLET, "discount": True}],
+            "liquidate.terms[1].discount",
+            "liquidate.terms[1].discount must be a number, not True",
+            "liquidate.terms[1].discount 必须是数字，而不是 True",
+        ),
+        (
+            [{**OUTLET, "price": 0.5}],
+            "liquidate.terms[1].price",
+            "unknown key liquidate.terms[1].price",
+            "未知的键（是否拼写错误？）",
+        ),
+        (
+            [{"category": "apparel", "discount": 0.6}],
+            "liquidate.terms[1].channel",
+            "no value for liquidate.terms[1].channel",
+            "缺少取值",
+        ),
+        (
+            [OUTLET, {"channel": "outlet", "category": 3}],
+            "liquidate.terms[2].category",
+            "liquidate.terms[2].category must be a name, not 3",
+            "liquidate.terms[2].category 必须是名称（文本），而不是 3",
+        ),
+        (
+            [{"channel": "outlets", "category": "apparel"}],
+            "liquidate.terms[1].channel",
+            "liquidate.terms[1].channel = 'outlets' is not a known channel; known: "
+            "['livestream', 'lower_tier', 'outlet', 'supplier_return']",
+            f"liquidate.terms[1].channel = “outlets” 不是已知渠道；已知渠道：{CHANNEL_CODES}",
+        ),
+        (
+            [{"channel": "outlet", "category": "bikes"}],
+            "liquidate.terms[1].category",
+            "liquidate.terms[1].category = 'bikes' is not a known category; known: ",
+            "liquidate.terms[1].category = “bikes” 不是已知品类；已知品类：apparel、auto_parts",
+        ),
+        (
+            [{**OUTLET, "fee": 0.2}, {"channel": "outlet", "category": "food"}, OUTLET],
+            "liquidate.terms[3]",
+            "liquidate.terms[3] repeats channel 'outlet' and category 'apparel' of "
+            "liquidate.terms[1]",
+            "liquidate.terms[3] 与 liquidate.terms[1] 的渠道（奥特莱斯）和品类（服装）相同",
+        ),
+        (
+            {**OUTLET, "discount": 0.6},  # a table, not an array of tables
+            "liquidate.terms",
+            "liquidate.terms must be an array of tables, each written [[liquidate.terms]]",
+            "liquidate.terms 必须是表数组：每项写作 [[liquidate.terms]]",
+        ),
+        (
+            [OUTLET, "outlet"],
+            "liquidate.terms",
+            "liquidate.terms must be an array of tables",
+            "liquidate.terms 必须是表数组",
+        ),
+    ],
+)
+def test_a_bad_channel_term_is_named_in_both_languages(terms, key, en, zh):
+    with pytest.raises(InputError) as info:
+        parse_assumptions({"liquidate": {"terms": terms}}, file="app")
+    (problem,) = info.value.problems
+    assert problem.key == key
+    assert problem.file == "app"
+    assert str(problem).startswith(f"app, key {key}: {en}")
+    assert problem.render("zh").startswith(f"app，键 {key}：{zh}")
+
+
+def test_a_channel_terms_fraction_in_percent_in_both_languages():
+    with pytest.raises(InputError) as info:
+        parse_assumptions({"liquidate": {"terms": [{**OUTLET, "capacity": 1.2}]}}, file="app")
+    (problem,) = info.value.problems
+    assert problem.render_message("en", percent=True) == (
+        "liquidate.terms[1].capacity = 120% must be between 0% and 100%"
+    )
+    assert problem.render_message("zh", percent=True) == (
+        "liquidate.terms[1].capacity = 120% 必须在 0% 到 100% 之间"
+    )
+
+
+def test_every_bad_channel_term_is_reported_at_once(tmp_path):
+    problems = problems_of(
+        tmp_path,
+        """
+        [[liquidate.terms]]
+        channel = "outlet"
+        category = "apparel"
+        discount = 2.0
+        fee = -1
+        [[liquidate.terms]]
+        channel = "ebay"
+        category = "food"
+        days_to_cash = 99999
+        """,
+    )
+    assert [p.key for p in problems] == [
+        "liquidate.terms[1].discount",
+        "liquidate.terms[1].fee",
+        "liquidate.terms[2].channel",
+        "liquidate.terms[2].days_to_cash",
+    ]
+    assert all(p.file == "user.toml" for p in problems)
+
+
+def test_a_new_row_on_a_channel_with_no_generic_row_needs_every_term(monkeypatch):
+    # No shipped channel lacks a generic row; a table with one that does.
+    table = load_channels()
+    barter = (
+        table[table["channel"] == "outlet"].query("category == 'food'").assign(channel="barter")
+    )
+    monkeypatch.setattr(
+        "finance.inputs.assumptions.load_channels",
+        lambda: pd.concat([table, barter], ignore_index=True),
+    )
+    term = {"channel": "barter", "category": "steel", "discount": 0.1}
+    with pytest.raises(InputError) as info:
+        parse_assumptions({"liquidate": {"terms": [term]}}, file="app")
+    (problem,) = info.value.problems
+    assert problem.key == "liquidate.terms[1]"
+    assert "'fee', 'capacity', 'days_to_cash'" in problem.message
+    assert problem.render("zh").startswith(
+        "app，键 liquidate.terms[1]：liquidate.terms[1]：渠道（barter）既没有品类（钢材）的条款"
+    )
+    whole = {**term, "fee": 0.0, "capacity": 0.5, "days_to_cash": 3}
+    a = parse_assumptions({"liquidate": {"terms": [whole]}}, today=T0)
+    assert a.liquidate.terms == (ChannelTerms("barter", "steel", 0.1, 0.0, 0.5, 3),)

@@ -20,6 +20,7 @@ from finance.inputs.assumptions import (
     parse_assumptions,
 )
 from finance.inputs.categories import CATEGORY_FIELDS
+from finance.inputs.channels import ChannelTerms, effective_channels
 from finance.report.assumptions_toml import assumptions_document, assumptions_toml
 
 # A user's document that changes something everywhere: top-level values, a new category
@@ -40,7 +41,15 @@ OVERRIDES = {
     "pledge_loan": {"requested": 1_000_000, "rate": 0.039, "interest_period_months": 1},
     "receipt_trust": {"buyback": True, "senior_coupon": 0.042, "tenor_months": 9},
     "abs": {"dso_days": 45, "rating_fee": 250_000.0},
-    "liquidate": {"channels": ["outlet", "livestream"]},
+    "liquidate": {
+        "channels": ["outlet", "livestream"],
+        # an outlet's offer, generic's livestream fee, and the outlet for the new category
+        "terms": [
+            {"channel": "outlet", "category": "apparel", "discount": 0.55, "days_to_cash": 20},
+            {"channel": "livestream", "category": "generic", "fee": 0.18},
+            {"channel": "outlet", "category": "lumber", "capacity": 0.05},
+        ],
+    },
     # the company's own names, one of them for a category the same document adds
     "category_names": {"男装": "apparel", "原木": "lumber"},
     "categories": {
@@ -82,6 +91,11 @@ def test_overrides_took_effect(changed, defaults):
     assert changed.categories["lumber"].label_zh == "木材"
     assert changed.categories["lumber"].season_ends == ("03-31", "09-30")
     assert changed.category_names == {"男装": "apparel", "原木": "lumber"}
+    assert changed.liquidate.terms == (
+        ChannelTerms("outlet", "apparel", discount=0.55, days_to_cash=20),
+        ChannelTerms("livestream", "generic", fee=0.18),
+        ChannelTerms("outlet", "lumber", capacity=0.05),
+    )
 
 
 @pytest.mark.parametrize("which", ["defaults", "changed"])
@@ -181,3 +195,23 @@ def test_round_trip_keeps_every_float_exactly(
         }
     )
     assert load_assumptions(assumptions_toml(a), name="x.toml") == a
+
+
+def test_saved_channel_terms_reproduce_the_channel_table(changed):
+    # Only the rows changed are written, as [[liquidate.terms]]: the table they give back
+    # is the run's.
+    saved = tomllib.loads(assumptions_toml(changed).decode("utf-8"))
+    assert saved["liquidate"]["terms"] == [
+        {"channel": "outlet", "category": "apparel", "discount": 0.55, "days_to_cash": 20},
+        {"channel": "livestream", "category": "generic", "fee": 0.18},
+        {"channel": "outlet", "category": "lumber", "capacity": 0.05},
+    ]
+    again = load_assumptions(assumptions_toml(changed), name="x.toml")
+    assert effective_channels(again.liquidate.terms).equals(
+        effective_channels(changed.liquidate.terms)
+    )
+    assert not effective_channels(changed.liquidate.terms).equals(effective_channels())
+
+
+def test_no_channel_terms_is_an_empty_list(defaults):
+    assert tomllib.loads(assumptions_toml(defaults).decode("utf-8"))["liquidate"]["terms"] == []

@@ -253,3 +253,51 @@ def test_liquidation_npv_never_below_hold_on_the_sample(rate):
     row = rows.loc["liquidate"]
     rhs = row["rate_effect"] + row["funding_value"] - row["pv_costs"]
     assert row["npv"] == pytest.approx(rhs - row["expected_loss_retained"], rel=1e-9, abs=1e-6)
+
+
+@pytest.mark.parametrize(("discount", "change"), [(0.45, 0.05), (0.35, -0.05), (0.40, 0.0)])
+def test_a_channel_term_moves_the_liquidation_by_a_hand_computed_amount(discount, change):
+    # One food lot of market value 100,000 expiring in 5 days: holding it is worth half its
+    # value. Only the outlet may buy; its food row pays (1 - discount)(1 - fee) = 0.6 x 0.92
+    # = 0.552 of the value for up to 40% of it (capacity), in 30 days. On a flat zero curve
+    # at a 0% company rate nothing is discounted, so liquidate's cash now is
+    #     MV x capacity x (1 - discount)(1 - fee) = 100,000 x 0.4 x 0.6 x 0.92 = 22,080,
+    # and an offer of another discount moves it by -MV x capacity x change x (1 - fee),
+    # as long as the outlet still beats holding (0.55 x 0.92 = 0.506 > 0.5): the share sold
+    # stays 40%. The rest is held either way, so the NPV moves by the same amount.
+    frame = lot_frame(
+        {
+            "category": "food",
+            "quantity": 1_000.0,
+            "unit_price": 100.0,
+            "unit_cost": 80.0,
+            "age_days": 30.0,
+            "expiry_date": pd.Timestamp(T0) + pd.Timedelta(days=5),
+        }
+    )
+    common = {"scenarios": 500, "curve": {"1Y": 0.0}, "discount_rate": 0.0}
+    shipped = evaluate(frame, make_assumptions(**common, liquidate={"channels": ["outlet"]}))
+    offer = {"channel": "outlet", "category": "food", "discount": discount}
+    terms = {"channels": ["outlet"], "terms": [offer]}
+    offered = evaluate(frame, make_assumptions(**common, liquidate=terms))
+    before = shipped.options.set_index("option").loc["liquidate"]
+    after = offered.options.set_index("option").loc["liquidate"]
+    assert before["cash_now"] == pytest.approx(100_000 * 0.4 * 0.6 * 0.92)
+    moved = -100_000 * 0.4 * change * (1 - 0.08)  # -1,840 for 5 points more off
+    assert after["cash_now"] - before["cash_now"] == pytest.approx(moved, abs=1e-6)
+    assert after["npv"] - before["npv"] == pytest.approx(moved, abs=1e-6)
+    assert offered.channels["share"].tolist() == [pytest.approx(0.4)]
+    assert offered.channels["discount"].tolist() == [pytest.approx(discount)]
+
+
+def test_a_late_paying_channel_lengthens_the_day_grid():
+    # 3,000 days to cash is far past every other day the valuation looks at.
+    frame = lot_frame({"category": "copper", "quantity": 10.0, "unit_price": 70000.0})
+    offer = {"channel": "lower_tier", "category": "copper", "days_to_cash": 3_000}
+    terms = {"channels": ["lower_tier"], "terms": [offer]}
+    result = evaluate(frame, make_assumptions(scenarios=500, liquidate=terms, discount_rate=0.0))
+    row = result.options.set_index("option").loc["liquidate"]
+    # At 0% the company still prefers 0.975 in 8 years to holding; on the curve it is
+    # discounted over those 3,000 days.
+    assert result.channels["days_to_cash"].tolist() == [3_000]
+    assert 0 < row["cash_now"] < 700_000 * 0.98 * 0.995

@@ -423,6 +423,23 @@ def test_assumptions_sheet(workbook):
     assert values["liquidate.channels"] == "supplier_return, outlet, livestream, lower_tier"
 
 
+def test_assumptions_sheet_names_each_channel_term_changed():
+    from types import SimpleNamespace
+
+    from finance.report.excel import _assumptions_frame
+
+    offer = {"channel": "outlet", "category": "food", "discount": 0.45, "days_to_cash": 20}
+    a = make_assumptions(liquidate={"channels": ["outlet"], "terms": [offer]})
+    values = dict(_assumptions_frame(SimpleNamespace(assumptions=a)).to_numpy())
+    assert values["liquidate.channels"] == "outlet"
+    assert {k: v for k, v in values.items() if k.startswith("liquidate.terms")} == {
+        "liquidate.terms[1].channel": "outlet",
+        "liquidate.terms[1].category": "food",
+        "liquidate.terms[1].discount": 0.45,
+        "liquidate.terms[1].days_to_cash": 20,
+    }
+
+
 def test_haircuts_sheet_has_every_category(workbook, result):
     columns = sheet_columns(workbook["Haircuts"])
     assert [c.value for c in columns["category"]] == list(result.assumptions.categories)

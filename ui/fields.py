@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,15 @@ import streamlit as st
 from finance import Assumptions
 from finance.inputs.assumptions import SECTIONS, TOP_LEVEL
 from finance.inputs.categories import CATEGORY_FIELDS, categories_frame, default_categories
-from ui.i18n import label, lang, t
+from finance.inputs.channels import (
+    FALLBACK,
+    TERM_FIELDS,
+    TERM_RANGES,
+    base_row,
+    effective_channels,
+    load_channels,
+)
+from ui.i18n import catalog, label, lang, t
 from ui.state import ASSUMPTIONS, assumptions_doc
 
 
@@ -165,13 +174,19 @@ def widget(f: Field, a: Assumptions, label: str, help: str | None = None) -> Non
 
 # ------------------------------------------------------------------ table editors
 def table_editor(
-    key: str, base_key: str, base: Callable[[], pd.DataFrame], columns: dict[str, Any]
+    key: str,
+    base_key: str,
+    base: Callable[[], pd.DataFrame],
+    columns: dict[str, Any],
+    *,
+    num_rows: str = "dynamic",
 ) -> pd.DataFrame | None:
     """An editable table: the whole table as edited once the user touched it, else None.
 
     The editor's edits are relative to the frame it was first given, so that frame is kept
     (under ``base_key``) while the editor lives, and rebuilt from the assumptions in use
     when the editor is shown afresh (Streamlit drops a widget's state on other pages).
+    ``num_rows="fixed"`` lets the user change cells only, not add or delete rows.
     """
     # Keyed by language too: the headers are translated, and an editor whose headers
     # change is a new editor (with no edits), so its base must be rebuilt with it.
@@ -180,7 +195,7 @@ def table_editor(
         st.session_state[base_key] = base()
     shown = st.session_state[base_key]
     edited = st.data_editor(
-        shown, num_rows="dynamic", key=key, hide_index=True, column_config=columns
+        shown, num_rows=num_rows, key=key, hide_index=True, column_config=columns
     )
     changes = st.session_state.get(key) or {}
     touched = any(changes.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
@@ -252,6 +267,90 @@ def category_overrides(edited: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return overrides
 
 
+#: Channel terms that are fractions: the editor shows them in percent, like the form.
+CHANNEL_PERCENT = ("discount", "fee", "capacity")
+
+
+def channel_note(channel: str, category: str, note: str) -> str:
+    """A channel row's note in the session's language.
+
+    English is the table's own note. Chinese comes from the catalog, by the row, else by
+    the channel's generic row (a row the terms added carries generic's note), else none:
+    a Chinese session shows no English.
+    """
+    if lang() == "en":
+        return note
+    found = catalog(lang())
+    for name in (category, FALLBACK):
+        if (text := found.get(f"channel_note.{channel}.{name}")) is not None:
+            return text
+    return ""
+
+
+def channel_terms_table(a: Assumptions, categories: Iterable[str]) -> pd.DataFrame:
+    """The channel terms that apply to ``categories``, as the editor shows them.
+
+    One row per channel and category the channel serves, the assumptions' terms applied:
+    a category with rows of its own shows them; one the table does not name shows the
+    ``generic`` rows it uses (once for all such categories). Fractions in percent.
+    ``channel`` and ``category`` are the codes (hidden in the editor); ``channel_name``
+    and ``category_name`` what the session shows.
+    """
+    table = effective_channels(a.liquidate.terms)
+    named = set(table["category"])
+    wanted = list(dict.fromkeys(c if c in named else FALLBACK for c in categories))
+    rank = {name: i for i, name in enumerate(wanted)}
+    rows = table[table["category"].isin(wanted)].copy()
+    # The checkbox list's order (by code), then the inventory's categories in table order.
+    rows = rows.assign(_rank=rows["category"].map(rank)).sort_values(["channel", "_rank"])
+    frame = pd.DataFrame(
+        {
+            "channel": rows["channel"].to_numpy(),
+            "category": rows["category"].to_numpy(),
+            "channel_name": [label("channel", c) for c in rows["channel"]],
+            "category_name": [label("category", c) for c in rows["category"]],
+            **{c: (rows[c].astype(float) * 100.0).round(8).to_numpy() for c in CHANNEL_PERCENT},
+            "days_to_cash": rows["days_to_cash"].astype("int64").to_numpy(),
+            "note": [
+                channel_note(ch, cat, note)
+                for ch, cat, note in zip(
+                    rows["channel"], rows["category"], rows["note"], strict=True
+                )
+            ],
+        }
+    )
+    return frame
+
+
+def channel_terms(edited: pd.DataFrame) -> list[dict[str, Any]]:
+    """The edited rows' differences from the shipped table, as ``[[liquidate.terms]]``.
+
+    A row keeps the terms that differ from the shipped row it stands for (for a row the
+    shipped table lacks, the channel's generic row); a row that differs in nothing is
+    left out, so putting the shipped figure back drops the entry. An emptied cell keeps
+    the shipped figure.
+    """
+    shipped = load_channels()
+    terms: list[dict[str, Any]] = []
+    for _, row in edited.iterrows():
+        base = base_row(shipped, row["channel"], row["category"])
+        changes: dict[str, Any] = {}
+        for name in TERM_FIELDS:
+            value = row.get(name)
+            if value is None or pd.isna(value):
+                continue
+            value = float(value)
+            if name in CHANNEL_PERCENT:
+                value = round(value / 100.0, 10)
+            elif value.is_integer():
+                value = int(value)
+            if base is None or not math.isclose(value, float(base[name]), abs_tol=1e-12):
+                changes[name] = value
+        if changes:
+            terms.append({"channel": row["channel"], "category": row["category"], **changes})
+    return terms
+
+
 def curve_table(a: Assumptions) -> pd.DataFrame:
     """The zero curve as the editor shows it: tenor and rate in percent."""
     return pd.DataFrame(
@@ -295,8 +394,59 @@ def _percent(value: float) -> str:
     return f"{round(value * 100.0, 8):g}%"
 
 
+#: A channel term's key: ``liquidate.terms[N].field``, entries counted from 1.
+TERM_KEY = re.compile(r"liquidate\.terms\[(\d+)\]\.(\w+)")
+
+
+def _term(key: str, doc: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """The ``[[liquidate.terms]]`` entry and field a problem's key names, if it is one."""
+    found = TERM_KEY.fullmatch(key)
+    liquidate = doc.get("liquidate")
+    terms = liquidate.get("terms") if isinstance(liquidate, dict) else None
+    if found is None or not isinstance(terms, list):
+        return None
+    number, name = int(found.group(1)), found.group(2)
+    if not 1 <= number <= len(terms) or not isinstance(terms[number - 1], dict):
+        return None
+    return terms[number - 1], name
+
+
+def _term_label(entry: dict[str, Any], name: str) -> str:
+    return t(
+        "assumptions.term_field",
+        channel=label("channel", str(entry.get("channel"))),
+        category=label("category", str(entry.get("category"))),
+        field=label("col", name),
+    )
+
+
+def _term_message(entry: dict[str, Any], name: str, message: str) -> str:
+    """A channel term's problem as the editor's cells show the value: percent or days."""
+    value = entry.get(name)
+    if name not in TERM_RANGES or isinstance(value, bool) or not isinstance(value, int | float):
+        return message
+    if not math.isfinite(value):
+        return message
+    lo, hi = TERM_RANGES[name]
+    field = _term_label(entry, name)
+    if name in CHANNEL_PERCENT:
+        return t(
+            "problems.pct_range",
+            field=field,
+            value=_percent(value),
+            lo=_percent(lo),
+            hi=_percent(hi),
+            excluded="",
+        )
+    if not float(value).is_integer():
+        return t("problems.whole_days", field=field, value=f"{value:g}")
+    return t("problems.range", field=field, value=f"{value:g}", lo=f"{lo:g}", hi=f"{hi:g}")
+
+
 def _in_form_units(key: str, message: str, doc: dict[str, Any]) -> str:
     """A problem with a percent field, said in percent; any other problem as finance says it."""
+    if (term := _term(key, doc)) is not None:
+        return _term_message(*term, message)
     f = BY_KEY.get(key)
     if f is None or f.kind != "pct":
         return message
@@ -333,6 +483,8 @@ def assumption_problems(problems: pd.DataFrame, doc: dict[str, Any]) -> pd.DataF
     keys = problems["column"].fillna("").astype(str)
 
     def field_name(key: str) -> str:
+        if (term := _term(key, doc)) is not None:
+            return f"{_term_label(*term)} ({key})"
         f = BY_KEY.get(key)
         return f"{t(f.label_key)} ({key})" if f is not None else key
 

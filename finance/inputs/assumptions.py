@@ -11,6 +11,9 @@ one market snapshot: mixing tenors from two dates would be wrong), and
 fields it leaves out from ``generic``). ``[category_names]`` maps the company's own category
 names to category keys (``"男装" = "apparel"``), key by key over the defaults' (none ship);
 each target must be a category of the table in force, the user's additions included.
+``[[liquidate.terms]]`` changes rows of the clearance-channel table (``data/channels.csv``):
+a user's list replaces the defaults' (none ship), and its entries are named by their place
+in it, counted from 1 as a reader counts them (``liquidate.terms[2].discount``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,15 @@ from typing import Any
 
 from finance.errors import InputError, Problem
 from finance.inputs.categories import Category, default_categories, parse_categories
+from finance.inputs.channels import (
+    FALLBACK,
+    TERM_KEYS,
+    TERM_RANGES,
+    ChannelTerms,
+    base_row,
+    effective_channels,
+    load_channels,
+)
 from finance.locale import Text, percent
 from finance.market.curve import tenor_days
 from finance.paths import DATA_DIR
@@ -165,9 +177,19 @@ class TradeTerms:
 
 @dataclass(frozen=True, slots=True)
 class LiquidateTerms:
-    """Which clearance channels of ``data/channels.csv`` the liquidation may use."""
+    """Which clearance channels the liquidation may use, and the terms the user changed.
+
+    Attributes
+    ----------
+    channels : tuple of str
+        Channels of ``data/channels.csv`` the liquidation may use.
+    terms : tuple of ChannelTerms
+        ``[[liquidate.terms]]``: rows of the channel table changed or added, in the file's
+        order; :func:`finance.inputs.channels.effective_channels` applies them.
+    """
 
     channels: tuple[str, ...]
+    terms: tuple[ChannelTerms, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +361,17 @@ def _text_list(v: Any) -> str | None:
     return None
 
 
+def _array_of_tables(v: Any) -> str | None:
+    # Only the shape here: each entry is checked against the tables in force, later.
+    if isinstance(v, list) and all(isinstance(x, Mapping) for x in v):
+        return None
+    return Text(
+        "must be an array of tables, each written [[liquidate.terms]] with channel, "
+        "category and the terms it changes",
+        "problem.key_terms",
+    )
+
+
 def _keyed(key: str, msg: str) -> str:
     """``key msg``, keeping the message's code and naming the key."""
     if isinstance(msg, Text):
@@ -414,8 +447,10 @@ SECTIONS: dict[str, dict[str, Check]] = {
         "trustee_fee": RATE,
         "max_fixed_cost_share": _number(0, 1, lo_open=True),
     },
-    "liquidate": {"channels": _text_list},
+    "liquidate": {"channels": _text_list, "terms": _array_of_tables},
 }
+#: Section keys a document may leave out, defaults included (nothing to change).
+OPTIONAL: frozenset[str] = frozenset({"liquidate.terms"})
 TABLES = ("curve", "categories", "category_names", *SECTIONS)
 #: Deprecated ``[abs]`` keys and the ``[trade]`` keys they stand for.
 DEPRECATED_ABS_KEYS: dict[str, str] = {
@@ -614,10 +649,111 @@ def read_assumptions_file(path: str | Path) -> dict[str, Any]:
 
 
 def _available_channels() -> set[str]:
-    # Imported here: channels sit a layer above assumptions and read data/channels.csv.
-    from finance.inputs.channels import load_channels
-
     return set(load_channels()["channel"])
+
+
+#: The range check of each channel term: the channel table's own ranges.
+TERM_CHECKS: dict[str, Check] = {
+    name: _whole(int(lo), int(hi)) if name == "days_to_cash" else _number(lo, hi)
+    for name, (lo, hi) in TERM_RANGES.items()
+}
+
+
+def _term_problems(
+    entries: list[Mapping[str, Any]], file: str, categories: Mapping[str, Any]
+) -> tuple[list[Problem], tuple[ChannelTerms, ...]]:
+    """Check ``[[liquidate.terms]]`` against the channel table and the categories in force.
+
+    Returns the problems, each naming its key (``liquidate.terms[2].fee``, counting the
+    entries from 1), and the entries that have none, typed.
+    """
+    table = load_channels()
+    channels = sorted(set(table["channel"]))
+    known = sorted({*categories, FALLBACK})
+    problems: list[Problem] = []
+    good: list[tuple[str, ChannelTerms]] = []
+    first: dict[tuple[str, str], str] = {}
+    for number, entry in enumerate(entries, start=1):
+        where = f"liquidate.terms[{number}]"
+        found: list[tuple[str, Text]] = [
+            (f"{where}.{k}", Text(f"unknown key {where}.{k}", "problem.unknown_key"))
+            for k in entry
+            if k not in TERM_KEYS
+        ]
+        for k in ("channel", "category"):
+            key, value = f"{where}.{k}", entry.get(k)
+            if value is None:
+                found.append((key, Text(f"no value for {key}", "problem.no_value")))
+            elif not isinstance(value, str):
+                message = f"{key} must be a name, not {value!r}"
+                found.append((key, Text(message, "problem.term_name", name=key, value=repr(value))))
+        channel, category = entry.get("channel"), entry.get("category")
+        if isinstance(channel, str) and channel not in channels:
+            key = f"{where}.channel"
+            message = f"{key} = {channel!r} is not a known channel; known: {channels}"
+            found.append(
+                (
+                    key,
+                    Text(message, "problem.term_channel", name=key, value=channel, known=channels),
+                )
+            )
+        if isinstance(category, str) and category not in known:
+            key = f"{where}.category"
+            message = f"{key} = {category!r} is not a known category; known: {known}"
+            found.append(
+                (key, Text(message, "problem.term_category", name=key, value=category, known=known))
+            )
+        for name, check in TERM_CHECKS.items():
+            if name in entry and (msg := check(entry[name])):
+                found.append((f"{where}.{name}", _keyed(f"{where}.{name}", msg)))
+        pair = (channel, category)
+        if not found and pair in first:
+            message = (
+                f"{where} repeats channel {channel!r} and category {category!r} of {first[pair]}"
+            )
+            found.append(
+                (
+                    where,
+                    Text(
+                        message,
+                        "problem.term_repeated",
+                        name=where,
+                        channel=channel,
+                        category=category,
+                        first=first[pair],
+                    ),
+                )
+            )
+        problems += [Problem(file, message, key=key) for key, message in found]
+        if not found:
+            first[pair] = where
+            given = {k: entry[k] for k in TERM_RANGES if k in entry}
+            good.append((where, ChannelTerms(channel, category, **given)))
+    # A row the table lacks, on a channel with no generic row, has nothing to take the
+    # terms left out from (no shipped channel is like that).
+    after_generic = effective_channels([t for _, t in good if t.category == FALLBACK], table)
+    for where, term in good:
+        missing = [k for k in TERM_RANGES if getattr(term, k) is None]
+        if missing and base_row(after_generic, term.channel, term.category) is None:
+            message = (
+                f"{where}: channel {term.channel!r} has no row for {term.category!r} nor a "
+                f"generic one to take {missing} from; give them"
+            )
+            problems.append(
+                Problem(
+                    file,
+                    Text(
+                        message,
+                        "problem.term_incomplete",
+                        name=where,
+                        channel=term.channel,
+                        category=term.category,
+                        missing=missing,
+                    ),
+                    key=where,
+                )
+            )
+    return problems, tuple(term for _, term in good)
 
 
 def _with_trade_from_abs(user: dict[str, Any]) -> dict[str, Any]:
@@ -684,7 +820,9 @@ def parse_assumptions(
         f"{s}.{k}"
         for s, checks in SECTIONS.items()
         for k in checks
-        if k not in merged.get(s, {}) and not (s == "abs" and k in DEPRECATED_ABS_KEYS)
+        if k not in merged.get(s, {})
+        and not (s == "abs" and k in DEPRECATED_ABS_KEYS)
+        and f"{s}.{k}" not in OPTIONAL
     ]
     if "curve" not in merged:
         missing.append("curve")
@@ -732,6 +870,13 @@ def parse_assumptions(
     unknown_channels = (
         sorted(set(channels) - _available_channels()) if not _text_list(channels) else []
     )
+    entries = merged.get("liquidate", {}).get("terms", [])
+    terms: tuple[ChannelTerms, ...] = ()
+    if not _array_of_tables(entries):  # another shape is already a recorded problem
+        own = isinstance(user.get("liquidate"), Mapping) and "terms" in user["liquidate"]
+        where = file if own else DEFAULT_ASSUMPTIONS_FILE.name
+        found, terms = _term_problems(entries, where, categories)
+        problems += found
     if unknown_channels:
         problems.append(
             Problem(
@@ -777,7 +922,7 @@ def parse_assumptions(
         pledge_loan=section(PledgeLoanTerms, "pledge_loan"),
         receipt_trust=section(ReceiptTrustTerms, "receipt_trust"),
         abs=section(AbsTerms, "abs"),
-        liquidate=LiquidateTerms(tuple(merged["liquidate"]["channels"])),
+        liquidate=LiquidateTerms(tuple(merged["liquidate"]["channels"]), terms),
         trade=section(TradeTerms, "trade"),
         category_names={str(k).strip(): str(v) for k, v in names.items()},
     )

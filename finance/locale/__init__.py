@@ -29,6 +29,7 @@ LABELLED: Mapping[str, str] = {
     "route": "option",
     "max_cash_option": "option",
     "category": "category",
+    "channel": "channel",
     "limit_key": "limit",
 }
 #: English joints and what each language writes instead.

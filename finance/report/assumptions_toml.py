@@ -2,7 +2,9 @@
 
 The document names every key, the whole category table included, so a saved file is
 self-contained: loaded on another machine (or after the shipped defaults change) it gives
-the same :class:`~finance.inputs.assumptions.Assumptions`.
+the same :class:`~finance.inputs.assumptions.Assumptions`. The clearance channels' terms
+are the exception: it carries the rows the user changed (``[[liquidate.terms]]``), the
+rest being ``data/channels.csv``'s, which is data rather than assumptions.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ def assumptions_document(assumptions: Assumptions) -> dict[str, Any]:
     Returns
     -------
     dict
-        Top-level keys, then ``curve``, each route's table, ``category_names`` (the
-        company's own category names) and ``categories``.
+        Top-level keys, then ``curve``, each route's table (``liquidate.terms``: the
+        channel rows changed, as a list of tables, empty when none are), ``category_names``
+        (the company's own category names) and ``categories``.
     """
     a = assumptions
     top = {
@@ -64,7 +67,10 @@ def assumptions_document(assumptions: Assumptions) -> dict[str, Any]:
         "receipt_trust": asdict(a.receipt_trust),
         "trade": asdict(a.trade),
         "abs": asdict(a.abs),
-        "liquidate": {"channels": list(a.liquidate.channels)},
+        "liquidate": {
+            "channels": list(a.liquidate.channels),
+            "terms": [term.as_table() for term in a.liquidate.terms],
+        },
         "category_names": dict(a.category_names),
         "categories": categories,
     }

@@ -148,6 +148,15 @@ def _assumptions_frame(result: ValuationResult) -> pd.DataFrame:
         elif f.name == "category_names":
             # The company's own category names, one row each (none: no row).
             rows += [(f"category_names.{name}", key) for name, key in value.items()]
+        elif f.name == "liquidate":
+            rows.append(("liquidate.channels", value.channels))
+            # Each channel term changed, one row per key, named as the TOML file names it
+            # (none: no row).
+            rows += [
+                (f"liquidate.terms[{number}].{k}", v)
+                for number, term in enumerate(value.terms, start=1)
+                for k, v in term.as_table().items()
+            ]
         elif dataclasses.is_dataclass(value):
             rows += [(f"{f.name}.{k}", v) for k, v in dataclasses.asdict(value).items()]
         else:

@@ -74,6 +74,11 @@ def _channels_for(channels: pd.DataFrame, allowed: Sequence[str], name: str) -> 
     return own
 
 
+#: The smallest share of a category a channel is given: below it, what the channel pays
+#: rounds to nothing (a capacity of 5e-324 would "sell" goods for no cash).
+MIN_SHARE = 1e-12
+
+
 def plan_channels(
     channels: pd.DataFrame,
     lots: Lots,
@@ -146,7 +151,7 @@ def plan_channels(
             taken = np.where(rate_of[part] < ch.company_rate, overlap, 0.0)
             room_lo = room_hi
             placed = float(taken.sum())
-            if placed <= 0:
+            if placed <= MIN_SHARE:
                 continue
             whole = size[i0:i1]
             share_of_lot = np.where(whole > 0, taken / np.where(whole > 0, whole, 1.0), 0.0)

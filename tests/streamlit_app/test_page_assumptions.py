@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
@@ -14,6 +15,8 @@ from ui.state import (
     ASSUMPTIONS_TAB,
     ASSUMPTIONS_UPLOAD,
     CATEGORY_EDITOR,
+    CHANNEL_BASE,
+    CHANNEL_EDITOR,
     CURVE_EDITOR,
     RESET,
 )
@@ -195,3 +198,130 @@ def test_the_tab_being_edited_stays_open(open_page):
     at.number_input(key="a.confidence").set_value(95.0).run()  # valid again: the table goes
     assert not at.error
     assert at.session_state[f"{ASSUMPTIONS_TAB}.en"] == lender
+
+
+# ------------------------------------------------------------------ channel terms
+def _channel_row(at, channel, category, lang="en"):
+    """The editor's row number of (channel, category), from the frame it was given."""
+    base = at.session_state[f"{CHANNEL_BASE}.{lang}"]
+    rows = base.index[(base["channel"] == channel) & (base["category"] == category)]
+    assert len(rows) == 1, (channel, category)
+    return int(rows[0]), base
+
+
+def test_channel_terms_show_the_inventorys_categories_in_percent(open_page):
+    at = open_page("assumptions")
+    row, base = _channel_row(at, "outlet", "apparel")
+    shown = base.loc[row]
+    assert (shown["channel_name"], shown["category_name"]) == ("Outlet", "Apparel")
+    assert (shown["discount"], shown["fee"], shown["capacity"]) == (50.0, 10.0, 40.0)
+    assert shown["days_to_cash"] == 45
+    assert "MKDN" in shown["note"]
+    # every category of the sample, and only the rows a channel has: steel only at the
+    # lower-tier market; the sample's generic lots use each channel's generic row
+    assert set(base["category"]) == {
+        "apparel", "electronics", "food", "home_appliances", "auto_parts", "steel", "copper",
+        "generic",
+    }  # fmt: skip
+    assert base.loc[base["category"] == "steel", "channel"].tolist() == ["lower_tier"]
+    assert not base[["channel", "category"]].duplicated().any()
+
+
+def test_editing_a_channel_term_changes_the_stored_assumptions(open_page):
+    at = open_page("assumptions")
+    row, _ = _channel_row(at, "outlet", "apparel")
+    at.session_state[f"{CHANNEL_EDITOR}.en"] = {
+        "edited_rows": {row: {"discount": 60.0, "days_to_cash": 10}},  # percent, like the form
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    assert not at.error
+    terms = at.session_state[ASSUMPTIONS]["liquidate"]["terms"]
+    assert terms == [
+        {"channel": "outlet", "category": "apparel", "discount": 0.6, "days_to_cash": 10}
+    ]
+    # the assumptions in force carry the offer, and the saved file with them
+    a = load_assumptions(None)
+    assert a.liquidate.terms == ()  # the defaults themselves are untouched
+    saved = tomllib.loads(assumptions_toml_of(at).decode())
+    assert saved["liquidate"]["terms"] == terms
+    # Putting the shipped figures back drops the entry.
+    at.session_state[f"{CHANNEL_EDITOR}.en"] = {
+        "edited_rows": {row: {"discount": 50.0, "days_to_cash": 45}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert at.session_state[ASSUMPTIONS]["liquidate"]["terms"] == []
+
+
+def assumptions_toml_of(at):
+    """What the page's save button would save: the session's assumptions as TOML."""
+    from finance import parse_assumptions
+
+    return assumptions_toml(parse_assumptions(at.session_state[ASSUMPTIONS], file="app"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "field", "message"),
+    [
+        (
+            "en",
+            "Discount of Outlet for Apparel (liquidate.terms[1].discount)",
+            "Discount of Outlet for Apparel = 150% must be between 0% and 100%",
+        ),
+        (
+            "zh",
+            "奥特莱斯（服装）的折价率 (liquidate.terms[1].discount)",
+            "奥特莱斯（服装）的折价率 = 150% 须在 0% 与 100% 之间",
+        ),
+    ],
+)
+def test_a_bad_channel_term_is_named_in_the_pages_language(open_page, lang, field, message):
+    at = open_page("assumptions", lang=lang)
+    row, _ = _channel_row(at, "outlet", "apparel", lang)
+    at.session_state[f"{CHANNEL_EDITOR}.{lang}"] = {
+        "edited_rows": {row: {"discount": 150.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    assert at.session_state[ASSUMPTIONS]["liquidate"]["terms"][0]["discount"] == 1.5
+    fields, messages = at.dataframe[0].value.T.to_numpy()
+    assert list(fields) == [field]
+    assert list(messages) == [message]
+
+
+def test_a_chinese_session_shows_the_channel_terms_in_chinese(open_page):
+    at = open_page("assumptions", lang="zh")
+    _, base = _channel_row(at, "outlet", "apparel", "zh")
+    shown = base[["channel_name", "category_name", "note"]].to_numpy().ravel()
+    # the source tags of docs/model.md are codes, not words
+    english = [
+        v for v in shown if re.search(r"[A-Za-z]{3,}", v.replace("MKDN", "").replace("EXCH", ""))
+    ]
+    assert english == []
+    assert "奥特莱斯" in set(base["channel_name"])
+
+
+def test_reset_forgets_the_channel_terms(open_page):
+    at = open_page("assumptions")
+    row, _ = _channel_row(at, "livestream", "food")
+    at.session_state[f"{CHANNEL_EDITOR}.en"] = {
+        "edited_rows": {row: {"fee": 20.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert at.session_state[ASSUMPTIONS]["liquidate"]["terms"] == [
+        {"channel": "livestream", "category": "food", "fee": 0.2}
+    ]
+    at.button(key=RESET).click().run()
+    assert at.session_state[ASSUMPTIONS] == {}
+    _, base = _channel_row(at, "livestream", "food")
+    assert (
+        base.loc[base["category"] == "food"].query("channel == 'livestream'")["fee"].item() == 25.0
+    )

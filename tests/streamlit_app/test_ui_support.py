@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from finance import load_assumptions
+from finance import load_assumptions, parse_assumptions
+from finance.inputs.channels import load_channels
 from ui import fields
 from ui.formatting import money, money_short, pct
 from ui.i18n import LANGUAGES, catalog, language_of
@@ -143,3 +144,33 @@ def test_layers():
     for path in UI_FILES:
         assert not re.search(r"^\s*(import|from) QuantLib", path.read_text(encoding="utf-8"), re.M)
         assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
+
+
+def test_channel_terms_keep_only_changes():
+    a = load_assumptions(None)
+    table = fields.channel_terms_table(a, ["apparel", "steel", "bikes"])
+    assert fields.channel_terms(table) == []
+    # bikes: a category no channel row names, shown by the generic rows it uses
+    assert set(table["category"]) == {"apparel", "steel", "generic"}
+    at = (table["channel"] == "outlet") & (table["category"] == "apparel")
+    table.loc[at, "discount"] = 60.0  # percent, as the editor shows it
+    table.loc[at, "days_to_cash"] = 10.0  # the editor may hand back a whole float
+    table.loc[table["category"] == "steel", "fee"] = None  # emptied: the shipped figure
+    assert fields.channel_terms(table) == [
+        {"channel": "outlet", "category": "apparel", "discount": 0.6, "days_to_cash": 10}
+    ]
+
+
+def test_channel_terms_table_shows_the_terms_in_force():
+    a = parse_assumptions(
+        {"liquidate": {"terms": [{"channel": "outlet", "category": "food", "fee": 0.2}]}}
+    )
+    table = fields.channel_terms_table(a, ["food"]).set_index("channel")
+    assert table.at["outlet", "fee"] == 20.0
+    assert table.at["outlet", "discount"] == 40.0
+
+
+def test_the_english_channel_notes_are_the_tables():
+    en = catalog("en")
+    for row in load_channels().itertuples():
+        assert en[f"channel_note.{row.channel}.{row.category}"] == row.note
