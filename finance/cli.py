@@ -364,7 +364,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         print(format_report(result, lang))
         if stress is not None:
-            print("\n" + format_stress(stress, result.summary["currency"]))
+            print("\n" + format_stress(stress, result.summary["currency"], lang))
         print("\n" + t("cli.wrote", lang, files=", ".join(str(out / f) for f in files)))
     return 0
 
@@ -553,22 +553,40 @@ def _format_report_in(result: Any, lang: str) -> str:
     return "\n".join(lines)
 
 
-def format_stress(stress: Any, currency: str) -> str:
-    """Plain-text stress table (NPV against today's unstressed value) and sensitivity grid."""
+def format_stress(stress: Any, currency: str, lang: str = "en") -> str:
+    """Plain-text stress table (NPV against today's unstressed value) and sensitivity grid.
+
+    Parameters
+    ----------
+    stress : StressResult
+    currency : str
+    lang : str
+        ``en`` or ``zh``: the titles, the stresses' and the options' names.
+    """
     npv = stress.comparison.pivot(index="stress", columns="option", values="npv_vs_base_value")
     order = list(dict.fromkeys(stress.comparison["stress"]))
     options = list(dict.fromkeys(stress.comparison["option"]))
     npv = npv.loc[order, options]
     chosen = stress.headline.set_index("stress")
+    english = lang == "en"
+
+    def name(group: str, code: str) -> str:
+        return code if english else label(group, code, lang)
+
     lines = [
-        f"Stress: NPV of each route against today's unstressed market value ({currency})",
-        f"{'stress':<18}" + "".join(f"{o:>15}" for o in options) + "  recommended",
+        f"Stress: NPV of each route against today's unstressed market value ({currency})"
+        if english
+        else t("cli.stress_title", lang, currency=currency),
+        _cell("stress" if english else t("cli.stress_column", lang), 18, False)
+        + "".join(_cell(name("option", o), 15) for o in options)
+        + "  "
+        + ("recommended" if english else t("cli.recommended_column", lang)),
     ]
-    for name, row in npv.iterrows():
+    for stress_name, row in npv.iterrows():
         lines.append(
-            f"{name:<18}"
+            _cell(name("step", stress_name), 18, False)
             + "".join(f"{v:>15,.0f}" for v in row)
-            + f"  {chosen.loc[name, 'recommended_option']}"
+            + f"  {name('option', chosen.loc[stress_name, 'recommended_option'])}"
         )
     grid = stress.sensitivity.pivot(
         index="confidence", columns="margin_period_days", values="borrowing_base"
@@ -579,7 +597,9 @@ def format_stress(stress: Any, currency: str) -> str:
     lines += [
         "",
         f"Borrowing base ({currency}) and weighted haircut by confidence (rows) and margin "
-        "period in days (columns)",
+        "period in days (columns)"
+        if english
+        else t("cli.sensitivity_title", lang, currency=currency),
         f"{'':<8}" + "".join(f"{int(c):>24}" for c in grid.columns),
     ]
     for conf in grid.index:
@@ -609,7 +629,7 @@ def _sample(args: argparse.Namespace) -> int:
     if problems:
         raise InputError(problems)
     write_inventory(generate_inventory(args.lots, seed=args.seed), out)
-    print(f"Wrote {args.lots:,} lots to {out}")
+    print(t("cli.wrote_sample", args.lang, lots=f"{args.lots:,}", file=out))
     return 0
 
 

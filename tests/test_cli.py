@@ -193,6 +193,23 @@ def test_stress_writes_and_prints_the_stress_tables(tmp_path, capsys):
     assert base["npv"].tolist() == pytest.approx(options["npv"].tolist())
 
 
+def test_stress_tables_in_chinese(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["evaluate", SAMPLE, "--out", str(out), "--stress", "--lang", "zh", *ARGS]
+    assert main(args) == 0
+    stdout = capsys.readouterr().out
+    section = stdout[stdout.index("压力测试：") : stdout.index("已写入")]
+    assert "价格 −10%" in section and "推荐方案" in section and "可贷额度（CNY）" in section
+    # Only codes are left in Latin letters: the currency, NPV and the rate shock's unit.
+    assert set(re.findall(r"[A-Za-z]+", section)) <= {"CNY", "NPV", "bp", "ABS"}
+
+
+def test_sample_says_what_it_wrote_in_chinese(tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    assert main(["sample", "--lots", "12", "--out", str(out), "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.strip() == f"已写入 12 个批次：{out}"
+
+
 def test_stress_in_json(tmp_path, capsys):
     out = tmp_path / "out"
     args = ["evaluate", SAMPLE, "--out", str(out), "--stress", "--json", "--format", "csv"]
