@@ -26,8 +26,9 @@ EXTRA_PERCENT = {"rate", "coverage_pct"}
 #: Money in tables: thousands separators, the cent, a leading minus (the workbook's
 #: ``#,##0.00``; Streamlit's "accounting" would show a loss in parentheses instead).
 MONEY_FORMAT = "%,.2f"
-#: Key columns kept in view while a wide table scrolls sideways.
-PINNED = {"sku", "batch"}
+#: Key columns kept in view while a wide table scrolls sideways: what names the row (a
+#: lot, a route, a stress, a payment date, a trigger line, a tranche).
+PINNED = {"sku", "batch", "option", "stress", "date", "line", "tranche"}
 
 
 # Characters that format text inside a line (emphasis, code, links, LaTeX, HTML-like tags).

@@ -14,7 +14,7 @@ import pytest
 from finance import load_assumptions, parse_assumptions
 from finance.inputs.channels import load_channels
 from ui import fields
-from ui.formatting import money, money_short, pct
+from ui.formatting import column_config, money, money_short, pct
 from ui.i18n import LANGUAGES, catalog, language_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,3 +174,23 @@ def test_the_english_channel_notes_are_the_tables():
     en = catalog("en")
     for row in load_channels().itertuples():
         assert en[f"channel_note.{row.channel}.{row.category}"] == row.note
+
+
+@pytest.mark.parametrize(
+    ("column", "pinned", "number_format"),
+    [
+        ("sku", True, None),
+        ("batch", True, None),
+        ("option", True, None),
+        ("stress", True, None),
+        ("date", True, None),
+        ("category", None, None),
+        ("npv", None, "%,.2f"),  # money: the cent, a leading minus, never parentheses
+        ("market_value", None, "%,.2f"),
+        ("effective_annual_cost", None, "percent"),
+    ],
+)
+def test_tables_pin_the_row_names_and_format_money_one_way(column, pinned, number_format):
+    config = column_config([column], "CNY")[column]
+    assert config["pinned"] is pinned
+    assert config.get("type_config", {}).get("format") == number_format
