@@ -5,6 +5,9 @@ Starts the app on a free port, opens each page in headless Chromium (Debian's
 finish running, and saves ``OUT/<lang>-<page>.png``.
 
     python tools/screenshots.py [--out DIR] [--pages inventory,financing] [--lang en,zh]
+
+``--pages mapping`` shows the Inventory page's mapping step: a Kingdee-style stock list
+(the end-to-end test's) uploaded, one category name the evaluator does not know.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from tests.e2e.helpers import (  # noqa: E402
     PAGES,
     chromium_path,
     serve_app,
+    upload,
     wait_for_run,
 )
+from tests.e2e.test_e2e_mapping import ERP_CSV  # noqa: E402
 
 CHART_DRAW_MS = 800  # charts draw after the script finishes
 
@@ -58,8 +63,10 @@ def main() -> None:
             )
             page = context.new_page()
             for name in args.pages.split(","):
-                page.goto(f"{url}/{PAGES[name]}", wait_until="domcontentloaded")
+                page.goto(f"{url}/{PAGES.get(name, '')}", wait_until="domcontentloaded")
                 wait_for_run(page)
+                if name == "mapping":
+                    upload(page, "库存明细表.csv", ERP_CSV)
                 page.wait_for_timeout(CHART_DRAW_MS)
                 # The page scrolls inside Streamlit's main block, not the document: grow
                 # the viewport to the block's height for a whole-page picture.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
 
 from finance import Assumptions, InputError, ValuationResult
@@ -18,6 +19,23 @@ from ui.compute import Inputs, Problems
 from ui.formatting import plain
 from ui.i18n import CATEGORY_NAMES, lang, t
 from ui.state import INVENTORY, assumptions_doc
+
+#: Most problems shown in a table that wraps its text (every message read whole); more
+#: go to a scrolling grid, where a long message is cut at the column's edge.
+WRAPPED_PROBLEMS = 200
+
+
+def _problem_table(shown: pd.DataFrame) -> None:
+    """The problems, the first column (the file, or the field) as the rows' headers."""
+    if len(shown) <= WRAPPED_PROBLEMS:
+        st.table(shown.set_index(shown.columns[0]))
+    else:
+        message = shown.columns[-1]
+        st.dataframe(
+            shown,
+            hide_index=True,
+            column_config={message: st.column_config.Column(width="large")},
+        )
 
 
 def show_problems(problems: Problems, headline: str) -> None:
@@ -31,11 +49,7 @@ def show_problems(problems: Problems, headline: str) -> None:
         .to_frame(lang())
         .rename(columns={c: t(f"problems.{c}") for c in ("file", "row", "column", "message")})
     )
-    st.dataframe(
-        shown,
-        hide_index=True,
-        column_config={t("problems.message"): st.column_config.Column(width="large")},
-    )
+    _problem_table(shown)
 
 
 def show_assumption_problems(problems: Problems, headline: str) -> None:
@@ -48,11 +62,7 @@ def show_assumption_problems(problems: Problems, headline: str) -> None:
     shown = fields.assumption_problems(frame, assumptions_doc()).rename(
         columns={"column": t("problems.field"), "message": t("problems.message")}
     )
-    st.dataframe(
-        shown,
-        hide_index=True,
-        column_config={t("problems.message"): st.column_config.Column(width="large")},
-    )
+    _problem_table(shown)
 
 
 def assumptions() -> Assumptions:

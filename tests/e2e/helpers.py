@@ -335,6 +335,27 @@ def grid(frame: Locator) -> tuple[list[str], list[list[str]], int]:
     return headers, rows, int(table.get_attribute("aria-rowcount") or 0)
 
 
+def html_table(table: Locator) -> tuple[list[str], list[list[str]]]:
+    """Read an ``st.table`` (real HTML, unlike the data grid): its headers and its rows.
+
+    Parameters
+    ----------
+    table : Locator
+        The ``[data-testid='stTable']`` element.
+
+    Returns
+    -------
+    tuple of (list of str, list of list of str)
+        The column headers (the index's first) and each row's cells, index cell first.
+    """
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    rows = [
+        [c.strip() for c in row.locator("th, td").all_inner_texts()]
+        for row in table.locator("tbody tr").all()
+    ]
+    return headers, rows
+
+
 def dataframe(page: Page, header: str) -> Locator:
     """The ``st.dataframe`` with a column headed exactly ``header``.
 

@@ -33,3 +33,8 @@ def bad_upload() -> tuple[bytes, list[tuple[int, str]]]:
         (6, "category"),
         (9, "unit_price"),
     ]
+
+
+def problem_table(at) -> pd.DataFrame:
+    """The page's problems table (a wrapping ``st.table``; its first column is the index)."""
+    return at.table[0].value.reset_index()

@@ -9,7 +9,7 @@ import pytest
 
 from finance import load_assumptions
 from finance.report.assumptions_toml import assumptions_toml
-from streamlit_app.support import DOC
+from streamlit_app.support import DOC, problem_table
 from ui.state import (
     ASSUMPTIONS,
     ASSUMPTIONS_TAB,
@@ -82,7 +82,7 @@ def test_curve_editor_replaces_the_curve(open_page):
 def test_contradiction_is_named_and_reset_recovers(open_page):
     at = open_page("assumptions", doc={"pledge_loan": {"top_up_line": 1.5}})
     assert "problem" in at.error[0].value
-    problems = at.dataframe[0].value
+    problems = problem_table(at)
     assert any("top_up_line" in str(k) for k in problems["Field"])
     at.switch_page("app_pages/financing.py").run()
     assert not at.exception and at.error  # result pages stop with the same message
@@ -180,7 +180,7 @@ def test_a_percent_field_takes_and_speaks_percent(open_page, lang, message):
     at.number_input(key="a.confidence").set_value(40.0).run()
     assert not at.exception
     assert at.session_state[ASSUMPTIONS]["confidence"] == 0.4  # 40 in a % field is 40%
-    fields, messages = at.dataframe[0].value.T.to_numpy()  # the field, the problem
+    fields, messages = problem_table(at).T.to_numpy()  # the field, the problem
     assert list(messages) == [message]
     assert "confidence" in fields[0]
     assert at.number_input(key="a.confidence").value == pytest.approx(40.0)
@@ -290,7 +290,7 @@ def test_a_bad_channel_term_is_named_in_the_pages_language(open_page, lang, fiel
     at.run()
     assert not at.exception
     assert at.session_state[ASSUMPTIONS]["liquidate"]["terms"][0]["discount"] == 1.5
-    fields, messages = at.dataframe[0].value.T.to_numpy()
+    fields, messages = problem_table(at).T.to_numpy()
     assert list(fields) == [field]
     assert list(messages) == [message]
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from finance import load_assumptions, load_inventory
-from streamlit_app.support import SAMPLE_TEXT, bad_upload, sample_rows
+from streamlit_app.support import SAMPLE_TEXT, bad_upload, problem_table, sample_rows
 from ui.state import APPLY_MAPPING, ASSUMPTIONS, INVENTORY, MAPPING_PREFIX, UPLOAD, USE_SAMPLE
 
 
@@ -33,7 +33,7 @@ def test_bad_upload_lists_every_problem_with_its_row(open_page):
     at.file_uploader(key=UPLOAD).set_value(("bad stock.csv", data, "text/csv")).run()
     assert not at.exception
     assert "bad stock.csv has 3 problem(s)" in at.error[0].value
-    problems = at.dataframe[0].value
+    problems = problem_table(at)
     assert sorted(zip(problems["Row"], problems["Column or key"], strict=True)) == expected
     assert not at.success  # nothing is valued
     # The other pages show the same problems instead of figures.
@@ -49,12 +49,12 @@ def test_a_chinese_session_says_the_problems_in_chinese(open_page):
     data, expected = bad_upload()
     english = open_page("inventory")
     english.file_uploader(key=UPLOAD).set_value(("bad stock.csv", data, "text/csv")).run()
-    assert "must not be negative" in " ".join(english.dataframe[0].value["Problem"])
+    assert "must not be negative" in " ".join(problem_table(english)["Problem"])
     at = open_page("inventory", lang="zh")
     at.file_uploader(key=UPLOAD).set_value(("bad stock.csv", data, "text/csv")).run()
     assert not at.exception
     assert "bad stock.csv 有 3 个问题" in at.error[0].value
-    problems = at.dataframe[0].value
+    problems = problem_table(at)
     assert list(problems.columns) == ["文件", "行", "列或键", "问题"]
     assert sorted(zip(problems["行"], problems["列或键"], strict=True)) == expected
     by_row = dict(zip(problems["行"], problems["问题"], strict=True))
