@@ -173,7 +173,17 @@ def test_safe_csv_bytes_keeps_numbers_and_neutralises_text():
     frame = pd.DataFrame({"n": [-3.5, 2.0], "t": ["-3.5", "ok"]})
     data = safe_csv_bytes(frame)
     assert data.startswith(BOM)
-    assert data[len(BOM) :].decode("utf-8").split("\r\n") == ["n,t", "-3.5,'-3.5", "2.0,ok", ""]
+    # Text in quotes, numbers bare (finance/report/csv.py); read back, the cells are those
+    # pandas' own writer gave: -3.5, '-3.5, 2, ok.
+    assert data[len(BOM) :].decode("utf-8").split("\r\n") == [
+        "n,t",
+        '-3.5,"\'-3.5"',
+        '2,"ok"',
+        "",
+    ]
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows == [["n", "t"], ["-3.5", "'-3.5"], ["2", "ok"]]
+    assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")["n"].tolist() == [-3.5, 2.0]
 
 
 # ---------------------------------------------------------------------------- CSV
