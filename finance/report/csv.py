@@ -18,7 +18,8 @@ million lots take seconds. How a cell is written:
 - numbers bare, in the shortest form that reads back to the same float (``0.00001``,
   ``2.5e-7``); a float column whose every value is whole keeps its ``.0`` (``3.0``), so that
   pandas reads it back as floats, as it does the other float columns;
-- a missing value (NaN, None) is an empty cell, infinity ``inf``; booleans ``True`` and
+- a missing value (NaN, None) is an empty cell (``""`` in a table of one column, whose
+  row would otherwise be an empty line), infinity ``inf``; booleans ``True`` and
   ``False`` (in quotes: Arrow writes ``true`` for a boolean) as pandas wrote them.
 
 Lines end in CRLF. Files are written to a temporary name and moved into place, so a
@@ -176,11 +177,13 @@ def _write(frame: pd.DataFrame, sink: pa.NativeFile) -> None:
     sink.write(BOM + _header(frame))
     if not len(frame.columns) or not len(frame):
         return
+    columns = [csv_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    if len(columns) == 1 and columns[0].null_count:
+        # A row of one missing cell would be an empty line, which readers skip (pandas)
+        # or take for no cells (csv): written "" instead, as pandas' writer did.
+        columns[0] = pc.fill_null(pc.cast(columns[0], pa.large_string()), "")
     # Positional names: the header is already written, and names need not be unique.
-    table = pa.Table.from_arrays(
-        [csv_column(frame.iloc[:, i]) for i in range(frame.shape[1])],
-        names=[f"c{i}" for i in range(frame.shape[1])],
-    )
+    table = pa.Table.from_arrays(columns, names=[f"c{i}" for i in range(len(columns))])
     options = pacsv.WriteOptions(
         include_header=False, batch_size=_BATCH_ROWS, eol=EOL, quoting_style="needed"
     )
