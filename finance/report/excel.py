@@ -241,7 +241,7 @@ def fit_long_text(
     -------
     DataFrame
         ``shown`` itself when no cell is too long; else a copy whose long cells in a sheet
-        of :data:`CSV_OF_SHEET` say where the whole text is.
+        of :data:`CSV_OF_SHEET` say where the whole text is (in another sheet, emptied).
     """
     out = shown
     for j, column in enumerate(shown.columns):
@@ -252,9 +252,9 @@ def fit_long_text(
         for i in np.flatnonzero(lengths > XLSX_MAX_CHARS):
             # Row i is the sheet's (and the CSV's) row i + 2: the header is row 1.
             length, row = int(lengths[i]), int(i) + 2
+            if out is shown:
+                out = shown.copy()
             if name in CSV_OF_SHEET:
-                if out is shown:
-                    out = shown.copy()
                 out.iloc[i, j] = t(
                     "export.too_long",
                     lang,
@@ -264,6 +264,9 @@ def fit_long_text(
                     row=row,
                 )
                 continue
+            # The workbook is not kept (the problem is raised); emptied so that it is not
+            # written cut either, nor warned about.
+            out.iloc[i, j] = ""
             sheet = sheet_name(name, lang)
             problems.append(Problem("valuation.xlsx", Text(
                 f"the {sheet} sheet's text is {length:,} characters long, more than an XLSX "
@@ -469,7 +472,9 @@ def _write_summary(
     headers = (
         list(shown.columns) if lang == DEFAULT else [t("col.item", lang), t("col.value", lang)]
     )
-    fit_long_text(shown.set_axis(headers, axis=1), "Summary", lang, problems)
+    shown = fit_long_text(shown.set_axis(headers, axis=1), "Summary", lang, problems).set_axis(
+        shown.columns, axis=1
+    )
     name = sheet_name("Summary", lang)
     shown.to_excel(writer, sheet_name=name, index=False, header=False, startrow=1)
     sheet = writer.sheets[name]
