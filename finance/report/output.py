@@ -132,8 +132,8 @@ def _folder_problems(target: Path, shown: str) -> list[Problem]:
 
 
 def _writable_problems(folder: Path, shown: str) -> list[Problem]:
-    # os.access answers for the real user; root passes it everywhere, so the attempt to
-    # make the staging folder (stage) is the final word.
+    # os.access answers for the real user, and root passes it everywhere (a read-only or
+    # immutable folder included): making the staging folder (Staging) is the final word.
     if os.access(folder, os.W_OK | os.X_OK):
         return []
     return [_not_writable(folder, shown, PermissionError(errno.EACCES, "permission denied"))]
