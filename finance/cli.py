@@ -1,8 +1,15 @@
 """Command line: ``python -m finance evaluate`` and ``python -m finance sample``.
 
-Exit codes: 0 success; 2 bad input (every problem on stderr, one a line, and no output
-file written); 1 internal error (a one-line message; set ``FINANCE_DEBUG=1`` for the
-traceback).
+Exit codes: 0 success; 2 bad input (every problem on stderr, one a line, and the output
+folder left as it was), an output folder that may not be replaced or cannot be written
+(checked before anything is read or valued) or a full disk; 1 internal error (a one-line
+message; set ``FINANCE_DEBUG=1`` for the traceback).
+
+``evaluate`` writes every file into a staging folder beside ``--out`` that replaces it whole
+when the run succeeds (:mod:`finance.report.output`): a failed run leaves the previous
+output as it was, a successful one leaves no file of an earlier run. ``--format`` picks
+the files: ``xlsx`` the CSV tables and ``valuation.xlsx``, ``csv`` the CSV tables,
+``parquet`` the same tables as Parquet.
 
 ``--lang en|zh`` sets the language of the printed report, every error line and the
 exports; the default is Chinese when the environment's language (``LC_ALL``,
@@ -18,9 +25,7 @@ import json
 import math
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -205,9 +210,9 @@ def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
     ev.add_argument("--valuation-date",
                     help=say("valuation date YYYY-MM-DD (default: today)",
                              "help.valuation_date"))  # fmt: skip
-    ev.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
-                    help=say("xlsx: CSVs and workbook; csv: the CSVs only",
-                             "help.format"))  # fmt: skip
+    ev.add_argument("--format", choices=("xlsx", "csv", "parquet"), default="xlsx",
+                    help=say("xlsx: CSVs and workbook; csv: the CSVs only; parquet: the same "
+                             "tables as Parquet", "help.format"))  # fmt: skip
     ev.add_argument("--json", action="store_true",
                     help=say("print summary and options as JSON", "help.json"))  # fmt: skip
     ev.add_argument("--lang", choices=LANGUAGES, default=None,
@@ -266,10 +271,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _evaluate(args: argparse.Namespace) -> int:
+def _value_and_write(args: argparse.Namespace, folder: Path) -> tuple[Any, Any, list[str]]:
+    """Read the inputs, value them and write the run's files into ``folder``.
+
+    Returns the result, the stress test (or None) and the names of the files written.
+    """
     from finance.evaluate import evaluate
     from finance.inputs.inventory import load_inventory
-    from finance.report import csv_files, workbook_bytes
     from finance.report.excel import EXCEL_MAX_ROWS
 
     lang = args.lang
@@ -325,22 +333,53 @@ def _evaluate(args: argparse.Namespace) -> int:
             base=result,
             progress=lambda f, s: bar(0.5 + f / 2, f"{step('stress')}: {step(s)}"),
         )
+    return result, stress, _write_files(args, folder, result, stress)
 
-    # Build every file in memory first, then move them into place together: an error
-    # while building leaves nothing behind.
-    files = csv_files(result, lang, stress)
-    if args.format == "xlsx":
-        files["valuation.xlsx"] = workbook_bytes(result, stress, lang)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+
+def _write_files(args: argparse.Namespace, folder: Path, result: Any, stress: Any) -> list[str]:
+    """Write the run's files into the staging ``folder``; return their names.
+
+    ``xlsx``: the CSV tables and ``valuation.xlsx``; ``csv``: the CSV tables; ``parquet``: the
+    same tables as Parquet. A write the system refuses (a full disk) is a problem of the
+    output folder, not an internal error.
+    """
+    # Looked up at call time (not bound at import), so that a test can replace it.
+    from finance import report
+    from finance.report.csv import write_csv
+    from finance.report.output import write_failed
+    from finance.report.parquet import write_parquet
+    from finance.report.tables import export_tables
+
+    files: list[str] = []
     try:
-        for file_name, data in files.items():
-            (staging / file_name).write_bytes(data)
-        for file_name in files:
-            os.replace(staging / file_name, out / file_name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if args.format == "xlsx":
+            # Built first: a text too long for a cell in a sheet no CSV holds is a problem
+            # to report before a million lots are written.
+            workbook = report.workbook_bytes(result, stress, args.lang)
+        suffix, write = (".parquet", write_parquet) if args.format == "parquet" else (
+            ".csv", write_csv)  # fmt: skip
+        for name, frame in export_tables(result, args.lang, stress).items():
+            write(frame, folder / f"{name}{suffix}")
+            files.append(f"{name}{suffix}")
+        if args.format == "xlsx":
+            (folder / "valuation.xlsx").write_bytes(workbook)
+            files.append("valuation.xlsx")
+    except OSError as exc:
+        raise write_failed(args.out, folder.parent, exc) from exc
+    return files
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from finance.report.output import replacing
+
+    # The output folder is checked (and its staging folder made) before anything is read
+    # or valued: a bad --out costs no valuation. Every file is written into the staging
+    # folder, which replaces --out only when the block ends without an error.
+    inputs = [args.inventory] + ([args.assumptions] if args.assumptions else [])
+    with replacing(args.out, inputs=inputs) as staging:
+        result, stress, files = _value_and_write(args, staging)
+    out = Path(args.out)
+    lang = args.lang
 
     if args.json:
         payload = {

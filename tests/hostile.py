@@ -8,12 +8,16 @@ instead of taking the machine down, and asserts the exit code and the message.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,3 +83,28 @@ def run_cli(
         preexec_fn=_limit(limit_mb),
         check=False,
     )
+
+
+@contextlib.contextmanager
+def unwritable(folder: Path) -> Iterator[None]:
+    """``folder`` refuses new entries for the block, for root too; skips the test if it cannot.
+
+    A mode of 0o555 stops a normal user; root passes any mode, so for root the folder is
+    made immutable (``chattr +i``, which needs a file system that has the attribute).
+    """
+    if os.geteuid() != 0:
+        mode = folder.stat().st_mode
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(mode)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(folder)], check=False,
+                                         capture_output=True).returncode:  # fmt: skip
+        pytest.skip("running as root, and the folder cannot be made immutable")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(folder)], check=True, capture_output=True)

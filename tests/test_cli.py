@@ -23,7 +23,9 @@ from finance.paths import DATA_DIR
 SAMPLE = str(DATA_DIR / "sample_inventory.csv")
 SAMPLE_LOTS = 240
 ARGS = ["--valuation-date", "2026-11-24", "--scenarios", "2000"]
-OUTPUTS = ("borrowing_base.csv", "lots.csv", "mix.csv", "options.csv", "valuation.xlsx")
+# Every run writes the marker that makes its folder one a later run may replace.
+OUTPUTS = (".finance-output", "borrowing_base.csv", "lots.csv", "mix.csv", "options.csv",
+           "valuation.xlsx")  # fmt: skip
 MIX_KEYS = {"category", "route", "share", "market_value", "cash_now"}
 LOT_COLUMNS_START = ["sku", "category", "quantity", "unit_cost", "unit_price", "age_days"]
 OPTION_KEYS = {
@@ -85,10 +87,16 @@ def listing(folder) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
+def staging_left(folder) -> list[str]:
+    """Staging or set-aside folders of a run left in ``folder`` (there must be none)."""
+    return [p.name for p in folder.iterdir() if ".partial-" in p.name or ".previous-" in p.name]
+
+
 def test_evaluate_writes_the_three_files(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["evaluate", SAMPLE, "--out", str(out), *ARGS]) == 0
-    assert listing(out) == sorted(OUTPUTS)  # and no staging folder left behind
+    assert listing(out) == sorted(OUTPUTS)
+    assert staging_left(tmp_path) == []
     lots = pd.read_csv(out / "lots.csv", encoding="utf-8-sig")
     assert len(lots) == SAMPLE_LOTS
     assert list(lots.columns[:6]) == LOT_COLUMNS_START
@@ -116,7 +124,9 @@ def test_evaluate_writes_the_three_files(tmp_path, capsys):
 def test_format_csv_writes_only_the_two_csvs(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["evaluate", SAMPLE, "--out", str(out), "--format", "csv", *ARGS]) == 0
-    assert listing(out) == ["borrowing_base.csv", "lots.csv", "mix.csv", "options.csv"]
+    assert listing(out) == [
+        ".finance-output", "borrowing_base.csv", "lots.csv", "mix.csv", "options.csv"
+    ]  # fmt: skip
     assert (out / "lots.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     capsys.readouterr()
 
@@ -153,7 +163,7 @@ def test_json_prints_summary_and_options(tmp_path, capsys):
 
 
 def test_report_shows_each_route_and_the_recommendation(tmp_path, capsys):
-    assert main(["evaluate", SAMPLE, "--out", str(tmp_path), *ARGS]) == 0
+    assert main(["evaluate", SAMPLE, "--out", str(tmp_path / "out"), *ARGS]) == 0
     stdout = capsys.readouterr().out
     for heading in (
         "Pledge loan:",
@@ -218,6 +228,7 @@ def test_stress_in_json(tmp_path, capsys):
     assert set(payload) == {"summary", "options", "mix", "stress", "sensitivity"}
     assert len(payload["stress"]) == 36  # six stresses x six rows, the mix included
     assert listing(out) == [
+        ".finance-output",
         "borrowing_base.csv",
         "lots.csv",
         "mix.csv",
@@ -272,7 +283,8 @@ def test_bad_assumptions_returns_2(tmp_path, capsys):
 def test_bad_toml_syntax_returns_2(tmp_path, capsys):
     toml = tmp_path / "broken.toml"
     toml.write_text("confidence = = 1\n")
-    assert main(["evaluate", SAMPLE, "--assumptions", str(toml), "--out", str(tmp_path)]) == 2
+    out = str(tmp_path / "out")
+    assert main(["evaluate", SAMPLE, "--assumptions", str(toml), "--out", out]) == 2
     err = capsys.readouterr().err
     assert "broken.toml" in err
     assert "Traceback" not in err
@@ -302,7 +314,8 @@ def test_missing_inventory_returns_2(tmp_path, capsys):
 def test_assumptions_file_is_used(tmp_path, capsys):
     toml = tmp_path / "a.toml"
     toml.write_text("valuation_date = 2026-11-24\nscenarios = 500\ncash_target = 1000000\n")
-    code = main(["evaluate", SAMPLE, "--assumptions", str(toml), "--out", str(tmp_path), "--json"])
+    out = str(tmp_path / "out")
+    code = main(["evaluate", SAMPLE, "--assumptions", str(toml), "--out", out, "--json"])
     assert code == 0
     summary = strict_json(capsys.readouterr().out)["summary"]
     assert summary["scenarios"] == 500
@@ -312,9 +325,8 @@ def test_assumptions_file_is_used(tmp_path, capsys):
 def test_command_line_overrides_the_assumptions_file(tmp_path, capsys):
     toml = tmp_path / "a.toml"
     toml.write_text("valuation_date = 2027-01-05\nscenarios = 500\nseed = 3\n")
-    code = main(
-        ["evaluate", SAMPLE, "--assumptions", str(toml), "--out", str(tmp_path), "--json", *ARGS]
-    )
+    out = str(tmp_path / "o")
+    code = main(["evaluate", SAMPLE, "--assumptions", str(toml), "--out", out, "--json", *ARGS])
     assert code == 0
     summary = strict_json(capsys.readouterr().out)["summary"]
     assert (summary["valuation_date"], summary["scenarios"], summary["seed"]) == (
@@ -458,7 +470,7 @@ USAGE_ERRORS = [
     ([SAMPLE, "--bogus"], "无法识别的参数：--bogus", "unrecognized arguments: --bogus"),
     (
         [SAMPLE, "--format", "pdf"],
-        "参数 --format：无效的选项 'pdf'（可选：'xlsx', 'csv'）",
+        "参数 --format：无效的选项 'pdf'（可选：'xlsx', 'csv', 'parquet'）",
         "argument --format: invalid choice: 'pdf'",
     ),
     (["frobnicate"], "无效的选项 'frobnicate'", "invalid choice: 'frobnicate'"),

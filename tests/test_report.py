@@ -14,10 +14,12 @@ import pytest
 from conftest import lot_frame, make_assumptions
 from openpyxl.utils.escape import unescape
 
-from finance import evaluate
+from finance import InputError, evaluate
 from finance.analysis.stress import StressResult
-from finance.report import neutralize, safe_csv_bytes, workbook_bytes
-from finance.report.excel import EXCEL_MAX_ROWS
+from finance.report import csv_files, neutralize, safe_csv_bytes, workbook_bytes
+from finance.report.excel import EXCEL_MAX_ROWS, XLSX_MAX_CHARS, fit_long_text
+from finance.report.parquet import write_parquet
+from finance.report.tables import export_tables
 from finance.routes.receipt_trust import WATERFALL_LINES
 
 BOM = b"\xef\xbb\xbf"
@@ -173,7 +175,17 @@ def test_safe_csv_bytes_keeps_numbers_and_neutralises_text():
     frame = pd.DataFrame({"n": [-3.5, 2.0], "t": ["-3.5", "ok"]})
     data = safe_csv_bytes(frame)
     assert data.startswith(BOM)
-    assert data[len(BOM) :].decode("utf-8").split("\r\n") == ["n,t", "-3.5,'-3.5", "2.0,ok", ""]
+    # Text in quotes, numbers bare (finance/report/csv.py); read back, the cells are those
+    # pandas' own writer gave: -3.5, '-3.5, 2, ok.
+    assert data[len(BOM) :].decode("utf-8").split("\r\n") == [
+        "n,t",
+        '-3.5,"\'-3.5"',
+        '2,"ok"',
+        "",
+    ]
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows == [["n", "t"], ["-3.5", "'-3.5"], ["2", "ok"]]
+    assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")["n"].tolist() == [-3.5, 2.0]
 
 
 # ---------------------------------------------------------------------------- CSV
@@ -461,3 +473,87 @@ def test_workbook_bytes_is_a_zip(result):
     data = workbook_bytes(result)
     assert data[:2] == b"PK"
     assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames[0] == "Summary"
+
+
+# ---------------------------------------------------------------------------- long text
+
+LONG = 40_000
+
+
+@pytest.fixture(scope="module")
+def long_text_result():
+    """A lot whose description is longer than an XLSX cell holds."""
+    lots = lot_frame(
+        {"sku": "LONG", "description": "長" * LONG},
+        {"sku": "SHORT", "description": "ok"},
+    )
+    return evaluate(lots, make_assumptions(scenarios=200))
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "the whole text is in lots.csv, row 2"), ("zh", "全文见 lots.csv 第 2 行")],
+)
+def test_a_cell_too_long_for_xlsx_points_to_the_csv(long_text_result, lang, words):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # xlsxwriter's "truncated" warning would fail here
+        data = workbook_bytes(long_text_result, lang=lang)
+    ws = openpyxl.load_workbook(io.BytesIO(data)).worksheets[1]  # Lots
+    cells = [c.value for c in next(ws.iter_cols(min_row=2)) if c.value is not None]
+    description = [c.value for c in ws[1]].index("description" if lang == "en" else "描述")
+    pointer = ws.cell(2, description + 1).value
+    assert words in pointer and "40,000" in pointer and "32,767" in pointer
+    assert ws.cell(3, description + 1).value == "ok"
+    assert len(cells) == 2
+    # The CSV the pointer names holds the whole text, on that row.
+    rows = list(csv.reader(io.StringIO(csv_files(long_text_result, lang)["lots.csv"].decode(
+        "utf-8-sig"), newline="")))  # fmt: skip
+    assert rows[1][description] == "長" * LONG
+
+
+def test_a_cell_too_long_in_a_sheet_no_csv_holds_is_a_problem():
+    assumptions = make_assumptions(scenarios=200, categories={"widgets": {"label_zh": "长" * LONG}})
+    result = evaluate(lot_frame({"category": "widgets"}, {"category": "copper"}), assumptions)
+    with pytest.raises(InputError) as info:
+        workbook_bytes(result)
+    (problem,) = info.value.problems
+    assert problem.file == "valuation.xlsx"
+    assert problem.column == "label_zh"
+    assert problem.row is not None and problem.row >= 2
+    assert "Haircuts" in problem.message and "40,000" in problem.message
+    # Named as the workbook names it: a Chinese workbook's sheets are in Chinese.
+    assert "“Haircuts”工作表" in problem.render("zh")
+    with pytest.raises(InputError) as info:
+        workbook_bytes(result, lang="zh")
+    assert all("“折扣率”工作表" in p.render("zh") for p in info.value.problems)
+    # The CSV exports do not hold the category table: they are written whole.
+    assert csv_files(result)["lots.csv"]
+
+
+def test_fit_long_text_leaves_short_tables_alone():
+    frame = pd.DataFrame({"a": ["x" * XLSX_MAX_CHARS, "y"], "n": [1, 2]})
+    problems: list = []
+    assert fit_long_text(frame, "Haircuts", "en", problems) is frame
+    assert problems == []
+
+
+# ---------------------------------------------------------------------------- Parquet
+
+
+def test_parquet_holds_the_csv_tables_typed(result, tmp_path):
+    for name, frame in export_tables(result).items():
+        path = write_parquet(frame, tmp_path / f"{name}.parquet")
+        back = pd.read_parquet(path)
+        pd.testing.assert_frame_equal(back, frame.reset_index(drop=True), check_exact=True)
+        from_csv = pd.read_csv(io.BytesIO(safe_csv_bytes(frame)), encoding="utf-8-sig")
+        assert list(back.columns) == list(from_csv.columns)
+        for column in back.columns:
+            if pd.api.types.is_numeric_dtype(back[column]):
+                assert pd.api.types.is_numeric_dtype(from_csv[column]), (name, column)
+                np.testing.assert_array_equal(back[column].to_numpy(float),
+                                              from_csv[column].to_numpy(float))  # fmt: skip
+    # Text as it is: no quote before a formula trigger (typed cells are never formulas).
+    lots = pd.read_parquet(tmp_path / "lots.parquet")
+    assert set(HOSTILE) <= set(lots["description"])

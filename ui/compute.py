@@ -10,6 +10,7 @@ by every session; finance takes QuantLib's lock itself.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import time
@@ -37,6 +38,12 @@ MAX_UPLOAD_MB = 50
 #: Most lots the app values (the command line takes more).
 MAX_LOTS = 500_000
 
+#: How long a cached result is kept (every st.cache_data below): a server that runs for
+#: weeks must not hold every session's results for ever. With ``max_entries`` on each and
+#: ``server.maxCacheDataSize`` in .streamlit/config.toml, the cache is bounded in time, in
+#: entries and in bytes.
+CACHE_TTL = dt.timedelta(hours=1)
+
 #: Every problem found in an input, in the order found.
 Problems = tuple[Problem, ...]
 
@@ -46,7 +53,7 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, ttl=CACHE_TTL)
 def _assumptions(
     doc_key: str, _doc: Mapping[str, Any]
 ) -> tuple[Assumptions | None, Problems | None]:
@@ -95,7 +102,7 @@ def as_upload(name: str, data: bytes) -> tuple[str, bytes, str]:
     return name, data, digest(data)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, ttl=CACHE_TTL)
 def _inventory(
     data_key: str,
     name: str,
@@ -136,7 +143,7 @@ def inputs_from(
     return Inputs(assumptions, lots, lots_key, a_key, name, upload is None), None
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, ttl=CACHE_TTL)
 def _unknown_categories(
     data_key: str,
     name: str,
@@ -174,7 +181,7 @@ def _progress_bar() -> Iterator[Callable[[float, str], None]]:
         bar.empty()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def _evaluate(
     lots_key: str, a_key: str, _lots: pd.DataFrame, _a: Assumptions
 ) -> tuple[ValuationResult | None, Problems | None]:
@@ -190,7 +197,7 @@ def valuation(given: Inputs) -> tuple[ValuationResult | None, Problems | None]:
     return _evaluate(given.lots_key, given.assumptions_key, given.lots, given.assumptions)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4, ttl=CACHE_TTL)
 def _stress(
     lots_key: str, a_key: str, _lots: pd.DataFrame, _a: Assumptions, _base: ValuationResult
 ) -> StressResult:
@@ -203,7 +210,7 @@ def stress(given: Inputs, base: ValuationResult) -> StressResult:
     return _stress(given.lots_key, given.assumptions_key, given.lots, given.assumptions, base)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def _decay(lots_key: str, a_key: str, _lots: pd.DataFrame, _a: Assumptions) -> pd.DataFrame:
     return value_decay(_lots, _a)
 
@@ -213,7 +220,7 @@ def decay(given: Inputs) -> pd.DataFrame:
     return _decay(given.lots_key, given.assumptions_key, given.lots, given.assumptions)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def _haircuts(lots_key: str, a_key: str, _lots: pd.DataFrame, _a: Assumptions) -> pd.DataFrame:
     return haircut_profile(_lots, _a)
 

@@ -3,17 +3,33 @@
 OWASP CSV injection: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab, carriage
 return (or line feed, or NUL) is prefixed with a single quote so that no spreadsheet
 evaluates it. Numbers stay numbers (a numeric -3 is not text and is not touched).
-Files are written to a temporary name and moved into place, so a failure leaves no
-partial file.
 
-Money is rounded to the cent and every other figure (rates, shares, probabilities) to six
-decimals, so that a cell reads 136761919.29, not 136761919.28666002. With ``lang="zh"``
-the headers, the options' notes and the route names are in Chinese.
+The files are written by Arrow (``pyarrow.csv``), a column at a time: the neutralising is
+one regular-expression pass over each text column, not a Python call per cell, so a
+million lots take seconds. How a cell is written:
+
+- text is always in double quotes (Arrow's ``quoting_style="needed"`` quotes every string
+  and no number), a quote inside doubled (RFC 4180). ``"needed"`` rather than
+  ``"all_valid"``: a quoted cell is text and a bare one a number, which is what readers
+  that type by quoting (Python's ``csv.QUOTE_NONNUMERIC``, LibreOffice's "quoted field as
+  text") rely on; spreadsheets and pandas read both back to the same values;
+- the header is written as before the switch to Arrow, quoted only where a name needs it
+  (``lots.csv`` starts ``sku,category,...``), for scripts that read the first line;
+- numbers bare, in the shortest form that reads back to the same float (``0.00001``,
+  ``2.5e-7``); a float column whose every value is whole keeps its ``.0`` (``3.0``), so that
+  pandas reads it back as floats, as it does the other float columns;
+- a missing value (NaN, None) is an empty cell (``""`` in a table of one column, whose
+  row would otherwise be an empty line), infinity ``inf``; booleans ``True`` and
+  ``False`` (in quotes: Arrow writes ``true`` for a boolean) as pandas wrote them.
+
+Lines end in CRLF. Files are written to a temporary name and moved into place, so a
+failure leaves no partial file.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -21,14 +37,34 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
-from finance.locale import DEFAULT, check_lang
+from finance.locale import DEFAULT
+from finance.report.tables import (  # noqa: F401  (the names callers import from here)
+    MONEY_DECIMALS,
+    OTHER_DECIMALS,
+    export_table,
+    export_tables,
+    rounded,
+)
 
 if TYPE_CHECKING:
     from finance.analysis.stress import StressResult
     from finance.result import ValuationResult
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+# The same triggers for Arrow's regular expressions (RE2): one of them at the very start.
+# Without the multi-line flag ``^`` matches only there, never after a line feed inside.
+_TRIGGER_AT_START = r"^([=+\-@\t\r\n\x00])"
+BOM = "\ufeff".encode()
+EOL = "\r\n"
+# Rows per batch Arrow converts at once: large enough that the per-batch overhead vanishes,
+# small enough to keep the converted text of a batch in cache.
+_BATCH_ROWS = 16_384
+# A whole float below this is written exactly with one decimal by a decimal128(18, 1).
+_EXACT_WHOLE = 1e15
 
 
 def neutralize(value: Any) -> Any:
@@ -38,22 +74,139 @@ def neutralize(value: Any) -> Any:
     return value
 
 
-def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy with every text cell neutralised; numeric columns untouched."""
-    out = frame.copy()
-    for col in out.columns:
-        series = out[col]
-        if pd.api.types.is_string_dtype(series) or series.dtype == object:
-            out[col] = series.map(neutralize)
-    return out
+def neutralize_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """:func:`neutralize` over a whole Arrow text column at once; nulls stay null.
+
+    Parameters
+    ----------
+    values : pyarrow.Array or ChunkedArray
+        A ``string`` or ``large_string`` column.
+
+    Returns
+    -------
+    pyarrow.Array or ChunkedArray
+        The same column with ``'`` before each text that starts with a formula trigger.
+    """
+    return pc.replace_substring_regex(
+        values, pattern=_TRIGGER_AT_START, replacement=r"'\1", max_replacements=1
+    )
+
+
+def _missing(value: Any) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and np.isnan(value))
+    )
+
+
+def _text_column(series: pd.Series) -> pa.Array:
+    """A text (or mixed object) column, neutralised; numbers in it stay unneutralised."""
+    try:
+        values = pa.array(series, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # A column mixing text with numbers or other objects (a table of settings): only
+        # its text is neutralised, as pandas' writer did; the rest is written as str().
+        cells = [
+            None if _missing(v) else neutralize(v) if isinstance(v, str) else str(v)
+            for v in series.astype(object)
+        ]
+        return pa.array(cells, type=pa.large_string())
+    return neutralize_text(values)
+
+
+def _float_column(series: pd.Series) -> pa.Array:
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    column = pa.array(values, from_pandas=True)  # NaN -> null: an empty cell
+    finite = np.isfinite(values)
+    if (
+        len(values)
+        and finite.all()
+        and np.all(np.abs(values) < _EXACT_WHOLE)
+        and np.all(values == np.trunc(values))
+    ):
+        # Arrow writes the float 3.0 as "3", which pandas reads back as an integer column;
+        # a decimal with one place writes "3.0", as pandas' own writer did.
+        return column.cast(pa.decimal128(18, 1))
+    return column
+
+
+def csv_column(series: pd.Series) -> pa.Array:
+    """One column as the CSV holds it: text neutralised, numbers as numbers.
+
+    Parameters
+    ----------
+    series : pandas.Series
+
+    Returns
+    -------
+    pyarrow.Array
+        Text as ``large_string`` (neutralised), booleans as the text ``True``/``False``,
+        floats, integers and dates as Arrow numbers and dates, missing values as nulls.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+        dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        flags = pa.array(series, type=pa.bool_(), from_pandas=True)
+        return pc.if_else(flags, "True", "False")
+    if pd.api.types.is_float_dtype(dtype):
+        return _float_column(series)
+    if pd.api.types.is_integer_dtype(dtype):
+        return pa.array(series, from_pandas=True)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        stamps = pa.array(series, from_pandas=True)
+        # pandas wrote a column of midnights as dates: 2026-11-24.
+        midnight = series.isna() | (series == series.dt.normalize())
+        return stamps.cast(pa.date32()) if bool(midnight.all()) else stamps
+    return _text_column(series)
+
+
+def _header(frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator=EOL).writerow(
+        [str(c) for c in frame.columns]
+    )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _write(frame: pd.DataFrame, sink: pa.NativeFile) -> None:
+    """BOM, header and rows of ``frame`` to ``sink`` (left open)."""
+    sink.write(BOM + _header(frame))
+    if not len(frame.columns) or not len(frame):
+        return
+    columns = [csv_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    if len(columns) == 1 and columns[0].null_count:
+        # A row of one missing cell would be an empty line, which readers skip (pandas)
+        # or take for no cells (csv): written "" instead, as pandas' writer did.
+        columns[0] = pc.fill_null(pc.cast(columns[0], pa.large_string()), "")
+    # Positional names: the header is already written, and names need not be unique.
+    table = pa.Table.from_arrays(columns, names=[f"c{i}" for i in range(len(columns))])
+    options = pacsv.WriteOptions(
+        include_header=False, batch_size=_BATCH_ROWS, eol=EOL, quoting_style="needed"
+    )
+    pacsv.write_csv(table, sink, options)
 
 
 def safe_csv_bytes(frame: pd.DataFrame) -> bytes:
     """Encode a table as a neutralised UTF-8-with-BOM CSV (RFC 4180 quoting)."""
-    text = neutralize_frame(frame).to_csv(
-        index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
-    )
-    return text.encode("utf-8-sig")
+    sink = pa.BufferOutputStream()
+    _write(frame, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write ``frame`` as :func:`safe_csv_bytes` does, straight to ``path``.
+
+    The file is streamed (a million lots never sit in memory as one string); write into a
+    staging folder (:mod:`finance.report.output`) or use :func:`atomic_write` for a file
+    that must appear whole or not at all.
+    """
+    with pa.OSFile(str(path), "wb") as sink:
+        _write(frame, sink)
+    return path
 
 
 def atomic_write(path: Path, data: bytes) -> Path:
@@ -70,47 +223,6 @@ def atomic_write(path: Path, data: bytes) -> Path:
     return path
 
 
-#: Decimals of money (to the cent) and of every other non-integer figure in a CSV.
-MONEY_DECIMALS = 2
-OTHER_DECIMALS = 6
-
-
-def rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with money to the cent and other floats to six decimals (NaN stays NaN)."""
-    from finance.report.excel import MONEY
-
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column]):
-            places = MONEY_DECIMALS if column in MONEY else OTHER_DECIMALS
-            out[column] = np.round(out[column].to_numpy(dtype=float), places) + 0.0
-    return out
-
-
-def export_table(result: ValuationResult, table: str, lang: str = DEFAULT) -> pd.DataFrame:
-    """One of the exported tables, rounded, in ``lang``.
-
-    Parameters
-    ----------
-    result : ValuationResult
-    table : str
-        ``lots``, ``options``, ``mix`` or ``borrowing_base`` (the certificate).
-    lang : str
-        ``en`` (the documented column names) or ``zh``.
-    """
-    from finance.report.certificate import certificate_table
-    from finance.report.text import localise_frame
-
-    lang = check_lang(lang)
-    if table == "borrowing_base":
-        return certificate_table(result, lang)
-    frame = {"lots": result.lots, "options": result.options, "mix": result.mix}[table]
-    frame = rounded(frame)
-    if table == "options" and lang != DEFAULT:
-        frame["notes"] = result.option_notes(lang)
-    return localise_frame(frame, lang, result.category_labels(lang))
-
-
 def csv_files(
     result: ValuationResult, lang: str = DEFAULT, stress: StressResult | None = None
 ) -> dict[str, bytes]:
@@ -120,16 +232,10 @@ def csv_files(
     the same file the app's Collateral and Export pages offer) and, given a stress test,
     ``stress.csv`` and ``sensitivity.csv``.
     """
-    from finance.report.text import localise_frame
-
-    files = {
-        f"{name}.csv": safe_csv_bytes(export_table(result, name, lang))
-        for name in ("lots", "options", "mix", "borrowing_base")
+    return {
+        f"{name}.csv": safe_csv_bytes(frame)
+        for name, frame in export_tables(result, lang, stress).items()
     }
-    if stress is not None:
-        files["stress.csv"] = safe_csv_bytes(localise_frame(rounded(stress.comparison), lang))
-        files["sensitivity.csv"] = safe_csv_bytes(localise_frame(rounded(stress.sensitivity), lang))
-    return files
 
 
 def certificate_csv_bytes(result: ValuationResult, lang: str = DEFAULT) -> bytes:

@@ -13,6 +13,15 @@ page wide (landscape when wide), the header row repeated on each page, the title
 valuation date in the page header. ``lang="zh"`` gives the sheet names, headers and the
 Summary in Chinese. XLSX sheets stop at 1,048,576 rows; larger inventories are exported as
 CSV.
+
+An XLSX cell holds at most 32,767 characters, and xlsxwriter cuts longer text without a word.
+So no text is cut: in a sheet whose rows a CSV export holds too (Lots, Options, Mix,
+Borrowing base, Stress, Sensitivity: :data:`CSV_OF_SHEET`) a longer cell says how long the
+text is and where it is whole ("... the whole text is in lots.csv, row 12"; the command
+line writes that CSV beside the workbook, the app offers it on the Export page); in any
+other sheet (the Summary, Haircuts, Assumptions...: text from the assumptions, which no CSV
+holds) it is an input problem, raised as :class:`finance.errors.InputError` naming the
+sheet, the row and the column.
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from finance.locale import DEFAULT, catalog, check_lang, label, t
+from finance.errors import InputError, Problem
+from finance.locale import DEFAULT, Text, catalog, check_lang, label, t
 from finance.report.certificate import certificate_table
 from finance.report.csv import atomic_write
 from finance.report.text import localise_frame, sheet_name
@@ -35,6 +45,18 @@ if TYPE_CHECKING:
     from finance.result import ValuationResult
 
 EXCEL_MAX_ROWS = 1_048_575  # data rows below the header
+#: Most characters an XLSX cell holds (Excel's limit; xlsxwriter cuts longer text).
+XLSX_MAX_CHARS = 32_767
+#: The sheets whose rows a CSV export holds in the same order, by sheet: a cell too long
+#: for the workbook points to its row there.
+CSV_OF_SHEET = {
+    "Lots": "lots.csv",
+    "Options": "options.csv",
+    "Mix": "mix.csv",
+    "Borrowing base": "borrowing_base.csv",
+    "Stress": "stress.csv",
+    "Sensitivity": "sensitivity.csv",
+}
 
 MONEY = {
     "unit_cost", "unit_price", "market_value", "nrv", "book_value", "olv", "flv",
@@ -190,6 +212,70 @@ def _print_setup(sheet: Any, title: str, date: str, lang: str, cols: int) -> Non
     sheet.set_footer(f"&C{t('print.page', lang)}", {"margin": 0.3})
 
 
+def _text_lengths(series: pd.Series) -> np.ndarray:
+    """Characters of each text cell (0 for a number, a date or a missing value)."""
+    if pd.api.types.is_string_dtype(series) and series.dtype != object:
+        return series.str.len().fillna(0).to_numpy(dtype=np.int64)
+    return np.fromiter(
+        (len(v) if isinstance(v, str) else 0 for v in series), dtype=np.int64, count=len(series)
+    )
+
+
+def fit_long_text(
+    shown: pd.DataFrame, name: str, lang: str, problems: list[Problem]
+) -> pd.DataFrame:
+    """``shown`` with every text over :data:`XLSX_MAX_CHARS` dealt with; never cut.
+
+    Parameters
+    ----------
+    shown : DataFrame
+        A sheet's table as it is to be written (headers in ``lang``).
+    name : str
+        The sheet's English name.
+    lang : str
+        ``en`` or ``zh``: the words of the pointer and of the problems.
+    problems : list of Problem
+        Gets a problem for each cell too long in a sheet no CSV holds.
+
+    Returns
+    -------
+    DataFrame
+        ``shown`` itself when no cell is too long; else a copy whose long cells in a sheet
+        of :data:`CSV_OF_SHEET` say where the whole text is (in another sheet, emptied).
+    """
+    out = shown
+    for j, column in enumerate(shown.columns):
+        series = shown.iloc[:, j]
+        if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
+            continue
+        lengths = _text_lengths(series)
+        for i in np.flatnonzero(lengths > XLSX_MAX_CHARS):
+            # Row i is the sheet's (and the CSV's) row i + 2: the header is row 1.
+            length, row = int(lengths[i]), int(i) + 2
+            if out is shown:
+                out = shown.copy()
+            if name in CSV_OF_SHEET:
+                out.iloc[i, j] = t(
+                    "export.too_long",
+                    lang,
+                    length=length,
+                    limit=XLSX_MAX_CHARS,
+                    file=CSV_OF_SHEET[name],
+                    row=row,
+                )
+                continue
+            # The workbook is not kept (the problem is raised); emptied so that it is not
+            # written cut either, nor warned about.
+            out.iloc[i, j] = ""
+            sheet = sheet_name(name, lang)
+            problems.append(Problem("valuation.xlsx", Text(
+                f"the {sheet} sheet's text is {length:,} characters long, more than an XLSX "
+                f"cell holds ({XLSX_MAX_CHARS:,}): shorten it",
+                "problem.xlsx_text_too_long", sheet=sheet, length=length, limit=XLSX_MAX_CHARS,
+            ), row=row, column=str(column)))  # fmt: skip
+    return out
+
+
 def _header_text(text: str) -> str:
     # An ampersand starts a control code in a page header.
     return text.replace("&", "&&")
@@ -205,8 +291,13 @@ def _write_sheet(
     names: dict[str, str] | None = None,
     title: str = "",
     date: str = "",
+    problems: list[Problem] | None = None,
 ) -> Any:
-    """Write one table: bold header, number and date formats, print set-up."""
+    """Write one table: bold header, number and date formats, print set-up.
+
+    A text too long for a cell points to the CSV that holds it or, in a sheet no CSV holds,
+    adds a problem to ``problems`` (:func:`fit_long_text`); without ``problems`` it is raised.
+    """
     frame = frame.replace([np.inf, -np.inf], np.nan)
     kinds = []
     for col in frame.columns:
@@ -218,7 +309,12 @@ def _write_sheet(
             kinds.append("date")
         else:
             kinds.append("")
-    shown = localise_frame(frame, lang, names)
+    found: list[Problem] = []
+    shown = fit_long_text(localise_frame(frame, lang, names), name, lang, found)
+    if problems is None and found:
+        raise InputError(found)
+    if problems is not None:
+        problems += found
     label_of = sheet_name(name, lang)
     shown.to_excel(
         writer, sheet_name=label_of, index=False, header=False, startrow=1, freeze_panes=(1, 0)
@@ -279,6 +375,10 @@ def workbook_bytes(
     ------
     ValueError
         If the lot table has more rows than an XLSX sheet holds (export CSV instead).
+    InputError
+        If a text longer than an XLSX cell holds is in a sheet no CSV holds (the Summary,
+        Haircuts, Assumptions...): one problem per cell. In the other sheets such a cell
+        says where its whole text is (:func:`fit_long_text`).
     """
     if len(result.lots) > EXCEL_MAX_ROWS:
         raise ValueError(
@@ -308,8 +408,9 @@ def workbook_bytes(
             ),
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         }
-        _write_summary(writer, result, formats, lang, title, date)
-        common = {"lang": lang, "names": names, "title": title, "date": date}
+        problems: list[Problem] = []
+        _write_summary(writer, result, formats, lang, title, date, problems)
+        common = {"lang": lang, "names": names, "title": title, "date": date, "problems": problems}
         _write_sheet(writer, "Lots", result.lots, formats, **common)
         options = result.options.copy()
         options["notes"] = result.option_notes(lang)
@@ -337,6 +438,8 @@ def workbook_bytes(
             sheets |= stress_sheets(stress)
         for name, frame in sheets.items():
             _write_sheet(writer, name, frame, formats, **common)
+    if problems:
+        raise InputError(problems)
     return buffer.getvalue()
 
 
@@ -354,8 +457,12 @@ def _write_summary(
     lang: str,
     title: str,
     date: str,
+    problems: list[Problem],
 ) -> None:
-    """The Summary: key, item and value in English; item and value in Chinese."""
+    """The Summary: key, item and value in English; item and value in Chinese.
+
+    A text too long for a cell adds a problem to ``problems`` (no CSV holds the Summary).
+    """
     summary = _summary_frame(result.summary, lang)
     summary["value"] = [
         _summary_value(k, v, result, lang)
@@ -364,6 +471,9 @@ def _write_summary(
     shown = summary if lang == DEFAULT else summary[["item", "value"]]
     headers = (
         list(shown.columns) if lang == DEFAULT else [t("col.item", lang), t("col.value", lang)]
+    )
+    shown = fit_long_text(shown.set_axis(headers, axis=1), "Summary", lang, problems).set_axis(
+        shown.columns, axis=1
     )
     name = sheet_name("Summary", lang)
     shown.to_excel(writer, sheet_name=name, index=False, header=False, startrow=1)
