@@ -6,7 +6,8 @@ outside checks rely on; Chinese takes them from ``finance/locale/zh.toml``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -39,26 +40,28 @@ def localise_frame(
     if lang == DEFAULT:
         return frame
     out = frame.copy()
+
+    def translate(column: str, name: Callable[[Any], Any]) -> None:
+        # Each distinct code is looked up once (a million lots hold a handful of codes).
+        codes = out[column].astype(object)
+        distinct = pd.unique(codes.to_numpy())
+        out[column] = codes.map(dict(zip(distinct, (name(v) for v in distinct), strict=True)))
+
     for column in OPTION_VALUES:
         if column in out:
-            out[column] = out[column].map(lambda v: label("option", v, lang) if v else v)
+            translate(column, lambda v: label("option", v, lang) if v else v)
     if "category" in out:
-        out["category"] = out["category"].map(
-            lambda v: label("category", v, lang, names) if isinstance(v, str) else v
+        translate(
+            "category", lambda v: label("category", v, lang, names) if isinstance(v, str) else v
         )
     if "ineligible_reason" in out:
-        out["ineligible_reason"] = out["ineligible_reason"].map(
-            lambda v: label("reason", v, lang) if v else v
-        )
+        translate("ineligible_reason", lambda v: label("reason", v, lang) if v else v)
     if "binding_limit" in out:
-        out["binding_limit"] = out["binding_limit"].map(
-            lambda v: label("limit", v, lang) if v else v
-        )
+        translate("binding_limit", lambda v: label("limit", v, lang) if v else v)
+    yes, no = (catalog(lang).get(f"summary.{k}", k) for k in ("yes", "no"))
     for column in out.columns:
         if pd.api.types.is_bool_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: catalog(lang).get("summary.yes" if v else "summary.no", str(v))
-            )
+            out[column] = out[column].map({True: yes, False: no})
     # Two English columns may share one Chinese header (option and route): keep both apart.
     seen: dict[str, int] = {}
     labels = []
