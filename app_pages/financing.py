@@ -6,9 +6,9 @@ import streamlit as st
 
 from ui import charts, session
 from ui.formatting import MONEY_FORMAT, money, money_metric, pct, table, translate_codes
-from ui.i18n import label, t
+from ui.i18n import label, lang, t
 from ui.recommendation import ROUTES, headline, notes, sentence
-from ui.state import CASH_TARGET, MAX_LOSS, assumptions_doc
+from ui.state import CASH_TARGET, DETAILS_TAB, MAX_LOSS, assumptions_doc
 
 # What a treasurer reads first: cash, what a route adds to holding, its cost and value,
 # then the losses, the noise and the notes.
@@ -167,63 +167,74 @@ st.altair_chart(
 )
 
 st.subheader(t("financing.details"))
+# Only the open tab is drawn (the others' tables cost the browser time for nothing); a
+# click on another reruns the page from the cache. Keyed by language: the labels change.
 loan_tab, trust_tab, abs_tab, clear_tab = st.tabs(
-    [label("option", o) for o in ("pledge_loan", "receipt_trust", "abs", "liquidate")]
+    [label("option", o) for o in ("pledge_loan", "receipt_trust", "abs", "liquidate")],
+    key=f"{DETAILS_TAB}.{lang()}",
+    on_change="rerun",
 )
 with loan_tab:
-    loan = result.pledge_loan
-    cols = st.columns(5)
-    money_metric(cols[0], t("metric.loan"), loan.loan, currency)
-    cols[1].metric(
-        t("metric.coverage"), f"{loan.coverage:.2f}×" if math.isfinite(loan.coverage) else "–"
-    )
-    cols[2].metric(t("metric.all_in_cost"), pct(loan.all_in_cost))
-    cols[3].metric(t("metric.margin_call_probability"), pct(loan.margin_call_probability))
-    cols[4].metric(t("metric.regulatory_lgd"), pct(loan.regulatory_lgd, 0))
-    if loan.requested > 0 and loan.requested > loan.borrowing_base:
-        st.warning(
-            t(
-                "financing.loan_capped",
-                requested=money(loan.requested, currency),
-                base=money(loan.borrowing_base, currency),
-            )
+    if loan_tab.open:
+        loan = result.pledge_loan
+        cols = st.columns(5)
+        money_metric(cols[0], t("metric.loan"), loan.loan, currency)
+        cols[1].metric(
+            t("metric.coverage"), f"{loan.coverage:.2f}×" if math.isfinite(loan.coverage) else "–"
         )
-    if loan.margin_at_drawdown > 0:
-        st.info(t("financing.margin_at_drawdown", margin=money(loan.margin_at_drawdown, currency)))
-    st.markdown(t("financing.triggers"))
-    table(translate_codes(loan.triggers, {"line": "trigger"}), currency)
-    st.markdown(t("financing.schedule"))
-    table(loan.schedule, currency)
+        cols[2].metric(t("metric.all_in_cost"), pct(loan.all_in_cost))
+        cols[3].metric(t("metric.margin_call_probability"), pct(loan.margin_call_probability))
+        cols[4].metric(t("metric.regulatory_lgd"), pct(loan.regulatory_lgd, 0))
+        if loan.requested > 0 and loan.requested > loan.borrowing_base:
+            st.warning(
+                t(
+                    "financing.loan_capped",
+                    requested=money(loan.requested, currency),
+                    base=money(loan.borrowing_base, currency),
+                )
+            )
+        if loan.margin_at_drawdown > 0:
+            st.info(
+                t("financing.margin_at_drawdown", margin=money(loan.margin_at_drawdown, currency))
+            )
+        st.markdown(t("financing.triggers"))
+        table(translate_codes(loan.triggers, {"line": "trigger"}), currency)
+        st.markdown(t("financing.schedule"))
+        table(loan.schedule, currency)
 with trust_tab:
-    trust = result.receipt_trust
-    cols = st.columns(3)
-    money_metric(cols[0], t("metric.trust_pool"), trust.pool_value, currency)
-    cols[1].metric(t("metric.fair_senior_coupon"), pct(trust.fair_senior_coupon))
-    cols[2].metric(t("metric.offered_coupon"), pct(a.receipt_trust.senior_coupon))
-    if trust.repriced:
-        st.info(
-            t(
-                "financing.trust_repriced",
-                fair=pct(trust.fair_senior_coupon),
-                offered=pct(trust.offered_coupon),
+    if trust_tab.open:
+        trust = result.receipt_trust
+        cols = st.columns(3)
+        money_metric(cols[0], t("metric.trust_pool"), trust.pool_value, currency)
+        cols[1].metric(t("metric.fair_senior_coupon"), pct(trust.fair_senior_coupon))
+        cols[2].metric(t("metric.offered_coupon"), pct(a.receipt_trust.senior_coupon))
+        if trust.repriced:
+            st.info(
+                t(
+                    "financing.trust_repriced",
+                    fair=pct(trust.fair_senior_coupon),
+                    offered=pct(trust.offered_coupon),
+                )
             )
-        )
-    st.markdown(t("financing.waterfall"))
-    table(translate_codes(trust.waterfall_table, {"line": "waterfall"}), currency)
+        st.markdown(t("financing.waterfall"))
+        table(translate_codes(trust.waterfall_table, {"line": "waterfall"}), currency)
 with abs_tab:
-    deal = result.abs
-    cols = st.columns(2)
-    money_metric(cols[0], t("metric.abs_issue"), deal.issue_size, currency)
-    money_metric(cols[1], t("metric.cash_now"), deal.cash_now, currency)
-    st.markdown(t("financing.tranches"))
-    table(translate_codes(deal.tranches, {"tranche": "tranche"}), currency)
-    st.markdown(t("financing.collections"))
-    table(deal.payments, currency)
+    if abs_tab.open:
+        deal = result.abs
+        cols = st.columns(2)
+        money_metric(cols[0], t("metric.abs_issue"), deal.issue_size, currency)
+        money_metric(cols[1], t("metric.cash_now"), deal.cash_now, currency)
+        st.markdown(t("financing.tranches"))
+        table(translate_codes(deal.tranches, {"tranche": "tranche"}), currency)
+        st.markdown(t("financing.collections"))
+        table(deal.payments, currency)
 with clear_tab:
-    st.markdown(t("financing.channels"))
-    table(
-        translate_codes(result.channels, {"channel": "channel", "category": "category"}), currency
-    )
+    if clear_tab.open:
+        st.markdown(t("financing.channels"))
+        table(
+            translate_codes(result.channels, {"channel": "channel", "category": "category"}),
+            currency,
+        )
 
 st.subheader(t("financing.stress"))
 st.caption(t("financing.stress_caption"))

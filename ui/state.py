@@ -42,6 +42,8 @@ RESET = "reset_assumptions"
 RISK_CATEGORY = "risk_category"
 CASH_TARGET = "fin_cash_target"
 MAX_LOSS = "fin_max_loss_p95"
+#: The Financing page's structure tab shown (per language: the labels are translated).
+DETAILS_TAB = "fin_details_tab"
 STRESS_RUN = "stress_run"
 
 

@@ -116,7 +116,7 @@ def _page_words(page) -> dict[str, str]:
     tabs = page.get_by_test_id("stMain").get_by_role("tab")
     for i in range(tabs.count()):
         tabs.nth(i).click()
-        page.wait_for_timeout(300)
+        wait_for_run(page)  # a tab may rerun the page to draw what it holds
         found |= _shown_words(page)
     return found
 

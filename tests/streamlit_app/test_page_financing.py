@@ -11,7 +11,7 @@ from finance import evaluate, load_inventory, parse_assumptions
 from finance.decision.recommendation import Recommendation
 from streamlit_app.support import DOC, SAMPLE
 from ui.recommendation import ROUTES
-from ui.state import ASSUMPTIONS, CASH_TARGET, MAX_LOSS
+from ui.state import ASSUMPTIONS, CASH_TARGET, DETAILS_TAB, MAX_LOSS
 
 LABELS = {"pledge_loan": "Pledge loan", "abs": "Receivables ABS", "hold": "Hold",
           "liquidate": "Liquidate", "receipt_trust": "Receipt trust",
@@ -169,6 +169,12 @@ def test_structures_and_stress(open_page, sample_result):
     frames = [d.value for d in at.dataframe]
     triggers = next(f for f in frames if "collateral_at_line" in f)
     assert triggers["line"].tolist() == ["Warning line", "Top-up line", "Forced-sale line"]
+    # Only the open structure tab is drawn: the ABS tab's tables come with a click on it.
+    assert not any("attachment" in f for f in frames)
+    at.session_state[f"{DETAILS_TAB}.en"] = LABELS["abs"]
+    at.run()
+    frames = [d.value for d in at.dataframe]
+    assert not any("collateral_at_line" in f for f in frames)
     tranches = next(f for f in frames if "attachment" in f)
     assert tranches["tranche"].tolist() == ["Senior", "Mezzanine", "Equity (company)"]
     headline = next(f for f in frames if "recommended_option" in f)
