@@ -97,6 +97,23 @@ _FRACTIONS = ("markdown", "salvage", "selling_cost", "orderly_discount", "forced
 _NON_NEGATIVE = ("sigma", "erosion", "storage_cost", "cost_advance")
 _DAYS = ("shelf_life_days", "aging_limit_days", "orderly_days", "forced_days")
 
+#: Largest value the engine takes for a field (docs/model.md, "Scenarios and bounds"), and
+#: why. Beyond these a value is a typo, not a market: the model would overflow or the day
+#: grid and the tables over it would grow without bound.
+UPPER_BOUNDS: dict[str, float] = {
+    "sigma": 5.0,  # 500% a year: exp(sigma^2 t / 2) stays finite over any horizon looked at
+    "erosion": 10.0,  # 1000% a year: e^-10, the goods keep 0.005% of their price in a year
+    "storage_cost": 10.0,  # ten times the goods' value a year
+    "months_to_clear": 1200.0,  # a hundred years
+    "shelf_life_days": 36_500,  # a hundred years
+    "aging_limit_days": 36_500,
+    # The liquidation horizons size the valuation's day grid: ten years each at most.
+    "orderly_days": 3_650,
+    "forced_days": 3_650,
+}
+#: Smallest ``months_to_clear``: below about a day the rate of sale overflows.
+MIN_MONTHS_TO_CLEAR = 0.01
+
 
 def _check_season_end(text: Any) -> Text | None:
     """Return a problem description for a bad "MM-DD" season end, else None."""
@@ -184,7 +201,23 @@ def _field_problems(name: str, key: str, value: Any) -> list[str]:
         ]
     if key == "months_to_clear" and value <= 0:
         return [Text(f"{where} = {value} must be positive", "problem.key_positive", **pct)]
+    if key == "months_to_clear" and value < MIN_MONTHS_TO_CLEAR:
+        return [_out_of_range(where, value, MIN_MONTHS_TO_CLEAR, UPPER_BOUNDS[key])]
+    if key in UPPER_BOUNDS and value > UPPER_BOUNDS[key]:
+        return [_out_of_range(where, value, 0, UPPER_BOUNDS[key], rate=key in _RATES)]
     return []
+
+
+#: Fields the app shows in percent (annual rates): their bounds are said in percent too.
+_RATES = ("sigma", "erosion", "storage_cost")
+
+
+def _out_of_range(where: str, value: float, lo: float, hi: float, *, rate: bool = False) -> Text:
+    """``where = value must be within [lo, hi]`` (and in percent for a rate)."""
+    params: dict[str, Any] = {"name": where, "value": value, "bounds": f"[{lo:g}, {hi:g}]"}
+    if rate:
+        params |= {"value_pct": percent(value), "lo_pct": percent(lo), "hi_pct": percent(hi)}
+    return Text(f"{where} = {value} must be within [{lo:g}, {hi:g}]", "problem.range", **params)
 
 
 def _build(name: str, values: Mapping[str, Any]) -> Category:
