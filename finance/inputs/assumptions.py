@@ -29,7 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from finance.errors import InputError, Problem
-from finance.inputs.categories import Category, default_categories, parse_categories
+from finance.inputs.categories import (
+    Category,
+    default_categories,
+    parse_categories,
+    table_problems,
+)
 from finance.inputs.channels import (
     FALLBACK,
     TERM_KEYS,
@@ -928,12 +933,15 @@ def parse_assumptions(
         problems.append(Problem(file, message, key="categories"))
     elif "categories" in user:
         tables.update(user["categories"])
-    # One category at a time, so that a bad field in one hides no check on the others.
+    # Each table checked on its own, so that a bad field in one hides no check on the
+    # others; the good ones merged at once (one at a time copied the table each time).
+    good = {}
     for name, table in tables.items():
-        try:
-            categories = parse_categories({name: table}, base=categories, file=file)
-        except InputError as exc:
-            problems += exc.problems
+        found = table_problems(name, table, file=file, complete=False)
+        problems += found
+        if not found:
+            good[name] = table
+    categories = parse_categories(good, base=categories, file=file)
     for name, cat in categories.items():
         if cat.forced_days > cat.orderly_days:
             problems.append(

@@ -231,6 +231,48 @@ def _build(name: str, values: Mapping[str, Any]) -> Category:
     return Category(**kwargs)
 
 
+def table_problems(name: str, table: Any, *, file: str, complete: bool) -> list[Problem]:
+    """The problems of one ``[categories.NAME]`` table, none when it is good.
+
+    Unknown keys and bad values; with ``complete``, also the fields it lacks (a table that
+    must name every field, as the shipped one does).
+    """
+    if not isinstance(table, Mapping):
+        message = Text(
+            f"categories.{name} must be a table",
+            "problem.key_not_table",
+            name=f"categories.{name}",
+        )
+        return [Problem(file, message)]
+    unknown = sorted(set(table) - set(CATEGORY_KEYS))
+    problems = [
+        Problem(
+            file,
+            Text(f"unknown key categories.{name}.{k}", "problem.unknown_key"),
+            key=f"categories.{name}.{k}",
+        )
+        for k in unknown
+    ]
+    for key, value in table.items():
+        if key in CATEGORY_KEYS:
+            problems += [
+                Problem(file, msg, key=f"categories.{name}.{key}")
+                for msg in _field_problems(name, key, value)
+            ]
+    if complete:
+        missing = [k for k in CATEGORY_FIELDS if k not in table and k != "label_zh"]
+        # The key names the field, so the catalog's "no value" says the rest.
+        problems += [
+            Problem(
+                file,
+                Text(f"categories.{name} lacks {k}", "problem.no_value"),
+                key=f"categories.{name}.{k}",
+            )
+            for k in missing
+        ]
+    return problems
+
+
 def parse_categories(
     tables: Mapping[str, Any],
     *,
@@ -261,40 +303,7 @@ def parse_categories(
     problems: list[Problem] = []
     merged: dict[str, Category] = dict(base or {})
     for name, table in tables.items():
-        if not isinstance(table, Mapping):
-            message = Text(
-                f"categories.{name} must be a table",
-                "problem.key_not_table",
-                name=f"categories.{name}",
-            )
-            problems.append(Problem(file, message))
-            continue
-        unknown = sorted(set(table) - set(CATEGORY_KEYS))
-        problems += [
-            Problem(
-                file,
-                Text(f"unknown key categories.{name}.{k}", "problem.unknown_key"),
-                key=f"categories.{name}.{k}",
-            )
-            for k in unknown
-        ]
-        for key, value in table.items():
-            if key in CATEGORY_KEYS:
-                problems += [
-                    Problem(file, msg, key=f"categories.{name}.{key}")
-                    for msg in _field_problems(name, key, value)
-                ]
-        if base is None:
-            missing = [k for k in CATEGORY_FIELDS if k not in table and k != "label_zh"]
-            # The key names the field, so the catalog's "no value" says the rest.
-            problems += [
-                Problem(
-                    file,
-                    Text(f"categories.{name} lacks {k}", "problem.no_value"),
-                    key=f"categories.{name}.{k}",
-                )
-                for k in missing
-            ]
+        problems += table_problems(name, table, file=file, complete=base is None)
     if problems:
         raise InputError(problems)
     for name, table in tables.items():
