@@ -201,10 +201,9 @@ def _field_problems(name: str, key: str, value: Any) -> list[str]:
         ]
     if key == "months_to_clear" and value <= 0:
         return [Text(f"{where} = {value} must be positive", "problem.key_positive", **pct)]
-    if key == "months_to_clear" and value < MIN_MONTHS_TO_CLEAR:
-        return [_out_of_range(where, value, MIN_MONTHS_TO_CLEAR, UPPER_BOUNDS[key])]
-    if key in UPPER_BOUNDS and value > UPPER_BOUNDS[key]:
-        return [_out_of_range(where, value, 0, UPPER_BOUNDS[key], rate=key in _RATES)]
+    lowest = MIN_MONTHS_TO_CLEAR if key == "months_to_clear" else 0
+    if key in UPPER_BOUNDS and not lowest <= value <= UPPER_BOUNDS[key]:
+        return [_out_of_range(where, value, lowest, UPPER_BOUNDS[key], rate=key in _RATES)]
     return []
 
 
