@@ -151,3 +151,30 @@ def test_estimate_bounds_the_measured_peak(overrides, own_sigma):
     estimate = estimate_bytes(sizes[0])
     assert sizes[0].groups == (4 * MAX_LEVELS if own_sigma else 4)
     assert peak <= estimate <= 2.5 * peak
+
+
+def _peak(lots, a) -> int:
+    tracemalloc.start()
+    try:
+        evaluate(lots, a)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_peak_grows_neither_with_own_sigma_lots_nor_with_unused_categories():
+    """MODEL.md section 9: categories x scenarios x steps, never lots x scenarios."""
+    categories = ("apparel", "electronics", "food", "copper")
+
+    def own_sigma(n):
+        return lot_frame(
+            *({"category": categories[i % 4], "sigma": 0.05 + 0.9 * i / n} for i in range(n))
+        )
+
+    a = make_assumptions(scenarios=2_000)
+    few, many = _peak(own_sigma(200), a), _peak(own_sigma(2_000), a)
+    assert many < 1.3 * few  # ten times the lots, each its own sigma
+    unused = make_assumptions(
+        scenarios=2_000, categories={f"unused{i}": {"sigma": 0.3} for i in range(2_000)}
+    )
+    assert _peak(own_sigma(200), unused) < 1.1 * few
