@@ -40,7 +40,6 @@ from finance.inputs.channels import (
     TERM_KEYS,
     TERM_RANGES,
     ChannelTerms,
-    base_row,
     effective_channels,
     load_channels,
 )
@@ -823,9 +822,11 @@ def _term_problems(
     # A row the table lacks, on a channel with no generic row, has nothing to take the
     # terms left out from (no shipped channel is like that).
     after_generic = effective_channels([t for _, t in good if t.category == FALLBACK], table)
+    pairs = set(zip(after_generic["channel"], after_generic["category"], strict=True))
     for where, term in good:
         missing = [k for k in TERM_RANGES if getattr(term, k) is None]
-        if missing and base_row(after_generic, term.channel, term.category) is None:
+        based = {(term.channel, term.category), (term.channel, FALLBACK)} & pairs
+        if missing and not based:
             message = (
                 f"{where}: channel {term.channel!r} has no row for {term.category!r} nor a "
                 f"generic one to take {missing} from; give them"
