@@ -64,6 +64,16 @@ def test_curve_tenor_up_to_50_years():
         assert "50Y" in problem.render("zh") and "最长期限" in problem.render("zh")
 
 
+def test_curve_of_at_most_100_tenors():
+    curve = {f"{d}D": 0.02 for d in range(1, 101)}
+    assert len(make_assumptions(curve=curve).curve) == 100
+    problem = only({"curve": {f"{d}D": 0.02 for d in range(1, 18_001)}})
+    assert problem.key == "curve"
+    assert problem.code == "problem.curve_too_many"
+    assert "[curve] has 18,000 tenors; at most 100 are taken" in str(problem)
+    assert "18,000 个期限" in problem.render("zh")
+
+
 @pytest.mark.parametrize(
     ("field", "value", "bounds"),
     [
@@ -108,6 +118,7 @@ def test_every_new_problem_has_a_chinese_entry():
     for code in (
         "key_date_range",
         "tenor_too_long",
+        "curve_too_many",
         "toml_nesting",
         "memory_scenarios",
         "memory_categories",

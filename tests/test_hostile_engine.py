@@ -48,6 +48,24 @@ CASES = {
     "20,000 unused categories": (
         "small.csv", unused_categories(20_000), ["--scenarios", "500"], 0, []
     ),
+    "20,000 channel terms for 20,000 unused categories": (
+        "small.csv",
+        unused_categories(20_000)
+        + "".join(
+            f'[[liquidate.terms]]\nchannel = "outlet"\ncategory = "unused{i}"\ndiscount = 0.5\n'
+            for i in range(20_000)
+        ),
+        ["--scenarios", "500"],
+        0,
+        [],
+    ),
+    "18,000 curve tenors": (
+        "small.csv",
+        VALUATION_DATE + "[curve]\n" + "".join(f'"{d}D" = 0.02\n' for d in range(1, 18_001)),
+        ["--scenarios", "200"],
+        2,
+        ["key curve: [curve] has 18,000 tenors; at most 100 are taken"],
+    ),
     "1,000,000 scenarios": (
         "small.csv",
         VALUATION_DATE,

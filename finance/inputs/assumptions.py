@@ -58,6 +58,9 @@ LATEST_VALUATION_DATE = dt.date(2148, 12, 31)
 #: 50Y (600M, 2607W, 18250D).
 MAX_TENOR_DAYS = 50 * 365
 MAX_TENOR = "50Y"
+#: Most tenors a curve may have: a market curve has a few dozen, and QuantLib advances each
+#: pillar day by day on the calendar (18,000 daily pillars took half a minute).
+MAX_CURVE_TENORS = 100
 #: How deep arrays and inline tables may nest in an assumptions file. The file needs two
 #: or three levels; Python's TOML reader recurses once per level, so a file nested
 #: thousands deep would otherwise fail as a RecursionError, not as bad input.
@@ -498,6 +501,14 @@ def _check_curve(curve: Any, file: str) -> list[Problem]:
                 key="curve",
             )
         ]
+    if len(curve) > MAX_CURVE_TENORS:
+        message = Text(
+            f"[curve] has {len(curve):,} tenors; at most {MAX_CURVE_TENORS} are taken",
+            "problem.curve_too_many",
+            count=len(curve),
+            limit=MAX_CURVE_TENORS,
+        )
+        return [Problem(file, message, key="curve")]
     problems = []
     previous = 0
     for tenor, rate in curve.items():
