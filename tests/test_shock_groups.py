@@ -152,3 +152,20 @@ def test_bucketed_groups_within_t_h_squared_of_the_per_lot_figures(case):
     for q in QUANTILES:
         diff = abs(np.quantile(per_lot, q) - np.quantile(grouped, q))
         assert diff <= t * h * h * total + 1e-9 * max(total, 1.0)
+
+
+def test_price_factor_cells_are_the_pairs_present_not_a_grid():
+    """Per-lot erosions make cells per (erosion, category) pair present: at most the lots."""
+    a = make_assumptions(categories={f"unused{i}": {"sigma": 0.3} for i in range(50)})
+    n = 3_000
+    rows = [
+        {"category": ("apparel", "copper", "steel")[i % 3], "erosion": 0.3 * i / n}
+        for i in range(n)
+    ]
+    lots = prepare_lots(lot_frame(*rows), a.categories, T0)
+    assert lots.n_cells == n  # each lot its own erosion: n cells, not n x categories
+    assert np.array_equal(lots.cell_erosion[lots.factor_index], lots.erosion)
+    assert np.array_equal(lots.cell_category[lots.factor_index], lots.category)
+    # Without overrides, one cell per distinct (category erosion, category).
+    plain = prepare_lots(lot_frame(*({"category": r["category"]} for r in rows)), a.categories, T0)
+    assert plain.n_cells == 3

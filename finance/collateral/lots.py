@@ -69,6 +69,12 @@ class Lots:
     erosion_levels, erosion_index : numpy.ndarray
         The distinct erosion rates and each lot's index into them (erosion factors are
         computed per level, not per lot).
+    cell_erosion, cell_category : numpy.ndarray
+        The price-factor *cells*: the distinct (erosion rate, category) pairs of the lots,
+        sorted by (erosion level, category). Every lot of a cell has the same expected
+        price factor before its expiry, so factors are computed per cell, and the cells
+        are at most the lots (a grid of levels x categories grew with lots x categories
+        when lots carry their own erosion).
     sku : numpy.ndarray of int64
         Each lot's SKU as a code (lots of one SKU, e.g. its batches, share a code): the unit
         of the concentration limit. Empty: every lot its own SKU.
@@ -92,6 +98,9 @@ class Lots:
     group_exact: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     erosion_levels: np.ndarray = field(default_factory=lambda: np.zeros(0))
     erosion_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cell_erosion: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cell_category: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cell_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sku: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # Per-lot category fields, built once on first use (the valuation asks for each many
     # times, e.g. once per month of the holding schedule).
@@ -115,12 +124,13 @@ class Lots:
 
     @property
     def factor_index(self) -> np.ndarray:
-        """Each lot's cell in an (erosion level x category) table of price factors."""
-        cached = self._cache.get("_factor_index")
-        if cached is None:
-            cached = self.erosion_index * len(self.categories) + self.category
-            self._cache["_factor_index"] = cached
-        return cached
+        """Each lot's price-factor cell, index into ``cell_erosion`` and ``cell_category``."""
+        return self.cell_index
+
+    @property
+    def n_cells(self) -> int:
+        """Number of price-factor cells."""
+        return len(self.cell_category)
 
     @property
     def market_value(self) -> np.ndarray:
@@ -280,6 +290,7 @@ def prepare_lots(
         frame["erosion"], cats, "erosion", category
     )
     unit_price = frame["unit_price"].to_numpy(dtype=np.float64)
+    cell_keys, cell_index = compact_codes(erosion_index * len(cats) + category)
     groups = shock_groups(category, sigma, quantity * unit_price, category_sigma)
 
     return Lots(
@@ -301,6 +312,9 @@ def prepare_lots(
         group_exact=groups.exact,
         erosion_levels=erosion_levels,
         erosion_index=erosion_index,
+        cell_erosion=erosion_levels[cell_keys // max(len(cats), 1)],
+        cell_category=(cell_keys % max(len(cats), 1)).astype(np.int64),
+        cell_index=cell_index.astype(np.int64),
         sku=(
             pd.factorize(frame["sku"])[0].astype(np.int64)
             if "sku" in frame
