@@ -5,8 +5,8 @@ bounds"): arrays of scenarios x categories or shock groups x grid days, and per-
 tables over every day looked at. :func:`estimate_bytes` adds them up from the sizes alone,
 and :func:`check_budget` turns a request over the budget into an
 :class:`finance.errors.InputError` naming what to reduce, before anything is allocated:
-the user gets "scenarios = 1,000,000 needs about 9.1 GB; at most 400,000 fit in 4 GB for 8
-categories", not a MemoryError.
+the user gets "scenarios = 1,000,000 needs about 8.9 GiB of memory; at most 440,000
+scenarios fit in 4 GiB for 6 categories over 39 grid days", not a MemoryError.
 
 The budget is :data:`DEFAULT_BUDGET` (4 GiB), or the environment's ``FINANCE_MEMORY_BUDGET``
 (bytes, or a number with a unit: ``512MiB``, ``2GB``, ``8GiB``), and never more than what
@@ -21,7 +21,6 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from finance.errors import InputError, Problem
 from finance.locale import Text
@@ -61,7 +60,7 @@ _UNITS: Mapping[str, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class SimulationSize:
     """The sizes that set a valuation's memory.
 
@@ -202,7 +201,9 @@ def _with_scenarios(size: SimulationSize, scenarios: int) -> SimulationSize:
     return dataclasses.replace(size, scenarios=scenarios)
 
 
-def check_budget(size: SimulationSize, budget: int | None = None, *, file: str = "assumptions"):
+def check_budget(
+    size: SimulationSize, budget: int | None = None, *, file: str = "assumptions"
+) -> None:
     """Raise an :class:`InputError` naming what to reduce when ``size`` needs over ``budget``.
 
     Parameters
