@@ -33,6 +33,7 @@ from finance.decision.recommendation import Recommendation, recommend
 from finance.inputs.assumptions import Assumptions
 from finance.inputs.categories import categories_frame
 from finance.inputs.channels import effective_channels
+from finance.market.budget import SimulationSize, check_budget
 from finance.market.calendar import month_offsets, payment_dates
 from finance.market.curve import build_discount_table, flat_discount
 from finance.market.scenarios import simulate_brownian
@@ -165,7 +166,9 @@ def evaluate(
     ------
     InputError
         A lot inconsistent with the assumptions (received after the valuation date, a
-        category the table lacks), naming its row.
+        category the table lacks), naming its row; or a valuation whose simulation would
+        need more memory than the budget (:mod:`finance.market.budget`), naming what to
+        reduce.
     """
 
     def report(done: float, step: str) -> None:
@@ -186,6 +189,22 @@ def evaluate(
     channel_table = effective_channels(a.liquidate.terms)
     cash_day = int(channel_table["days_to_cash"].max())
     max_day = _horizon_day(a, prepared, liquidation, calendar.maturity_day, trust_day, cash_day)
+    horizons = np.unique(liquidation)
+    assessed = np.concatenate([calendar.monitoring_days, [calendar.maturity_day]])
+    grid = np.concatenate([month_days, horizons, assessed, [trust_day]])
+    # Before any array the size of the simulation: a request over the memory budget is
+    # bad input naming what to reduce, not a MemoryError.
+    check_budget(
+        SimulationSize(
+            scenarios=a.scenarios,
+            categories=len(prepared.categories),
+            groups=prepared.n_groups,
+            steps=len(np.union1d(grid, [0])),
+            months=len(month_days),
+            assessments=len(assessed),
+            days=max_day + 1,
+        )
+    )
     counts = markdown_counts(prepared.categories, t0, max_day)
     curve = build_discount_table(t0, a.curve_map, max_day)
 
@@ -203,9 +222,6 @@ def evaluate(
     basel = basel_haircut(prepared.sigma, a.revaluation_days)
 
     report(0.2, "simulating prices")
-    horizons = np.unique(liquidation)
-    assessed = np.concatenate([calendar.monitoring_days, [calendar.maturity_day]])
-    grid = np.concatenate([month_days, horizons, assessed, [trust_day]])
     scenarios = simulate_brownian(
         len(prepared.categories), a.correlation, grid, a.scenarios, a.seed
     )

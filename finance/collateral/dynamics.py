@@ -69,7 +69,7 @@ def price_factor(lots: Lots, counts: np.ndarray, days: np.ndarray | int) -> np.n
         exp(-delta t) * (1 - m)^n(t) * S(t), per lot; S is the category's salvage fraction
         from the lot's expiry day on (t >= expiry), else 1.
     """
-    if np.ndim(days) == 0 and len(lots.erosion_levels):
+    if np.ndim(days) == 0 and lots.n_cells:
         # One day for every lot: the erosion and markdown factors depend only on the lot's
         # erosion level and category, so compute them per level and gather.
         day = max(int(days), 0)
@@ -84,20 +84,25 @@ def price_factor(lots: Lots, counts: np.ndarray, days: np.ndarray | int) -> np.n
 
 
 def cell_factors(lots: Lots, counts: np.ndarray, category_days: np.ndarray) -> np.ndarray:
-    """Expected price factor per (erosion level x category) cell, each category at its day.
+    """Expected price factor per cell (an erosion rate and a category), each category at its day.
 
-    ``e^(-delta t) M_k(t)`` without salvage, flat over cells (index
-    ``erosion_index * K + category``, :attr:`Lots.factor_index`): every lot of a cell has
-    the same factor before its expiry.
+    ``e^(-delta t) M_k(t)`` without salvage, one per cell (:attr:`Lots.cell_erosion`,
+    :attr:`Lots.cell_category`; a lot's cell is :attr:`Lots.factor_index`): every lot of a
+    cell has the same factor before its expiry.
 
     Parameters
     ----------
     category_days : numpy.ndarray of int, shape (K,)
         The day each category is valued at (negative days count as 0).
+
+    Returns
+    -------
+    numpy.ndarray, shape (cells,)
     """
     days = np.maximum(np.asarray(category_days, dtype=np.int64), 0)
-    erosion = np.exp(-np.outer(lots.erosion_levels, days) / DAYS_PER_YEAR)
     marks = (1.0 - lots.category_param("markdown")) ** counts[
         np.arange(len(days)), np.minimum(days, counts.shape[1] - 1)
     ]
-    return (erosion * marks[None, :]).ravel()
+    cat = lots.cell_category
+    erosion = np.exp(-(lots.cell_erosion * days[cat]) / DAYS_PER_YEAR)
+    return erosion * marks[cat]

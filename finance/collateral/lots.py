@@ -7,8 +7,12 @@ valuation date t0; year fractions are days / 365 (Actual/365 Fixed, the same num
 
 Lots of one category share the category's price shock (docs/model.md section 2). A lot may
 override its category's volatility, so the unit that carries one shock path is the
-*shock group*: a category together with one volatility. With no overrides there is one
-group per category.
+*shock group*: a category together with one volatility, at most
+:data:`finance.collateral.shock_groups.MAX_LEVELS` of them per category
+(:mod:`finance.collateral.shock_groups`). With no overrides there is one group per category.
+
+Only the categories the lots use are carried: a category of the table that no lot names is
+neither simulated nor allocated for (MODEL.md section 9), however many the table holds.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from finance.collateral.shock_groups import shock_groups
 from finance.errors import InputError, Problem
 from finance.inputs.categories import Category
 
@@ -51,15 +56,25 @@ class Lots:
     flags : dict of str to numpy.ndarray of bool
         ``consigned``, ``in_transit``, ``damaged``, ``encumbered``.
     category_names : tuple of str
+        The categories the lots use, in the table's order (not every category of it).
     categories : tuple of Category
         Parameters of each category, aligned with ``category_names``.
     group_category : numpy.ndarray of int64
         Category index of each shock group.
     group_sigma : numpy.ndarray
-        Volatility of each shock group.
+        Volatility of each shock group (bucketed when a category has many per-lot
+        volatilities; ``sigma`` keeps each lot's own).
+    group_exact : numpy.ndarray of bool
+        Whether every lot of the group has exactly the group's volatility.
     erosion_levels, erosion_index : numpy.ndarray
         The distinct erosion rates and each lot's index into them (erosion factors are
         computed per level, not per lot).
+    cell_erosion, cell_category : numpy.ndarray
+        The price-factor *cells*: the distinct (erosion rate, category) pairs of the lots,
+        sorted by (erosion level, category). Every lot of a cell has the same expected
+        price factor before its expiry, so factors are computed per cell, and the cells
+        are at most the lots (a grid of levels x categories grew with lots x categories
+        when lots carry their own erosion).
     sku : numpy.ndarray of int64
         Each lot's SKU as a code (lots of one SKU, e.g. its batches, share a code): the unit
         of the concentration limit. Empty: every lot its own SKU.
@@ -80,8 +95,12 @@ class Lots:
     categories: tuple[Category, ...]
     group_category: np.ndarray
     group_sigma: np.ndarray
+    group_exact: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     erosion_levels: np.ndarray = field(default_factory=lambda: np.zeros(0))
     erosion_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cell_erosion: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cell_category: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cell_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sku: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # Per-lot category fields, built once on first use (the valuation asks for each many
     # times, e.g. once per month of the holding schedule).
@@ -105,12 +124,13 @@ class Lots:
 
     @property
     def factor_index(self) -> np.ndarray:
-        """Each lot's cell in an (erosion level x category) table of price factors."""
-        cached = self._cache.get("_factor_index")
-        if cached is None:
-            cached = self.erosion_index * len(self.categories) + self.category
-            self._cache["_factor_index"] = cached
-        return cached
+        """Each lot's price-factor cell, index into ``cell_erosion`` and ``cell_category``."""
+        return self.cell_index
+
+    @property
+    def n_cells(self) -> int:
+        """Number of price-factor cells."""
+        return len(self.cell_category)
 
     @property
     def market_value(self) -> np.ndarray:
@@ -137,11 +157,16 @@ def compact_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of non-negative integer codes, sorted, and each code's index.
 
     ``np.unique(codes, return_inverse=True)`` in O(N + max code) instead of a sort: codes
-    here (grid positions, category x level keys) are small integers.
+    here (grid positions, category x level keys) are small integers. When the largest
+    code is far above the number of codes (keys over groups x erosion levels x categories,
+    with many per-lot erosions), a sort is cheaper than a count table that size.
     """
     codes = np.asarray(codes, dtype=np.int64)
     if not len(codes):
         return codes.copy(), codes.copy()
+    if int(codes.max()) > 8 * len(codes) + (1 << 16):
+        values, index = np.unique(codes, return_inverse=True)
+        return values, index.reshape(-1).astype(np.int64)
     present = np.bincount(codes) > 0
     values = np.flatnonzero(present)
     index_of = np.cumsum(present) - 1
@@ -153,18 +178,29 @@ def _with_overrides(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-lot values of a field lots may override (NaN: the category's) and its levels.
 
-    Returns the values, their levels and each lot's index into the levels. Without
-    overrides the levels are the categories' values, found without sorting a million
-    numbers.
+    Returns the values, their distinct levels and each lot's index into the levels.
+    Without overrides the levels are the categories' distinct values, found without
+    sorting a million numbers (categories sharing a value share a level, so tables per
+    level x category stay categories squared at most, never cubed).
     """
-    own = column.to_numpy(dtype=np.float64)
     by_category = category_values(cats, name)
-    missing = np.isnan(own)
-    if missing.all():
-        return by_category[category], by_category, category
-    values = np.where(missing, by_category[category], own)
+    values = _overridden(column, by_category, category)
+    if values is None:
+        levels, level_of = np.unique(by_category, return_inverse=True)
+        return by_category[category], levels, level_of.reshape(-1).astype(np.int64)[category]
     levels, index = np.unique(values, return_inverse=True)
     return values, levels, index.reshape(-1).astype(np.int64)
+
+
+def _overridden(
+    column: pd.Series, by_category: np.ndarray, category: np.ndarray
+) -> np.ndarray | None:
+    """Per-lot values of a field lots may override (NaN: the category's); None if none does."""
+    own = column.to_numpy(dtype=np.float64)
+    missing = np.isnan(own)
+    if missing.all():
+        return None
+    return np.where(missing, by_category[category], own)
 
 
 def _day_offsets(dates: pd.Series, t0: dt.date) -> np.ndarray:
@@ -185,7 +221,7 @@ def prepare_lots(
     frame : pandas.DataFrame
         Output of :func:`finance.load_inventory` (canonical columns; index = file rows).
     categories : mapping of str to Category
-        The category table in force.
+        The category table in force; the result carries only the categories the lots use.
     valuation_date : datetime.date
         t0.
 
@@ -206,8 +242,8 @@ def prepare_lots(
     """
     source = str(frame.attrs.get("source", "inventory"))
     rows = np.asarray(frame.index)
-    names = tuple(categories)
-    codes = pd.Index(names).get_indexer(frame["category"])
+    table = tuple(categories)
+    codes = pd.Index(table).get_indexer(frame["category"])
     unknown = codes < 0
     problems = [
         Problem(source, f"category {c!r} is not in the category table", int(r), "category")
@@ -230,7 +266,10 @@ def prepare_lots(
     if problems:
         raise InputError(problems)
 
-    category = codes.astype(np.int64)
+    # Only the categories some lot names: an unused one costs nothing downstream.
+    used = np.bincount(codes, minlength=len(table)) > 0
+    names = tuple(table[i] for i in np.flatnonzero(used))
+    category = (np.cumsum(used) - 1)[codes].astype(np.int64)
     cats = tuple(categories[n] for n in names)
 
     def per_lot(field: str) -> np.ndarray:
@@ -244,35 +283,38 @@ def prepare_lots(
     quantity = frame["quantity"].to_numpy(dtype=np.float64)
     sales = frame["monthly_sales"].to_numpy(dtype=np.float64)
     sales = np.where(np.isnan(sales), quantity / per_lot("months_to_clear"), sales)
-    sigma, sigma_levels, sigma_index = _with_overrides(frame["sigma"], cats, "sigma", category)
+    category_sigma = category_values(cats, "sigma")
+    sigma = _overridden(frame["sigma"], category_sigma, category)
+    sigma = category_sigma[category] if sigma is None else sigma
     erosion, erosion_levels, erosion_index = _with_overrides(
         frame["erosion"], cats, "erosion", category
     )
-    # Shock groups are the distinct (category, sigma) pairs.
-    keys = category * len(sigma_levels) + sigma_index
-    if len(cats) * len(sigma_levels) <= 1 << 24:
-        pair_keys, group = compact_codes(keys)
-    else:  # many lot-level volatilities: a sort is cheaper than a huge count table
-        pair_keys, group = np.unique(keys, return_inverse=True)
+    unit_price = frame["unit_price"].to_numpy(dtype=np.float64)
+    cell_keys, cell_index = compact_codes(erosion_index * len(cats) + category)
+    groups = shock_groups(category, sigma, quantity * unit_price, category_sigma)
 
     return Lots(
         quantity=quantity,
         unit_cost=frame["unit_cost"].to_numpy(dtype=np.float64),
-        unit_price=frame["unit_price"].to_numpy(dtype=np.float64),
+        unit_price=unit_price,
         age_days=age,
         expiry_day=expiry,
         monthly_sales=sales,
         sigma=sigma,
         erosion=erosion,
         category=category,
-        group=group.reshape(-1).astype(np.int64),
+        group=groups.group,
         flags={f: frame[f].to_numpy(dtype=bool) for f in FLAGS},
         category_names=names,
         categories=cats,
-        group_category=(pair_keys // len(sigma_levels)).astype(np.int64),
-        group_sigma=sigma_levels[pair_keys % len(sigma_levels)],
+        group_category=groups.category,
+        group_sigma=groups.sigma,
+        group_exact=groups.exact,
         erosion_levels=erosion_levels,
         erosion_index=erosion_index,
+        cell_erosion=erosion_levels[cell_keys // max(len(cats), 1)],
+        cell_category=(cell_keys % max(len(cats), 1)).astype(np.int64),
+        cell_index=cell_index.astype(np.int64),
         sku=(
             pd.factorize(frame["sku"])[0].astype(np.int64)
             if "sku" in frame

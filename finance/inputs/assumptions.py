@@ -18,8 +18,10 @@ in it, counted from 1 as a reader counts them (``liquidate.terms[2].discount``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -27,13 +29,17 @@ from pathlib import Path
 from typing import Any
 
 from finance.errors import InputError, Problem
-from finance.inputs.categories import Category, default_categories, parse_categories
+from finance.inputs.categories import (
+    Category,
+    default_categories,
+    parse_categories,
+    table_problems,
+)
 from finance.inputs.channels import (
     FALLBACK,
     TERM_KEYS,
     TERM_RANGES,
     ChannelTerms,
-    base_row,
     effective_channels,
     load_channels,
 )
@@ -42,6 +48,23 @@ from finance.market.curve import tenor_days
 from finance.paths import DATA_DIR
 
 DEFAULT_ASSUMPTIONS_FILE = DATA_DIR / "assumptions.toml"
+
+#: The valuation dates the engine takes. QuantLib's dates run from 1901-01-01 to 2199-12-31
+#: and the model looks up to 50 years past t0 (the longest curve tenor; every other day it
+#: uses, horizons and tenors included, is within 25 years), with a year to spare.
+EARLIEST_VALUATION_DATE = dt.date(1901, 1, 1)
+LATEST_VALUATION_DATE = dt.date(2148, 12, 31)
+#: The longest curve tenor, in days as :func:`finance.market.curve.tenor_days` counts them:
+#: 50Y (600M, 2607W, 18250D).
+MAX_TENOR_DAYS = 50 * 365
+MAX_TENOR = "50Y"
+#: Most tenors a curve may have: a market curve has a few dozen, and QuantLib advances each
+#: pillar day by day on the calendar (18,000 daily pillars took half a minute).
+MAX_CURVE_TENORS = 100
+#: How deep arrays and inline tables may nest in an assumptions file. The file needs two
+#: or three levels; Python's TOML reader recurses once per level, so a file nested
+#: thousands deep would otherwise fail as a RecursionError, not as bad input.
+MAX_TOML_NESTING = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,16 +366,25 @@ def _currency(v: Any) -> str | None:
 def _date(v: Any) -> str | None:
     if isinstance(v, dt.datetime):
         return Text("must be a date without a time, e.g. 2026-11-24", "problem.key_date_time")
-    if isinstance(v, dt.date):
-        return None
+    day = v if isinstance(v, dt.date) else None
     if isinstance(v, str):
-        try:
-            dt.date.fromisoformat(v)
-        except ValueError:
-            pass
-        else:
-            return None
-    return Text(f"must be a date such as 2026-11-24, not {v!r}", "problem.key_date", value=repr(v))
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(v)
+    if day is None:
+        return Text(
+            f"must be a date such as 2026-11-24, not {v!r}", "problem.key_date", value=repr(v)
+        )
+    if not EARLIEST_VALUATION_DATE <= day <= LATEST_VALUATION_DATE:
+        lo, hi = EARLIEST_VALUATION_DATE.isoformat(), LATEST_VALUATION_DATE.isoformat()
+        return Text(
+            f"= {day.isoformat()} must be from {lo} to {hi} (QuantLib's calendar ends in "
+            "2199 and the curve reaches 50 years past the valuation date)",
+            "problem.key_date_range",
+            value=day.isoformat(),
+            lo=lo,
+            hi=hi,
+        )
+    return None
 
 
 def _text_list(v: Any) -> str | None:
@@ -469,6 +501,14 @@ def _check_curve(curve: Any, file: str) -> list[Problem]:
                 key="curve",
             )
         ]
+    if len(curve) > MAX_CURVE_TENORS:
+        message = Text(
+            f"[curve] has {len(curve):,} tenors; at most {MAX_CURVE_TENORS} are taken",
+            "problem.curve_too_many",
+            count=len(curve),
+            limit=MAX_CURVE_TENORS,
+        )
+        return [Problem(file, message, key="curve")]
     problems = []
     previous = 0
     for tenor, rate in curve.items():
@@ -478,6 +518,15 @@ def _check_curve(curve: Any, file: str) -> list[Problem]:
         except (ValueError, RuntimeError):
             message = Text(
                 f"tenor {tenor!r} is not like 1M, 6M, 1Y", "problem.tenor", tenor=str(tenor)
+            )
+            problems.append(Problem(file, message, key=key))
+            continue
+        if days > MAX_TENOR_DAYS:
+            message = Text(
+                f"tenor {tenor!r} is longer than {MAX_TENOR}, the longest the curve takes",
+                "problem.tenor_too_long",
+                tenor=str(tenor),
+                longest=MAX_TENOR,
             )
             problems.append(Problem(file, message, key=key))
             continue
@@ -619,13 +668,65 @@ def _check_document(doc: Mapping[str, Any], file: str) -> list[Problem]:
     return problems
 
 
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+#: What the nesting scan looks at: dotted keys (each dot a table deeper), strings and
+#: comments whole (a bracket or a dot in them does not nest), and the brackets and braces
+#: of arrays and inline tables.
+_TOML_TOKENS = re.compile(
+    rf"(?P<key>{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})+)"  # dotted key (or a float)
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'  # multi-line basic string
+    r"|'''.*?'''"  # multi-line literal string
+    r'|"(?:[^"\\\n]|\\.)*"'  # basic string
+    r"|'[^'\n]*'"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|(?P<open>[\[{])|(?P<close>[\]}])",
+    re.DOTALL,
+)
+
+
+def toml_nesting_problem(text: str, name: str) -> Problem | None:
+    """A problem when arrays, inline tables or dotted keys nest deeper than the limit.
+
+    A scan of the text before parsing, linear in its length: ``tomllib`` recurses once per
+    level of arrays and inline tables, its cost grows with the square of a dotted key's
+    length, and the depth of a file is the user's to choose (:data:`MAX_TOML_NESTING`).
+    """
+    depth = 0
+    for token in _TOML_TOKENS.finditer(text):
+        if token.group("open"):
+            depth += 1
+        elif token.group("close"):
+            depth = max(depth - 1, 0)
+        elif not (token.group("key") and token.group().count(".") > MAX_TOML_NESTING):
+            continue
+        if depth > MAX_TOML_NESTING or token.group("key"):
+            return _nesting(name, text.count("\n", 0, token.start()) + 1)
+    return None
+
+
+def _nesting(name: str, line: int | None) -> Problem:
+    where = f" (line {line})" if line is not None else ""
+    message = Text(
+        f"arrays, inline tables or dotted keys are nested more than {MAX_TOML_NESTING} deep"
+        f"{where}; an assumptions file needs two or three levels",
+        "problem.toml_nesting",
+        limit=MAX_TOML_NESTING,
+        line=line if line is not None else "?",
+    )
+    return Problem(name, message)
+
+
 def _read_toml(source: str | Path | bytes, name: str) -> dict[str, Any]:
     try:
         if isinstance(source, bytes):
             text = source.decode("utf-8-sig")
         else:
             text = Path(source).read_text(encoding="utf-8-sig")
+        if nesting := toml_nesting_problem(text, name):
+            raise InputError([nesting])
         return tomllib.loads(text)
+    except RecursionError as exc:  # nesting the scan did not see
+        raise InputError([_nesting(name, None)]) from exc
     except FileNotFoundError as exc:
         message = Text("file not found", "problem.file_not_found")
         raise InputError([Problem(name, message)]) from exc
@@ -732,9 +833,11 @@ def _term_problems(
     # A row the table lacks, on a channel with no generic row, has nothing to take the
     # terms left out from (no shipped channel is like that).
     after_generic = effective_channels([t for _, t in good if t.category == FALLBACK], table)
+    pairs = set(zip(after_generic["channel"], after_generic["category"], strict=True))
     for where, term in good:
         missing = [k for k in TERM_RANGES if getattr(term, k) is None]
-        if missing and base_row(after_generic, term.channel, term.category) is None:
+        based = {(term.channel, term.category), (term.channel, FALLBACK)} & pairs
+        if missing and not based:
             message = (
                 f"{where}: channel {term.channel!r} has no row for {term.category!r} nor a "
                 f"generic one to take {missing} from; give them"
@@ -842,12 +945,15 @@ def parse_assumptions(
         problems.append(Problem(file, message, key="categories"))
     elif "categories" in user:
         tables.update(user["categories"])
-    # One category at a time, so that a bad field in one hides no check on the others.
+    # Each table checked on its own, so that a bad field in one hides no check on the
+    # others; the good ones merged at once (one at a time copied the table each time).
+    good = {}
     for name, table in tables.items():
-        try:
-            categories = parse_categories({name: table}, base=categories, file=file)
-        except InputError as exc:
-            problems += exc.problems
+        found = table_problems(name, table, file=file, complete=False)
+        problems += found
+        if not found:
+            good[name] = table
+    categories = parse_categories(good, base=categories, file=file)
     for name, cat in categories.items():
         if cat.forced_days > cat.orderly_days:
             problems.append(

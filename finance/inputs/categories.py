@@ -97,6 +97,23 @@ _FRACTIONS = ("markdown", "salvage", "selling_cost", "orderly_discount", "forced
 _NON_NEGATIVE = ("sigma", "erosion", "storage_cost", "cost_advance")
 _DAYS = ("shelf_life_days", "aging_limit_days", "orderly_days", "forced_days")
 
+#: Largest value the engine takes for a field (docs/model.md, "Scenarios and bounds"), and
+#: why. Beyond these a value is a typo, not a market: the model would overflow or the day
+#: grid and the tables over it would grow without bound.
+UPPER_BOUNDS: dict[str, float] = {
+    "sigma": 5.0,  # 500% a year: exp(sigma^2 t / 2) stays finite over any horizon looked at
+    "erosion": 10.0,  # 1000% a year: e^-10, the goods keep 0.005% of their price in a year
+    "storage_cost": 10.0,  # ten times the goods' value a year
+    "months_to_clear": 1200.0,  # a hundred years
+    "shelf_life_days": 36_500,  # a hundred years
+    "aging_limit_days": 36_500,
+    # The liquidation horizons size the valuation's day grid: ten years each at most.
+    "orderly_days": 3_650,
+    "forced_days": 3_650,
+}
+#: Smallest ``months_to_clear``: below about a day the rate of sale overflows.
+MIN_MONTHS_TO_CLEAR = 0.01
+
 
 def _check_season_end(text: Any) -> Text | None:
     """Return a problem description for a bad "MM-DD" season end, else None."""
@@ -184,7 +201,22 @@ def _field_problems(name: str, key: str, value: Any) -> list[str]:
         ]
     if key == "months_to_clear" and value <= 0:
         return [Text(f"{where} = {value} must be positive", "problem.key_positive", **pct)]
+    lowest = MIN_MONTHS_TO_CLEAR if key == "months_to_clear" else 0
+    if key in UPPER_BOUNDS and not lowest <= value <= UPPER_BOUNDS[key]:
+        return [_out_of_range(where, value, lowest, UPPER_BOUNDS[key], rate=key in _RATES)]
     return []
+
+
+#: Fields the app shows in percent (annual rates): their bounds are said in percent too.
+_RATES = ("sigma", "erosion", "storage_cost")
+
+
+def _out_of_range(where: str, value: float, lo: float, hi: float, *, rate: bool = False) -> Text:
+    """``where = value must be within [lo, hi]`` (and in percent for a rate)."""
+    params: dict[str, Any] = {"name": where, "value": value, "bounds": f"[{lo:g}, {hi:g}]"}
+    if rate:
+        params |= {"value_pct": percent(value), "lo_pct": percent(lo), "hi_pct": percent(hi)}
+    return Text(f"{where} = {value} must be within [{lo:g}, {hi:g}]", "problem.range", **params)
 
 
 def _build(name: str, values: Mapping[str, Any]) -> Category:
@@ -196,6 +228,48 @@ def _build(name: str, values: Mapping[str, Any]) -> Category:
     for key in (*_FRACTIONS, *_NON_NEGATIVE, "months_to_clear"):
         kwargs[key] = float(kwargs[key])
     return Category(**kwargs)
+
+
+def table_problems(name: str, table: Any, *, file: str, complete: bool) -> list[Problem]:
+    """The problems of one ``[categories.NAME]`` table, none when it is good.
+
+    Unknown keys and bad values; with ``complete``, also the fields it lacks (a table that
+    must name every field, as the shipped one does).
+    """
+    if not isinstance(table, Mapping):
+        message = Text(
+            f"categories.{name} must be a table",
+            "problem.key_not_table",
+            name=f"categories.{name}",
+        )
+        return [Problem(file, message)]
+    unknown = sorted(set(table) - set(CATEGORY_KEYS))
+    problems = [
+        Problem(
+            file,
+            Text(f"unknown key categories.{name}.{k}", "problem.unknown_key"),
+            key=f"categories.{name}.{k}",
+        )
+        for k in unknown
+    ]
+    for key, value in table.items():
+        if key in CATEGORY_KEYS:
+            problems += [
+                Problem(file, msg, key=f"categories.{name}.{key}")
+                for msg in _field_problems(name, key, value)
+            ]
+    if complete:
+        missing = [k for k in CATEGORY_FIELDS if k not in table and k != "label_zh"]
+        # The key names the field, so the catalog's "no value" says the rest.
+        problems += [
+            Problem(
+                file,
+                Text(f"categories.{name} lacks {k}", "problem.no_value"),
+                key=f"categories.{name}.{k}",
+            )
+            for k in missing
+        ]
+    return problems
 
 
 def parse_categories(
@@ -228,40 +302,7 @@ def parse_categories(
     problems: list[Problem] = []
     merged: dict[str, Category] = dict(base or {})
     for name, table in tables.items():
-        if not isinstance(table, Mapping):
-            message = Text(
-                f"categories.{name} must be a table",
-                "problem.key_not_table",
-                name=f"categories.{name}",
-            )
-            problems.append(Problem(file, message))
-            continue
-        unknown = sorted(set(table) - set(CATEGORY_KEYS))
-        problems += [
-            Problem(
-                file,
-                Text(f"unknown key categories.{name}.{k}", "problem.unknown_key"),
-                key=f"categories.{name}.{k}",
-            )
-            for k in unknown
-        ]
-        for key, value in table.items():
-            if key in CATEGORY_KEYS:
-                problems += [
-                    Problem(file, msg, key=f"categories.{name}.{key}")
-                    for msg in _field_problems(name, key, value)
-                ]
-        if base is None:
-            missing = [k for k in CATEGORY_FIELDS if k not in table and k != "label_zh"]
-            # The key names the field, so the catalog's "no value" says the rest.
-            problems += [
-                Problem(
-                    file,
-                    Text(f"categories.{name} lacks {k}", "problem.no_value"),
-                    key=f"categories.{name}.{k}",
-                )
-                for k in missing
-            ]
+        problems += table_problems(name, table, file=file, complete=base is None)
     if problems:
         raise InputError(problems)
     for name, table in tables.items():

@@ -139,25 +139,42 @@ def base_row(table: pd.DataFrame, channel: str, category: str) -> pd.Series | No
     return None
 
 
-def _set(table: pd.DataFrame, term: ChannelTerms) -> pd.DataFrame:
-    """``table`` with ``term`` applied to its row for the pair, adding the row if needed."""
-    at = (table["channel"] == term.channel) & (table["category"] == term.category)
-    if not at.any():
-        base = base_row(table, term.channel, term.category)
-        if base is None:
-            missing = [name for name in TERM_FIELDS if getattr(term, name) is None]
-            if missing:
-                raise ValueError(
-                    f"channel {term.channel!r} has no generic row to take {missing} from"
-                )
-            row = {"channel": term.channel, "category": term.category, "note": ""}
-        else:
-            row = {**base.to_dict(), "category": term.category}
-        table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
-        at = (table["channel"] == term.channel) & (table["category"] == term.category)
-    for name, value in term.given().items():
-        table.loc[at, name] = value
-    return table
+class _Rows:
+    """The channel table as records indexed by (channel, category).
+
+    Applying many terms takes time linear in their number (a mask over the whole table per
+    term was quadratic: 20,000 entries took minutes).
+    """
+
+    def __init__(self, table: pd.DataFrame):
+        self.columns = list(table.columns)
+        self.records = table.to_dict(orient="records")
+        self.at = {(r["channel"], r["category"]): i for i, r in enumerate(self.records)}
+
+    def append(self, row: dict) -> None:
+        self.at.setdefault((row["channel"], row["category"]), len(self.records))
+        self.records.append(row)
+
+    def apply(self, term: ChannelTerms) -> None:
+        """Apply ``term`` to its pair's row, adding the row from the channel's generic one."""
+        where = self.at.get((term.channel, term.category))
+        if where is None:
+            base = self.at.get((term.channel, FALLBACK))
+            if base is None:
+                missing = [name for name in TERM_FIELDS if getattr(term, name) is None]
+                if missing:
+                    raise ValueError(
+                        f"channel {term.channel!r} has no generic row to take {missing} from"
+                    )
+                row = {"channel": term.channel, "category": term.category, "note": ""}
+            else:
+                row = {**self.records[base], "category": term.category}
+            self.append(row)
+            where = len(self.records) - 1
+        self.records[where].update(term.given())
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.records, columns=self.columns)
 
 
 def effective_channels(
@@ -191,19 +208,21 @@ def effective_channels(
     out = load_channels() if table is None else table.copy()
     if not terms:
         return out
+    rows = _Rows(out)
     # generic's own terms first, so the copies below carry them.
     for term in terms:
         if term.category == FALLBACK:
-            out = _set(out, term)
-    named = set(out["category"])
+            rows.apply(term)
+    named = {r["category"] for r in rows.records}
     fresh = list(dict.fromkeys(t.category for t in terms if t.category not in named))
-    generic = out[out["category"] == FALLBACK]
-    if fresh:
-        copies = [generic.assign(category=name) for name in fresh]
-        out = pd.concat([out, *copies], ignore_index=True)
+    generic = [r for r in rows.records if r["category"] == FALLBACK]
+    for name in fresh:
+        for row in generic:
+            rows.append({**row, "category": name})
     for term in terms:
         if term.category != FALLBACK:
-            out = _set(out, term)
+            rows.apply(term)
+    out = rows.frame()
     out["days_to_cash"] = out["days_to_cash"].astype("int64")
     for name in ("discount", "fee", "capacity"):
         out[name] = out[name].astype("float64")

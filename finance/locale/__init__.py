@@ -199,5 +199,7 @@ def percent(value: float, places: int = 0) -> str:
     """A fraction as a percentage the way a user types it: 0.4 -> ``40%``, 0.995 -> ``99.5%``."""
     if not isinstance(value, int | float) or not math.isfinite(value):
         return str(value)
+    if abs(value) >= 1e4:  # a typo such as 1e300 reads as 1e+302%, not 300 digits
+        return f"{value * 100:.6g}%"
     text = f"{value * 100:.{max(places, 6)}f}".rstrip("0").rstrip(".")
     return f"{text}%"

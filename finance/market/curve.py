@@ -130,8 +130,9 @@ def build_discount_table(
             if pillar > dates[-1]:
                 dates.append(pillar)
                 rates.append(rate + shift)
-        # A far pillar at the last rate makes the extrapolation flat.
-        dates.append(today + ql.Period(100, ql.Years))
+        # A pillar past the last day sampled, at the last rate, makes the extrapolation
+        # flat; no further, so that t0 + the longest tenor is the last date QuantLib needs.
+        dates.append(max(dates[-1], today + int(max_days)) + 1)
         rates.append(rates[-1])
         curve = ql.ZeroCurve(dates, rates, ql.Actual365Fixed(), cal, ql.Linear(), ql.Continuous)
         factors = np.fromiter(

@@ -80,13 +80,15 @@ class PriceScenarios:
         steps = np.diff(np.concatenate([[0], levels])) / DAYS_PER_YEAR
         n_scenarios, n_categories = self.n_scenarios, self.brownian.shape[1]
         # The common factor along the horizons in order; each category's own over its own.
+        # In place: two (S, J, K) arrays at most, not one per term.
         common = np.cumsum(
             rng.standard_normal((n_scenarios, starts, len(levels))) * np.sqrt(steps), axis=2
         )[:, :, level_of]
-        own = rng.standard_normal((n_scenarios, starts, n_categories)) * np.sqrt(
-            horizon / DAYS_PER_YEAR
-        )
-        moves = np.sqrt(self.correlation) * common + np.sqrt(1.0 - self.correlation) * own
+        common *= np.sqrt(self.correlation)
+        moves = rng.standard_normal((n_scenarios, starts, n_categories))
+        moves *= np.sqrt(horizon / DAYS_PER_YEAR)
+        moves *= np.sqrt(1.0 - self.correlation)
+        moves += common
         return moves.transpose(0, 2, 1)
 
     @property
@@ -130,8 +132,12 @@ class PriceScenarios:
         """
         t = self.days / DAYS_PER_YEAR
         sigma = group_sigma[None, :, None]
-        w = self.brownian[:, group_category, :]
-        return np.exp(sigma * w - 0.5 * sigma**2 * t[None, None, :])
+        drift = 0.5 * sigma**2 * t[None, None, :]
+        # In place on the one (S, G, T) copy: the largest array of a valuation, made once.
+        out = self.brownian[:, group_category, :]
+        out *= sigma
+        out -= drift
+        return np.exp(out, out=out)
 
 
 def simulate_brownian(
@@ -164,10 +170,14 @@ def simulate_brownian(
     dt_years = np.diff(grid) / DAYS_PER_YEAR
     rng = np.random.default_rng(seed)
     steps = len(dt_years)
-    # Increments of Z (common) and of each eps_k, scaled to each step's length.
+    # Increments of Z (common) and of each eps_k, scaled to each step's length; in place,
+    # so that the (S, K, T) draws and the motions are the only two arrays of that size.
     common = rng.standard_normal((n_scenarios, 1, steps)) * np.sqrt(dt_years)
-    own = rng.standard_normal((n_scenarios, n_categories, steps)) * np.sqrt(dt_years)
-    increments = np.sqrt(correlation) * common + np.sqrt(1.0 - correlation) * own
+    common *= np.sqrt(correlation)
+    increments = rng.standard_normal((n_scenarios, n_categories, steps))
+    increments *= np.sqrt(dt_years)
+    increments *= np.sqrt(1.0 - correlation)
+    increments += common
     brownian = np.zeros((n_scenarios, n_categories, len(grid)))
     np.cumsum(increments, axis=2, out=brownian[:, :, 1:])
     return PriceScenarios(grid, brownian, float(correlation), int(seed))

@@ -181,13 +181,13 @@ def _stacked_totals(values: np.ndarray, weights: np.ndarray, index: np.ndarray, 
 
 
 def _month_factors(lots: Lots, counts: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Expected price factors per (erosion level x category) cell and day, (cells, D).
+    """Expected price factors per cell (erosion rate, category) and day, (cells, D).
 
     Without salvage: the schedule's sales come before the forced-sale day, so before
     expiry.
     """
-    if not len(lots.erosion_levels):
-        raise ValueError("lots without erosion levels")
+    if not lots.n_cells and len(lots):
+        raise ValueError("lots without price-factor cells")
     every = len(lots.categories)
     return np.stack([cell_factors(lots, counts, np.full(every, day)) for day in days], axis=1)
 

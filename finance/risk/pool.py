@@ -76,8 +76,9 @@ def single_group(
 ) -> tuple[float, float] | None:
     """(sigma, erosion) when the weighted lots move as one lognormal value to ``last_day``.
 
-    That is: one shock group, one erosion rate, no season end and no expiry before
-    ``last_day``. Then closed forms (barrier, put) check the simulation.
+    That is: one shock group whose lots all have its volatility (not a bucket of several,
+    :mod:`finance.collateral.shock_groups`), one erosion rate, no season end and no expiry
+    before ``last_day``. Then closed forms (barrier, put) check the simulation.
     """
     chosen = weights > 0
     if not chosen.any():
@@ -87,6 +88,8 @@ def single_group(
     category = lots.group_category[groups[0]]
     marks = counts[category, min(last_day, counts.shape[1] - 1)]
     if len(groups) != 1 or len(erosion) != 1 or marks > 0:
+        return None
+    if (lots.sigma[chosen] != lots.group_sigma[groups[0]]).any():
         return None
     if (lots.expiry_day[chosen] <= last_day).any():
         return None

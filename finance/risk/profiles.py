@@ -64,6 +64,10 @@ def value_decay(
     markdown = prepared.param("markdown")
     salvage = prepared.param("salvage")
     n_cat = len(prepared.category_names)
+    # The table shows every category of the table in force, those without lots as zeros;
+    # the lots carry only the categories they use (finance.collateral.lots).
+    names = list(a.categories)
+    used_at = pd.Index(names).get_indexer(prepared.category_names)
     frames = []
     for m, d in enumerate(days):
         # One month at a time over all lots: months (tens) x lots, never lots x scenarios.
@@ -79,11 +83,12 @@ def value_decay(
                 mv * erosion * marks * (1.0 - expiry),
             ]
         )
-        sums = np.stack([np.bincount(prepared.category, w, minlength=n_cat) for w in parts])
+        sums = np.zeros((len(parts), len(names)))
+        sums[:, used_at] = [np.bincount(prepared.category, w, minlength=n_cat) for w in parts]
         frames.append(
             pd.DataFrame(
                 {
-                    "category": prepared.category_names,
+                    "category": names,
                     "month": m,
                     "date": t0 + pd.Timedelta(days=int(d)),
                     "days": int(d),

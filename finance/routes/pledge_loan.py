@@ -475,7 +475,7 @@ def _release_schedule(
     with np.errstate(divide="ignore", invalid="ignore"):
         per_month = np.where(q > 0, lots.monthly_sales / q, 0.0)
     cells = lots.factor_index
-    n_cells = len(lots.erosion_levels) * len(lots.categories)
+    n_cells = lots.n_cells
     by_cell = n_cells * n_days <= MAX_CELL_DAYS
     repaid = np.zeros(n_days)
     gone = np.zeros(n_cells * n_days) if by_cell else None
@@ -598,15 +598,13 @@ def pledged_pool(
     # of a cell has the same expected price factor, so the day's value and its sale after
     # the category's horizon follow from those sums. A lot left that expires within the
     # horizon sells at salvage: corrected lot by lot, for those few.
-    pairs, pair_of = compact_codes(
-        lots.group * len(lots.erosion_levels) * len(lots.categories) + lots.factor_index
-    )
-    n_cells = len(lots.erosion_levels) * len(lots.categories)
+    n_cells = lots.n_cells
+    pairs, pair_of = compact_codes(lots.group * n_cells + lots.factor_index)
     pair_group, pair_cell = pairs // n_cells, pairs % n_cells
     to_group = np.zeros((len(pairs), lots.n_groups))
     to_group[np.arange(len(pairs)), pair_group] = 1.0
     kept = 1.0 - lots.category_param("orderly_discount")
-    cell_category = pair_cell % len(lots.categories)
+    cell_category = lots.cell_category[pair_cell]
     expires_within = lots.expiry_day - horizon[lots.category]
     for j, day in enumerate(default_days):
         # At maturity the goods left are those before its sales: the loan is still owed.
