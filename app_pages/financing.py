@@ -8,7 +8,7 @@ from ui import charts, session
 from ui.formatting import MONEY_FORMAT, money, money_metric, pct, table, translate_codes
 from ui.i18n import label, lang, t
 from ui.recommendation import ROUTES, headline, notes, sentence
-from ui.state import CASH_TARGET, DETAILS_TAB, MAX_LOSS, assumptions_doc
+from ui.state import CASH_TARGET, DETAILS_TAB, MAX_LOSS, STRESS_OPEN, assumptions_doc
 
 # What a treasurer reads first: cash, what a route adds to holding, its cost and value,
 # then the losses, the noise and the notes.
@@ -238,22 +238,33 @@ with clear_tab:
 
 st.subheader(t("financing.stress"))
 st.caption(t("financing.stress_caption"))
-stressed = session.stress(given, result)
-stress_table = translate_codes(
-    stressed.headline, {"stress": "stress", "recommended_option": "option"}
-)
-table(stress_table, currency)
-npv = stressed.comparison.pivot(index="stress", columns="option", values="npv_vs_base_value")
-npv = npv.reindex(index=stressed.headline["stress"], columns=result.options["option"]).reset_index()
-npv = translate_codes(npv, {"stress": "stress"}).rename(
-    columns=lambda c: c if c == "stress" else label("option", c)
-)
-st.caption(t("financing.stress_npv", currency=currency))
-st.dataframe(
-    npv,
-    hide_index=True,
-    column_config={
-        c: st.column_config.NumberColumn(format=MONEY_FORMAT) for c in npv.columns if c != "stress"
-    }
-    | {"stress": st.column_config.Column(t("col.stress"))},
-)
+# The stress test revalues everything five more times (about 2 s for 10,000 lots): it runs
+# when the user opens it, so that the answer above is not kept waiting for it.
+stress_box = st.expander(t("financing.stress_open"), key=STRESS_OPEN, on_change="rerun")
+with stress_box:
+    if stress_box.open:
+        stressed = session.stress(given, result)
+        stress_table = translate_codes(
+            stressed.headline, {"stress": "stress", "recommended_option": "option"}
+        )
+        table(stress_table, currency)
+        npv = stressed.comparison.pivot(
+            index="stress", columns="option", values="npv_vs_base_value"
+        )
+        npv = npv.reindex(
+            index=stressed.headline["stress"], columns=result.options["option"]
+        ).reset_index()
+        npv = translate_codes(npv, {"stress": "stress"}).rename(
+            columns=lambda c: c if c == "stress" else label("option", c)
+        )
+        st.caption(t("financing.stress_npv", currency=currency))
+        st.dataframe(
+            npv,
+            hide_index=True,
+            column_config={
+                c: st.column_config.NumberColumn(format=MONEY_FORMAT)
+                for c in npv.columns
+                if c != "stress"
+            }
+            | {"stress": st.column_config.Column(t("col.stress"))},
+        )

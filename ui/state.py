@@ -44,6 +44,8 @@ CASH_TARGET = "fin_cash_target"
 MAX_LOSS = "fin_max_loss_p95"
 #: The Financing page's structure tab shown (per language: the labels are translated).
 DETAILS_TAB = "fin_details_tab"
+#: Whether the Financing page's stress test is open (it runs when opened).
+STRESS_OPEN = "fin_stress_open"
 STRESS_RUN = "stress_run"
 
 

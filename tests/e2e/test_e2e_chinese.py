@@ -111,7 +111,10 @@ def _shown_words(page) -> dict[str, str]:
 
 
 def _page_words(page) -> dict[str, str]:
-    """The English words of the page, with each of its tabs opened in turn."""
+    """The English words of the page, with its expanders open and each tab in turn."""
+    for details in page.get_by_test_id("stMain").locator("details:not([open]) > summary").all():
+        details.click()  # an expander may rerun the page to draw what it holds
+        wait_for_run(page)
     found = _shown_words(page)
     tabs = page.get_by_test_id("stMain").get_by_role("tab")
     for i in range(tabs.count()):

@@ -11,7 +11,7 @@ from finance import evaluate, load_inventory, parse_assumptions
 from finance.decision.recommendation import Recommendation
 from streamlit_app.support import DOC, SAMPLE
 from ui.recommendation import ROUTES
-from ui.state import ASSUMPTIONS, CASH_TARGET, DETAILS_TAB, MAX_LOSS
+from ui.state import ASSUMPTIONS, CASH_TARGET, DETAILS_TAB, MAX_LOSS, STRESS_OPEN
 
 LABELS = {"pledge_loan": "Pledge loan", "abs": "Receivables ABS", "hold": "Hold",
           "liquidate": "Liquidate", "receipt_trust": "Receipt trust",
@@ -177,6 +177,12 @@ def test_structures_and_stress(open_page, sample_result):
     assert not any("collateral_at_line" in f for f in frames)
     tranches = next(f for f in frames if "attachment" in f)
     assert tranches["tranche"].tolist() == ["Senior", "Mezzanine", "Equity (company)"]
+    # The stress test runs when opened.
+    assert not any("recommended_option" in f for f in frames)
+    at.session_state[STRESS_OPEN] = True
+    at.run()
+    assert not at.exception
+    frames = [d.value for d in at.dataframe]
     headline = next(f for f in frames if "recommended_option" in f)
     assert headline["stress"].tolist()[0] == "Base"
     assert len(headline) == 6
