@@ -653,3 +653,23 @@ def test_the_writer_reads_back_as_pandas_wrote_it():
 def test_an_empty_table_is_its_header():
     frame = pd.DataFrame({"sku": pd.Series([], dtype="str"), "x": pd.Series([], dtype=float)})
     assert safe_csv_bytes(frame) == b"\xef\xbb\xbfsku,x\r\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(st.none(), st.text(alphabet="=+-@\t\r\n\x00ab中 '", max_size=4)), max_size=12
+    ),
+    wide=st.booleans(),
+    cut=st.integers(0, 3),
+    chunked=st.booleans(),
+)
+def test_the_column_rule_is_the_cell_rule(texts, wide, cut, chunked):
+    # The fast path reads each value's first byte from Arrow's buffers: sliced arrays,
+    # 32- and 64-bit offsets, nulls, empty texts and chunks must all agree with the rule
+    # applied cell by cell.
+    kind = pa.large_string() if wide else pa.string()
+    array = pa.array(texts, type=kind)[cut:]
+    values = pa.chunked_array([array[:2], array[2:]], type=kind) if chunked else array
+    expected = [neutralize(v) for v in texts[cut:]]
+    assert neutralize_text(values).to_pylist() == expected

@@ -74,6 +74,27 @@ def neutralize(value: Any) -> Any:
     return value
 
 
+#: The trigger characters as bytes (each is one byte in UTF-8).
+_TRIGGER_BYTES = np.frombuffer(b"=+-@\t\r\n\x00", dtype=np.uint8)
+
+
+def _any_trigger(values: pa.Array) -> bool:
+    """Whether some text of one Arrow string array starts with a trigger character.
+
+    Reads the first byte of each value straight from the array's buffers: a scan of one
+    byte per row, where a regular expression over the column costs five times as much.
+    """
+    if len(values) == 0 or values.null_count == len(values):
+        return False
+    wide = pa.types.is_large_string(values.type)
+    _, offset_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if wide else np.int32)
+    offsets = offsets[values.offset : values.offset + len(values) + 1]
+    starts = offsets[:-1][np.diff(offsets) > 0]  # empty and null values have no byte
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    return bool(np.isin(data[starts], _TRIGGER_BYTES).any())
+
+
 def neutralize_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """:func:`neutralize` over a whole Arrow text column at once; nulls stay null.
 
@@ -85,8 +106,12 @@ def neutralize_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunked
     Returns
     -------
     pyarrow.Array or ChunkedArray
-        The same column with ``'`` before each text that starts with a formula trigger.
+        The same column with ``'`` before each text that starts with a formula trigger
+        (the column itself when none does, the usual case).
     """
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    if not any(_any_trigger(chunk) for chunk in chunks):
+        return values
     return pc.replace_substring_regex(
         values, pattern=_TRIGGER_AT_START, replacement=r"'\1", max_replacements=1
     )
