@@ -84,16 +84,13 @@ the column header as written in the file.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import decimal
-import io
 import numbers
 import os
 import re
 import unicodedata
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -103,11 +100,22 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
 from finance.errors import InputError, Problem
 from finance.inputs.categories import Category, default_categories
+from finance.inputs.reading import (
+    MAX_CELLS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_TEXT_CHARS,
+    Limits,
+    read_source,
+    read_table,
+)
+from finance.inputs.reading import Table as _Table
+from finance.inputs.reading import Unreadable as _Unreadable
+from finance.inputs.reading import column_letter as _column_letter
+from finance.inputs.reading import typed_text as _typed_text
 from finance.locale import Text
 
 __all__ = ["ALIASES", "COLUMNS", "REQUIRED_COLUMNS", "load_inventory"]
@@ -182,22 +190,6 @@ _NUMBERS: Mapping[str, bool] = {
     "erosion": True,
 }
 
-#: Rows searched for the header row (a title block, a report date and blank rows may come first).
-HEADER_SCAN_ROWS = 50
-
-#: Largest inventory file read by default, bytes (a million lots is about 100 MB of CSV).
-MAX_FILE_BYTES = 1 << 30
-#: Most lots read by default.
-MAX_ROWS = 2_000_000
-
-_SUFFIXES: Mapping[str, str] = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".xlsx": "excel",
-    ".xlsm": "excel",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 
 # Excel counts days from 1899-12-30 (day 0); 1970-01-01 is day 25569 and 9999-12-31 the last.
 _EXCEL_EPOCH_SERIAL = 25569
@@ -243,10 +235,6 @@ _NON_FINITE = frozenset(
 _HEADER_UNIT = re.compile(r"(.+?)\s*\((?:元|人民币|rmb|cny|¥|天|日|days?|件|个|pcs)\)")
 
 
-class _Unreadable(Exception):
-    """The file cannot be read at all: one file-level problem."""
-
-
 @dataclass
 class _Parsed:
     """One canonical column after parsing.
@@ -261,24 +249,6 @@ class _Parsed:
     errors: dict[int, str] = field(default_factory=dict)
 
 
-@dataclass
-class _Table:
-    """Raw cells as read: ``headers`` as written, ``data`` with columns 0..n-1.
-
-    ``rows`` gives each data row's spreadsheet row number; ``overlong`` maps the row number of
-    a CSV row with more cells than the header to its cell count. ``header_row`` is the
-    header's row number; ``uncached`` holds the (row number, column index) of XLSX formula
-    cells saved without a value.
-    """
-
-    headers: list[str]
-    data: pd.DataFrame
-    rows: np.ndarray
-    overlong: dict[int, int] = field(default_factory=dict)
-    header_row: int = 1
-    uncached: frozenset[tuple[int, int]] = frozenset()
-
-
 # --------------------------------------------------------------------------------------
 # Public entry point
 
@@ -291,6 +261,8 @@ def load_inventory(
     category_names: Mapping[str, str] | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
+    max_cells: int = MAX_CELLS,
+    max_text: int = MAX_TEXT_CHARS,
 ) -> pd.DataFrame:
     """Read and validate an inventory file (CSV, XLSX or Parquet).
 
@@ -309,8 +281,15 @@ def load_inventory(
         (``Assumptions.category_names``, the assumptions' ``[category_names]``), e.g.
         ``{"男装": "apparel"}``.
     max_bytes, max_rows : int
-        Largest file size and most lots accepted; beyond them the file is refused (with an
-        :class:`InputError`) before it is parsed whole.
+        Largest file size (bytes) and most lots accepted; beyond them the file is refused
+        (with an :class:`InputError`) before it is parsed whole.
+    max_cells : int
+        Most cells read (rows times columns read; a worksheet's cell elements; a Parquet
+        file's values in the columns read), counted before or while they are decoded.
+    max_text : int
+        Most characters of text an XLSX or Parquet file may unpack to (shared strings and
+        dictionary values count once per cell that uses them), counted before each is
+        expanded. A CSV's text is bounded by ``max_bytes``.
 
     Returns
     -------
@@ -341,7 +320,8 @@ def load_inventory(
                     "problem.name_needed",
                 )
             )
-        table = _read_table(_read_bytes(source, max_bytes), file, max_rows)
+        limits = Limits(bytes=max_bytes, rows=max_rows, cells=max_cells, text=max_text)
+        table = read_table(read_source(source, max_bytes), file, limits, _header_score)
     except _Unreadable as exc:
         raise InputError([Problem(file, exc.args[0])]) from None
     cats = default_categories() if categories is None else categories
@@ -360,104 +340,7 @@ def _default_name(source: object) -> str | None:
     return Path(raw).name if isinstance(raw, str) and raw else None
 
 
-def _size(n: int) -> str:
-    return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n:,} bytes"
-
-
-def _too_large(size: int | None, max_bytes: int) -> _Unreadable:
-    what = "the file is larger than" if size is None else f"the file is {_size(size)}, above"
-    text = f"{what} the limit of {_size(max_bytes)}; split it, or save it as Parquet"
-    if size is None:
-        return _Unreadable(Text(text, "problem.too_large_unknown", limit=_size(max_bytes)))
-    return _Unreadable(Text(text, "problem.too_large", size=_size(size), limit=_size(max_bytes)))
-
-
-def _read_bytes(source: str | os.PathLike[str] | bytes | BinaryIO, max_bytes: int) -> bytes:
-    if isinstance(source, bytes | bytearray | memoryview):
-        if len(source) > max_bytes:
-            raise _too_large(len(source), max_bytes)
-        return bytes(source)
-    try:
-        if isinstance(source, str | os.PathLike):
-            size = Path(source).stat().st_size
-            if size > max_bytes:
-                raise _too_large(size, max_bytes)
-            return Path(source).read_bytes()
-        content = source.read(max_bytes + 1)
-    except OSError as exc:
-        detail = exc.strerror or exc
-        raise _Unreadable(
-            Text(f"cannot read the file: {detail}", "problem.cannot_read", detail=str(detail))
-        ) from exc
-    if len(content) > max_bytes:
-        raise _too_large(None, max_bytes)
-    # A text-mode file object still holds the user's text; take it as UTF-8.
-    return content.encode("utf-8") if isinstance(content, str) else bytes(content)
-
-
-def _too_many_rows(rows: int | None, max_rows: int, about: bool = False) -> _Unreadable:
-    count = f"more than {max_rows:,}" if rows is None else f"{'about ' if about else ''}{rows:,}"
-    code = "problem.too_many_rows" + ("_unknown" if rows is None else "_about" if about else "")
-    return _Unreadable(
-        Text(
-            f"the file has {count} rows of lots, above the limit of {max_rows:,}; split it",
-            code,
-            rows=rows,
-            limit=max_rows,
-        )
-    )
-
-
-def _read_table(data: bytes, file: str, max_rows: int = MAX_ROWS) -> _Table:
-    suffix = Path(file).suffix.lower()
-    kind = _SUFFIXES.get(suffix)
-    if kind is None:
-        hint = " (old binary Excel: save it as .xlsx)" if suffix == ".xls" else ""
-        raise _Unreadable(
-            Text(
-                f"unknown file type {suffix or '(no suffix)'!r}{hint}; "
-                "use .csv, .txt, .xlsx, .xlsm, .parquet or .pq",
-                "problem.unknown_type_xls" if hint else "problem.unknown_type",
-                suffix=suffix,
-            )
-        )
-    if not data.strip():
-        raise _Unreadable(Text("the file is empty", "problem.empty"))
-    if kind == "csv":
-        # Counting lines is cheap and overcounts only values with newlines inside quotes.
-        lines = data.count(b"\n") + (not data.endswith(b"\n"))
-        if lines - 1 > max_rows:
-            raise _too_many_rows(lines - 1, max_rows, about=True)
-        return _read_csv(data)
-    if kind == "excel":
-        return _read_excel(data, max_rows)
-    return _read_parquet(data, max_rows)
-
-
-def _decode(data: bytes) -> tuple[str, bytes]:
-    """Return the text and its UTF-8 bytes (without BOM)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        # GBK files are almost never valid UTF-8, so trying UTF-8 first is safe.
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-8-sig":
-            return text, data.removeprefix(b"\xef\xbb\xbf")
-        return text, text.encode("utf-8")
-    raise _Unreadable(
-        Text(
-            "the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8",
-            "problem.encoding",
-        )
-    )
-
-
-def _header_score(cells: list[object]) -> int:
+def _header_score(cells: Sequence[object]) -> int:
     """How many distinct canonical columns a row's cells name (a header row names several)."""
     names = set()
     for cell in cells:
@@ -466,256 +349,6 @@ def _header_score(cells: list[object]) -> int:
             if column is not None:
                 names.add(column)
     return len(names)
-
-
-def _find_header(records: list[list[object]]) -> tuple[int, int]:
-    """Return the index of the header row among the first records, and its score.
-
-    The header is the first of the first :data:`HEADER_SCAN_ROWS` rows naming the most
-    columns, when it names at least two; else row 1 (index 0), as before a title block
-    was looked for.
-    """
-    best, where = 0, 0
-    for index, record in enumerate(records[:HEADER_SCAN_ROWS]):
-        score = _header_score(record)
-        if score > best:
-            best, where = score, index
-    return (where, best) if best >= 2 else (0, best)
-
-
-def _csv_layout(text: str) -> tuple[str, int, int]:
-    """Find the delimiter, the header record's index and the characters before it.
-
-    The first :data:`HEADER_SCAN_ROWS` lines are read with each delimiter (comma, tab,
-    semicolon); the one whose best row names the most columns wins. Without any header found,
-    the delimiter is the one the first line uses most and the header is row 1.
-    """
-    # A sample from the top is enough: the header is within the first rows.
-    lines = io.StringIO(text[: 1 << 20], newline="").readlines()[: HEADER_SCAN_ROWS + 1]
-    head = "".join(lines)
-    best: tuple[int, int, str] | None = None
-    for sep in (",", "\t", ";"):
-        records = []
-        try:
-            for record in csv.reader(io.StringIO(head, newline=""), delimiter=sep):
-                records.append(record)
-        except csv.Error:
-            pass  # a quoted value cut at the end of the sample: the rows before it count
-        index, score = _find_header(records)
-        if score >= 2 and (best is None or score > best[0]):
-            best = (score, index, sep)
-    if best is None or best[1] == 0:
-        first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-        sep = best[2] if best is not None else max((",", "\t", ";"), key=first_line.count)
-        return sep, 0, 0
-    _, index, sep = best
-    reader = csv.reader(io.StringIO(head, newline=""), delimiter=sep)
-    for _ in range(index):
-        next(reader)
-    return sep, index, len("".join(lines[: reader.line_num]))
-
-
-def _read_csv(data: bytes) -> _Table:
-    text, utf8 = _decode(data)
-    if not text.strip():
-        raise _Unreadable(Text("the file is empty", "problem.empty"))
-    sep, skipped, offset = _csv_layout(text)
-    if offset:
-        # The title block above the header is not read; rows keep their spreadsheet numbers.
-        before, text = text[:offset], text[offset:]
-        utf8 = utf8[len(before.encode("utf-8")) :]
-    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    try:
-        width = len(next(csv.reader([first_line], delimiter=sep), [""]))
-    except csv.Error as exc:
-        raise _Unreadable(
-            Text(f"cannot read the header row: {exc}", "problem.header_unreadable", detail=str(exc))
-        ) from exc
-    try:
-        table = pa_csv.read_csv(
-            io.BytesIO(utf8),
-            read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=sep,
-                newlines_in_values=True,
-                # Blank lines are spreadsheet rows too: keeping them keeps row numbers right.
-                ignore_empty_lines=False,
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                # Every cell as text, so that validation sees what the user wrote.
-                column_types={f"f{i}": pa.string() for i in range(width)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowException:
-        # A row with more or fewer cells than the header: the csv module copes with those.
-        return _read_csv_ragged(text, sep, skipped)
-    headers = [str(table.column(i)[0]) for i in range(table.num_columns)]
-    body = table.slice(1)
-    data_frame = pd.DataFrame(
-        {i: body.column(i).to_pandas() for i in range(body.num_columns)}, copy=False
-    )
-    rows = np.arange(skipped + 2, skipped + table.num_rows + 1, dtype=np.int64)
-    return _Table(headers, data_frame, rows, header_row=skipped + 1)
-
-
-def _read_csv_ragged(text: str, sep: str, skipped: int = 0) -> _Table:
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-    except csv.Error as exc:
-        raise _Unreadable(
-            Text(f"cannot read the file as CSV: {exc}", "problem.csv_unreadable", detail=str(exc))
-        ) from exc
-    headers = records[0]
-    width = len(headers)
-    overlong = {
-        skipped + i + 1: len(r) for i, r in enumerate(records) if len(r) > width and any(r[width:])
-    }
-    cells = [(r + [""] * width)[:width] for r in records[1:]]
-    data_frame = pd.DataFrame(cells, columns=range(width), dtype="str")
-    rows = np.arange(skipped + 2, skipped + len(records) + 1, dtype=np.int64)
-    return _Table(headers, data_frame, rows, overlong, header_row=skipped + 1)
-
-
-def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about features it skips (data validation, styles): not the user's
-            # concern when only cell values are read.
-            warnings.simplefilter("ignore", UserWarning)
-            # data_only: a formula cell gives the value the spreadsheet program saved with it.
-            book = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=True, keep_links=False
-            )
-        try:
-            if not book.worksheets:
-                raise _Unreadable(Text("the workbook has no worksheet", "problem.no_worksheet"))
-            sheet = book.worksheets[0]
-            # Some writers store a wrong sheet size; read-only mode would trust it.
-            sheet.reset_dimensions()
-            limit = max_rows + HEADER_SCAN_ROWS + 2
-            records = [list(r) for r in sheet.iter_rows(min_row=1, max_row=limit, values_only=True)]
-            skipped, _ = _find_header([[_header_text(v) for v in r] for r in records])
-            end = skipped + 1 + max_rows
-            if len(records) > end and any(
-                not _is_blank_scalar(v) for r in records[end:] for v in r
-            ):
-                raise _too_many_rows(None, max_rows)
-            uncached = _uncached_formulas(book, sheet)
-        finally:
-            book.close()
-    except _Unreadable:
-        raise
-    except Exception as exc:
-        # A corrupt upload can fail anywhere inside zipfile, XML parsing or openpyxl.
-        raise _Unreadable(
-            Text(
-                f"cannot read the file as an Excel workbook: {exc}",
-                "problem.excel_unreadable",
-                detail=str(exc),
-            )
-        ) from exc
-    while records and all(_is_blank_scalar(v) for v in records[-1]):
-        records.pop()
-    if not records:
-        raise _Unreadable(Text("the first worksheet is empty", "problem.sheet_empty"))
-    records = records[skipped:]
-    width = max(len(r) for r in records)
-    headers = [_header_text(v) for v in records[0]] + [""] * (width - len(records[0]))
-    cells = [r + [None] * (width - len(r)) for r in records[1:]]
-    data_frame = pd.DataFrame(cells, columns=range(width), dtype=object)
-    rows = np.arange(skipped + 2, skipped + len(records) + 1, dtype=np.int64)
-    return _Table(headers, data_frame, rows, header_row=skipped + 1, uncached=uncached)
-
-
-# A formula cell with no saved value: <c r="D7" ...><f>SUM(D4:D6)</f></c>, or with an empty
-# <v/> (what openpyxl writes, as it cannot compute formulas).
-_UNCACHED_FORMULA = re.compile(
-    rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)'
-    rb"\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
-)
-
-
-def _uncached_formulas(book: object, sheet: object) -> frozenset[tuple[int, int]]:
-    """(row number, column index) of the formula cells saved without a value.
-
-    Files saved by Excel, WPS or an ERP carry each formula's value; files written by programs
-    that cannot compute (openpyxl, some exporters) do not, and the cells read blank. The
-    sheet's XML is streamed through in chunks, so this costs one pass without parsing.
-    """
-    archive = getattr(book, "_archive", None)
-    path = getattr(sheet, "_worksheet_path", None)
-    if archive is None or path is None:
-        return frozenset()
-    found: set[tuple[int, int]] = set()
-    with archive.open(path) as stream:
-        rest = b""
-        while chunk := stream.read(1 << 20):
-            buffer = rest + chunk
-            cut = buffer.rfind(b"</c>") + 4 if b"</c>" in buffer else 0
-            done, rest = buffer[:cut], buffer[cut:]
-            if b"<f" in done:
-                for match in _UNCACHED_FORMULA.finditer(done):
-                    letters, number = match.group(1).decode(), int(match.group(2))
-                    found.add((number, _column_index(letters)))
-    return frozenset(found)
-
-
-def _column_index(letters: str) -> int:
-    """Return the 0-based index of a spreadsheet column letter (A -> 0, AA -> 26)."""
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - ord("A") + 1
-    return index - 1
-
-
-def _read_parquet(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
-    try:
-        file = pq.ParquetFile(io.BytesIO(data))
-        rows, names = file.metadata.num_rows, [str(n) for n in file.schema_arrow.names]
-    except Exception as exc:
-        raise _Unreadable(
-            Text(
-                f"cannot read the file as Parquet: {exc}",
-                "problem.parquet_unreadable",
-                detail=str(exc),
-            )
-        ) from exc
-    if rows > max_rows:
-        raise _too_many_rows(rows, max_rows)
-    if not names:
-        raise _Unreadable(Text("the file has no columns", "problem.no_columns"))
-    # A columnar file lets us read only the columns the model uses (by header); the others
-    # are never decoded. Positions stay those of the file, so messages name them right.
-    used = [i for i, n in enumerate(names) if _normalise_header(n) in _HEADER_LOOKUP]
-    if len({names[i] for i in used}) < len(used):
-        used = list(range(len(names)))  # repeated names cannot be selected by name
-    try:
-        table = file.read(columns=[names[i] for i in used])
-        columns = [table.column(j).to_pandas() for j in range(table.num_columns)]
-    except Exception as exc:
-        # pyarrow raises several unrelated types (ArrowInvalid, OSError, ...) for bad files.
-        raise _Unreadable(
-            Text(
-                f"cannot read the file as Parquet: {exc}",
-                "problem.parquet_unreadable",
-                detail=str(exc),
-            )
-        ) from exc
-    frame = {}
-    for i, column in zip(used, columns, strict=True):
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            column = column.astype(object)
-        frame[i] = column.reset_index(drop=True)
-    data_frame = pd.DataFrame(frame, index=pd.RangeIndex(rows), copy=False)
-    return _Table(names, data_frame, np.arange(2, rows + 2, dtype=np.int64))
-
-
-def _header_text(value: object) -> str:
-    return "" if _is_blank_scalar(value) else _typed_text(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -737,16 +370,6 @@ _HEADER_LOOKUP: Mapping[str, str] = {
         for alias in (column, *ALIASES.get(column, ()))
     },
 }
-
-
-def _column_letter(index: int) -> str:
-    """Return the spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _map_headers(headers: list[str], file: str) -> tuple[dict[str, int], list[Problem]]:
@@ -813,18 +436,6 @@ def _missing_columns(found: Mapping[str, int], file: str) -> list[Problem]:
 # Cells: text and typed values
 
 
-def _is_blank_scalar(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        # pd.isna of an array-valued cell (a Parquet list) is an array: not blank.
-        return False
-
-
 def _split(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Split a column (with a RangeIndex) into text and typed cells.
 
@@ -856,23 +467,6 @@ def _blank_mask(raw: pd.Series) -> np.ndarray:
 def _show(value: object) -> str:
     """Show a cell value as the user would recognise it in a message."""
     return repr(value) if isinstance(value, str) else repr(_typed_text(value))
-
-
-def _typed_text(value: object) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool | np.bool_):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float | np.floating) and np.isfinite(value) and value == int(value):
-        # Excel stores every number as a float: SKU 10023 must not become "10023.0".
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace").strip()
-    return str(value).strip()
 
 
 def _typed_number(value: object) -> float | None:
