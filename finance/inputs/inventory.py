@@ -51,13 +51,17 @@ Numbers
     Plain decimal numbers, also with full-width digits, a leading ``¥`` or ``￥`` and
     thousands separators in groups of three (``¥1,234.50``). NaN and infinities are rejected.
     ``quantity`` must be > 0; ``unit_cost``, ``unit_price``, ``age_days``, ``monthly_sales``,
-    ``sigma`` and ``erosion`` must be >= 0.
+    ``sigma`` and ``erosion`` must be >= 0. Each has a ceiling (:data:`LIMITS`): quantity,
+    unit cost, unit price and monthly sales 1e12, ``age_days`` 36,500 (a century),
+    ``sigma`` and ``erosion`` 5; and a lot's value, quantity times unit price (or unit
+    cost), at most 1e15 (:data:`MAX_LOT_VALUE`), so that no product the engine forms
+    overflows.
 Dates
     ``YYYY-MM-DD`` (optionally followed by a time), ``YYYY/M/D``, ``YYYY.M.D``,
     ``YYYY年M月D日``, ``YYYYMMDD``, an Excel day number (1 to 2958465, day 0 = 1899-12-30), or
     a real date cell. Day-first and month-first forms such as ``03/04/2026`` are ambiguous and
     rejected. The time of day is dropped: the model counts whole calendar days. Dates must lie
-    within 1677-09-22 .. 2262-04-11 (the range of ``datetime64[ns]``). An expiry date in
+    within 1900-01-01 .. 2199-12-31 (:data:`DATE_RANGE`). An expiry date in
     year 9999, such as the 9999-12-31 ERP systems write for "never", means no expiry.
 Booleans
     Blank (false), ``true``/``false``, ``1``/``0``, ``yes``/``no``, ``y``/``n``, ``t``/``f``,
@@ -71,11 +75,17 @@ Categories
 
 Limits
 ------
-A file larger than ``max_bytes`` (default :data:`MAX_FILE_BYTES`) is refused before it is
-read, and one with more than ``max_rows`` lots (default :data:`MAX_ROWS`) before it is
-parsed whole: the CSV's line count, the Parquet footer's row count, the Excel sheet read
-only up to the limit. Larger inventories can be split, or read from Python with higher
-``max_bytes`` and ``max_rows``.
+Reading is bounded (:mod:`finance.inputs.reading`): a path must be a regular file; a file
+larger than ``max_bytes`` (default :data:`MAX_FILE_BYTES`, 1 GiB) is refused before it is
+read, and one with more than ``max_rows`` lots (default :data:`MAX_ROWS`, 2,000,000) before
+it is parsed whole (a CSV's lines counted on every line ending, a lone CR too; the Parquet
+footer's row count; the worksheet's rows as they stream). A header has at most 256 columns
+and a cell at most 1,000 characters (a longer one is named by row and column). An XLSX or
+Parquet file may unpack to at most ``max_cells`` cells (default 64,000,000) and ``max_text``
+characters of text (default 256 Mi): a shared string or a dictionary value counts for every
+cell that uses it, and is counted before it is expanded. A worksheet's cells past the
+header's last column are not read; a value there is a problem, as a CSV row longer than its
+header is. Larger inventories can be split, or read from Python with higher limits.
 
 Every problem in the file is collected and raised together as one
 :class:`finance.errors.InputError`, each with the spreadsheet row (the header is row 1) and
@@ -190,16 +200,37 @@ _NUMBERS: Mapping[str, bool] = {
     "erosion": True,
 }
 
+#: Largest value of each numeric column, in its own unit. Far beyond any real stock, they
+#: keep every product the engine forms (quantity x price, value x scenario factors, sums
+#: over two million lots) finite and exact to the cent in float64, and a typo such as an
+#: age of 1e300 days from silently passing every test downstream.
+LIMITS: Mapping[str, float] = {
+    "quantity": 1e12,  # units
+    "unit_cost": 1e12,  # currency per unit
+    "unit_price": 1e12,  # currency per unit
+    "monthly_sales": 1e12,  # units a month
+    "age_days": 36_500,  # days: a century
+    "sigma": 5.0,  # annual volatility, 500%
+    "erosion": 5.0,  # annual continuous erosion: exp(-5) keeps 0.7% of the price after a year
+}
+#: Largest value of one lot (quantity x unit price, and quantity x unit cost), currency:
+#: a thousand trillion, above any company's whole inventory.
+MAX_LOT_VALUE = 1e15
+
 
 # Excel counts days from 1899-12-30 (day 0); 1970-01-01 is day 25569 and 9999-12-31 the last.
 _EXCEL_EPOCH_SERIAL = 25569
 _EXCEL_MAX_SERIAL = 2958465
-# datetime64[ns] spans 1677-09-21 00:12:43 .. 2262-04-11 23:47:16: these are the whole days.
-_MIN_DAY = int(np.datetime64("1677-09-22", "D").astype("int64"))
-_MAX_DAY = int(np.datetime64("2262-04-11", "D").astype("int64"))
+#: Dates a lot may carry: wider than any stock's life (an ERP's "never" placeholder of
+#: 2099-12-31 included), narrower than datetime64[ns] (1677-09-22 .. 2262-04-11), into
+#: which the lots table converts them. Checked on whole days before that conversion, which
+#: would wrap a date outside it silently (1677-09-21 becomes a day in 2262).
+DATE_RANGE: tuple[str, str] = ("1900-01-01", "2199-12-31")
+_MIN_DAY = int(np.datetime64(DATE_RANGE[0], "D").astype("int64"))
+_MAX_DAY = int(np.datetime64(DATE_RANGE[1], "D").astype("int64"))
 #: ERP systems write 9999-12-31 (or another day of year 9999) for "never expires".
 _NEVER_DAY = int(np.datetime64("9999-01-01", "D").astype("int64"))
-_DATE_RANGE_TEXT = "1677-09-22 to 2262-04-11"
+_DATE_RANGE_TEXT = f"{DATE_RANGE[0]} to {DATE_RANGE[1]}"
 _DATE_FORMATS_TEXT = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日, YYYYMMDD or an Excel day number"
 
 # (gate, format): the gate keeps strptime's lenient field widths from misreading other shapes,
@@ -612,11 +643,20 @@ def _text_numbers(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return values
 
 
+def _number_text(value: float) -> str:
+    """A number as a message shows it: whole numbers with thousands separators, else ``%g``."""
+    if abs(value) < 1e16 and value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:g}"
+
+
 def _check_range(parsed: _Parsed, column: str) -> None:
+    """Record the cells below the column's floor (0) or above its ceiling (:data:`LIMITS`)."""
     allow_zero = _NUMBERS[column]
     values = parsed.values
     with np.errstate(invalid="ignore"):
         bad = values < 0 if allow_zero else values <= 0
+        high = values > LIMITS[column]
     need = "must not be negative" if allow_zero else "must be greater than 0"
     code = "problem.negative" if allow_zero else "problem.not_positive"
     for position in np.flatnonzero(bad):
@@ -626,6 +666,55 @@ def _check_range(parsed: _Parsed, column: str) -> None:
             field=column,
             value=f"{values[position]:g}",
         )
+    limit = _number_text(LIMITS[column])
+    for position in np.flatnonzero(high):
+        value = _number_text(values[position])
+        parsed.errors[int(position)] = Text(
+            f"{column} must be at most {limit}, got {value}",
+            "problem.above_limit",
+            field=column,
+            value=value,
+            limit=limit,
+        )
+
+
+def _check_lot_values(
+    parsed: Mapping[str, _Parsed], report: Callable[[str, int, str], None]
+) -> None:
+    """Report lots whose value, quantity times a unit price or cost, is above :data:`MAX_LOT_VALUE`.
+
+    Each factor may be within its own limit while their product is not; the lot is reported
+    on the price (market value) or cost (book value) column.
+    """
+    quantity = parsed.get("quantity")
+    if quantity is None:
+        return
+    for column, what, code in (
+        ("unit_price", "market value", "problem.market_value_too_large"),
+        ("unit_cost", "book value", "problem.book_value_too_large"),
+    ):
+        price = parsed.get(column)
+        if price is None:
+            continue
+        with np.errstate(invalid="ignore", over="ignore"):
+            value = quantity.values * price.values
+            high = value > MAX_LOT_VALUE
+        limit = _number_text(MAX_LOT_VALUE)
+        for position in np.flatnonzero(high):
+            if position in quantity.errors or position in price.errors:
+                continue  # a factor out of range says it already
+            shown = _number_text(float(value[position]))
+            report(
+                column,
+                int(position),
+                Text(
+                    f"the lot's {what} (quantity x {column}) is {shown}, above the limit of "
+                    f"{limit}",
+                    code,
+                    value=shown,
+                    limit=limit,
+                ),
+            )
 
 
 def _parse_date(raw: pd.Series, *, never: bool = False) -> _Parsed:
@@ -984,6 +1073,7 @@ def _validate(
                         Text(f"blank cell: {column} is required", "problem.blank", field=column),
                     )
 
+    _check_lot_values(parsed, report)
     _check_dated(parsed, report)
     _check_expiry(parsed, report)
     if "sku" in parsed:

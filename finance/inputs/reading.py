@@ -737,7 +737,8 @@ def _check_archive(data: bytes, limits: Limits) -> None:
     Each part's size as the zip directory declares it bounds what is read of it (Python's
     zip reader stops there). A worksheet may take :data:`_XML_BYTES_PER_CELL` bytes per cell
     allowed; every other XML part (shared strings, styles, the workbook), which openpyxl
-    reads whole, twice the text allowed. A file that is no zip is left to openpyxl to say so.
+    reads whole, twice the text allowed; each 64 KiB more for the XML around the cells. A
+    file that is no zip is left to openpyxl to say so.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -747,9 +748,9 @@ def _check_archive(data: bytes, limits: Limits) -> None:
     for part in parts:
         name = part.filename
         if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-            limit = _XML_BYTES_PER_CELL * limits.cells
+            limit = _XML_BYTES_PER_CELL * limits.cells + _XML_SLACK
         elif name.endswith((".xml", ".rels", ".vml")):
-            limit = 2 * limits.text
+            limit = 2 * limits.text + _XML_SLACK
         else:
             continue  # pictures and other parts openpyxl does not read
         if part.file_size > limit:
