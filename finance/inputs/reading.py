@@ -101,6 +101,8 @@ HEADER_SCAN_ROWS = 50
 #: Cells too long listed one by one; beyond, one line says how many more.
 MAX_LISTED_CELLS = 100
 
+# Bytes read from a file object at a time once past the size it reported.
+_READ_CHUNK = 1 << 20
 # Bytes of a CSV's head read to find the delimiter and the header row.
 _HEAD_BYTES = 1 << 20
 # Bytes of worksheet XML fed to the parser at a time (as ElementTree.iterparse does: larger
@@ -424,13 +426,31 @@ def read_source(source: str | os.PathLike[str] | bytes | BinaryIO, max_bytes: in
     try:
         if isinstance(source, str | os.PathLike):
             return _read_path(os.fspath(source), max_bytes)
-        content = source.read(max_bytes + 1)
+        return _read_limited(source, max_bytes)
     except OSError as exc:
         raise _cannot_read(exc) from exc
-    if len(content) > max_bytes:
-        raise _too_large(None, max_bytes)
-    # A text-mode file object still holds the user's text; take it as UTF-8.
-    return content.encode("utf-8") if isinstance(content, str) else bytes(content)
+
+
+def _read_limited(handle: BinaryIO, max_bytes: int, expected: int = 0) -> bytes:
+    """Read a file object to its end, refusing it once it passes ``max_bytes``.
+
+    Reads ``expected`` bytes (the size the file reports) and one more at once, then in
+    chunks: asking for ``max_bytes + 1`` at once would make Python set aside that much
+    memory for the answer, whatever the file's size.
+    """
+    parts: list[bytes | str] = []
+    total = 0
+    size = min(expected, max_bytes) + 1
+    while part := handle.read(size):
+        parts.append(part)
+        total += len(part)
+        if total > max_bytes:
+            raise _too_large(None, max_bytes)
+        size = min(_READ_CHUNK, max_bytes + 1 - total)
+    if parts and isinstance(parts[0], str):
+        # A text-mode file object still holds the user's text; take it as UTF-8.
+        return "".join(map(str, parts)).encode("utf-8")
+    return b"".join(map(bytes, parts))  # one part is returned as it is, not copied
 
 
 def _read_path(path: str, max_bytes: int) -> bytes:
@@ -447,10 +467,7 @@ def _read_path(path: str, max_bytes: int) -> bytes:
             raise problem
         if status.st_size > max_bytes:
             raise _too_large(status.st_size, max_bytes)
-        content = handle.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise _too_large(None, max_bytes)
-    return content
+        return _read_limited(handle, max_bytes, status.st_size)
 
 
 def count_lines(data: bytes) -> int:
