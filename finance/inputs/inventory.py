@@ -101,6 +101,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -542,8 +543,8 @@ def _by_unique(
     messages : dict of int to str
         By position within ``keys``.
     """
-    codes, uniques = pd.factorize(keys)
-    values, reasons = parse(pd.Series(uniques, dtype="str"))
+    codes, uniques = _factorize(keys)
+    values, reasons = parse(uniques)
     spread = np.asarray(values)[codes]
     if not reasons:
         return spread, {}
@@ -552,6 +553,28 @@ def _by_unique(
     shown = keys if shown is None else shown
     messages = {int(p): _fill(reasons[codes[p]], shown.iloc[p]) for p in np.flatnonzero(bad[codes])}
     return spread, messages
+
+
+def _factorize(keys: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes of a text column, in order of first appearance, and its distinct values.
+
+    Arrow's dictionary encoding hashes a text column several times faster than
+    ``pandas.factorize`` on the same Arrow-backed strings; object columns (XLSX text) and
+    columns with missing values take the pandas way.
+    """
+    if isinstance(keys.dtype, pd.StringDtype) and not keys.hasnans and len(keys):
+        values = pa.array(keys)
+        # A chunked column is encoded into chunks that share one dictionary (without copying
+        # the chunks together first).
+        if isinstance(values, pa.ChunkedArray):
+            encoded = values.dictionary_encode().chunks
+        else:
+            encoded = [values.dictionary_encode()]
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded])
+        dictionary = encoded[-1].dictionary
+        return codes.astype(np.intp, copy=False), pd.Series(dictionary.to_pandas(), dtype="str")
+    codes, uniques = pd.factorize(keys)
+    return codes, pd.Series(uniques, dtype="str")
 
 
 def _fill(reason: str, cell: object) -> str:
@@ -577,6 +600,16 @@ def _parse_text(raw: pd.Series) -> _Parsed:
 
 
 def _parse_number(raw: pd.Series) -> _Parsed:
+    if isinstance(raw.dtype, pd.StringDtype) and len(raw) and not raw.hasnans:
+        # The usual CSV column: plain numbers in every cell, one Arrow cast for all of it
+        # (no copy stripped of spaces first; a cell that needs one fails the cast).
+        try:
+            values = np.array(pc.cast(pa.array(raw), pa.float64()), dtype=float, copy=True)
+        except pa.ArrowInvalid:
+            pass
+        else:
+            if np.isfinite(values).all():
+                return _Parsed(values, np.zeros(len(raw), dtype=bool))
     text, typed = _split(raw)
     values = np.full(len(raw), np.nan)
     blank = (text == "").to_numpy(dtype=bool, copy=True)
@@ -597,10 +630,15 @@ def _parse_number(raw: pd.Series) -> _Parsed:
                     )
                 else:
                     values[position] = number
-    filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
+    filled_positions = (
+        np.flatnonzero(~blank)
+        if not len(typed)
+        else np.flatnonzero((text != "").to_numpy(dtype=bool))
+    )
     if len(filled_positions):
-        filled = text.iloc[filled_positions]
-        parsed = _text_numbers(pa.array(filled, type=pa.large_string()))
+        # Most number columns are full: then the column itself is parsed, not a copy.
+        filled = text if len(filled_positions) == len(text) else text.iloc[filled_positions]
+        parsed = _text_numbers(pa.array(filled))
         for i in np.flatnonzero(np.isnan(parsed)):
             original = filled.iloc[i]
             clean = unicodedata.normalize("NFKC", original).strip().lower()
@@ -968,14 +1006,18 @@ def _parse_category(
         )
         return np.array(keys, dtype=object), {i: reason for i, k in enumerate(keys) if not k}
 
-    filled_positions = np.flatnonzero(~parsed.blank)
-    keys = np.full(len(raw), "", dtype=object)
-    if len(filled_positions):
-        filled = parsed.values.iloc[filled_positions].reset_index(drop=True)
-        found, parsed.errors = _by_unique(filled, keys_of)
-        keys[filled_positions] = found
-        parsed.errors = {int(filled_positions[i]): m for i, m in parsed.errors.items()}
-    parsed.values = pd.Series(keys, dtype="str")
+    # Each distinct text is looked up once, its key spread over the rows by Arrow: a
+    # million rows of a dozen categories cost a dozen lookups and one take.
+    codes, uniques = _factorize(parsed.values)
+    found, reasons = keys_of(uniques)
+    found[(uniques == "").to_numpy()] = ""  # a blank cell has no category (and no reason)
+    keys = pa.array(found.tolist(), type=pa.string()).take(pa.array(codes))
+    bad = np.zeros(len(uniques), dtype=bool)
+    bad[[i for i in reasons if uniques.iloc[i] != ""]] = True
+    parsed.errors = {
+        int(p): _fill(reasons[codes[p]], parsed.values.iloc[p]) for p in np.flatnonzero(bad[codes])
+    }
+    parsed.values = pd.Series(keys.to_pandas(), dtype="str")
     return parsed
 
 
@@ -1009,6 +1051,24 @@ def _drop_blank_rows(table: _Table) -> _Table:
     return replace(table, data=data, rows=table.rows[keep])
 
 
+def _parse_columns(
+    parsers: Mapping[str, Callable[[pd.Series], _Parsed]], columns: Mapping[str, pd.Series]
+) -> dict[str, _Parsed]:
+    """Parse each column, several at once on a large file.
+
+    The parsers work in Arrow, NumPy and pandas' Arrow strings, which let go of the GIL, and
+    each reads only its own column, so threads share the work; a small file is parsed in
+    turn (threads would cost more than they save).
+    """
+    rows = max((len(c) for c in columns.values()), default=0)
+    workers = min(len(columns), os.cpu_count() or 1, 4)
+    if rows < 50_000 or workers < 2:
+        return {name: parsers[name](column) for name, column in columns.items()}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(parsers[name], column) for name, column in columns.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
 def _validate(
     table: _Table,
     file: str,
@@ -1038,14 +1098,20 @@ def _validate(
         **_PARSERS,
         "category": partial(_parse_category, categories=categories, names=category_names),
     }
-    parsed = {column: parsers[column](table.data[index]) for column, index in found.items()}
-    # Totals and subtotals are not lots: left out before any of their cells is judged.
-    totals = _totals_rows(table, parsed)
+    parsed = _parse_columns(parsers, {c: table.data[i] for c, i in found.items()})
+    # Each row's lot key (hashing every SKU is the dearest step) is coded while the totals
+    # are looked for: the two read different things and share the cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lot_codes = pool.submit(_lot_codes, parsed) if "sku" in parsed else None
+        # Totals and subtotals are not lots: left out before any of their cells is judged.
+        totals = _totals_rows(table, parsed)
+        codes = lot_codes.result() if lot_codes is not None else None
     totals_rows = table.rows[totals]
     if totals.any():
         keep = ~totals
         parsed = {column: _subset(result, keep) for column, result in parsed.items()}
         table = replace(table, data=table.data[keep].reset_index(drop=True), rows=table.rows[keep])
+        codes = codes[keep] if codes is not None else None
     rows = table.rows
     if not len(rows):
         problems.append(
@@ -1076,8 +1142,8 @@ def _validate(
     _check_lot_values(parsed, report)
     _check_dated(parsed, report)
     _check_expiry(parsed, report)
-    if "sku" in parsed:
-        _check_duplicates(parsed, rows, report)
+    if codes is not None:
+        _check_duplicates(parsed, codes, rows, report)
 
     if problems:
         order = {header: i for i, header in reversed(list(enumerate(table.headers)))}
@@ -1144,12 +1210,25 @@ def _totals_rows(table: _Table, parsed: Mapping[str, _Parsed]) -> np.ndarray:
     totals = np.zeros(n, dtype=bool)
     if not n:
         return totals
-    for column in table.data.columns:
-        text, _ = _split(table.data[column])
-        if not len(text):
+    # A CSV is searched whole first: most hold no totals word anywhere.
+    columns = table.data.columns if table.text is None or _may_mention_total(table.text) else []
+    for column in columns:
+        raw = table.data[column]
+        if isinstance(raw.dtype, pd.StringDtype):
+            text = pa.array(raw.fillna("") if raw.hasnans else raw)
+        else:
+            text = pa.array(_split(raw)[0])
+        if not len(text) or not _may_mention_total(_column_bytes(text)):
             continue
-        hits = pc.match_substring_regex(pa.array(text, type=pa.large_string()), _TOTAL_WORDS)
-        totals |= np.asarray(hits, dtype=bool)
+        # Every totals word holds 计 or "total": two substring searches find the few cells
+        # worth the full pattern (surrounding spaces change nothing it says).
+        hint = pc.or_(
+            pc.match_substring(text, "计"), pc.match_substring(text, "total", ignore_case=True)
+        )
+        positions = np.flatnonzero(hint.to_numpy(zero_copy_only=False))
+        if len(positions):
+            hits = pc.match_substring_regex(text.take(pa.array(positions)), _TOTAL_WORDS)
+            totals[positions[hits.to_numpy(zero_copy_only=False)]] = True
     sku = parsed.get("sku")
     summed = [parsed[c] for c in _SUMMED if c in parsed]
     if sku is None or not summed:
@@ -1181,6 +1260,35 @@ def _totals_rows(table: _Table, parsed: Mapping[str, _Parsed]) -> np.ndarray:
                 last = position + 1
                 break
     return totals
+
+
+def _may_mention_total(raw: bytes) -> bool:
+    """Whether some cell in this UTF-8 text may hold a totals word (合计, 总计, 小计, total).
+
+    Every one holds 计 or "total" in some case. The text is searched whole, as one Arrow
+    string (not copied), for each: RE2 finds a literal at memory speed, several times
+    faster than a cell-by-cell match or Python's ``bytes.lower``, so most files and columns
+    are ruled out before any cell is matched.
+    """
+    if not raw:
+        return False
+    whole = pa.Array.from_buffers(
+        pa.large_string(),
+        1,
+        [None, pa.py_buffer(np.array([0, len(raw)], dtype=np.int64)), pa.py_buffer(raw)],
+    )
+    return bool(
+        pc.match_substring_regex(whole, "计")[0].as_py()
+        or pc.match_substring(whole, "total", ignore_case=True)[0].as_py()
+    )
+
+
+def _column_bytes(text: pa.Array | pa.ChunkedArray) -> bytes:
+    """The bytes of a text column's values, as one string (may reach past a slice's cells)."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    return b"".join(
+        data.to_pybytes() for c in chunks if len(c) and (data := c.buffers()[2]) is not None
+    )
 
 
 def _check_dated(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str], None]) -> None:
@@ -1217,21 +1325,37 @@ def _check_expiry(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str
         )
 
 
+def _lot_codes(parsed: Mapping[str, _Parsed]) -> np.ndarray:
+    """A code for each row's (sku, batch, warehouse): rows with equal codes are the same lot."""
+    codes, _ = _factorize(parsed["sku"].values)
+    for column in ("batch", "warehouse"):
+        if column in parsed:
+            # The pair of codes as one integer, coded again.
+            other, uniques = _factorize(parsed[column].values)
+            codes, _ = pd.factorize(codes.astype(np.int64) * (len(uniques) + 1) + other)
+    return codes
+
+
 def _check_duplicates(
-    parsed: Mapping[str, _Parsed], rows: np.ndarray, report: Callable[[str, int, str], None]
+    parsed: Mapping[str, _Parsed],
+    codes: np.ndarray,
+    rows: np.ndarray,
+    report: Callable[[str, int, str], None],
 ) -> None:
-    """Report lots that repeat an earlier row's (sku, batch, warehouse).
+    """Report lots that repeat an earlier row's (sku, batch, warehouse), coded by ``codes``.
 
     The same SKU on several rows is fine (batches, warehouses): a lot is a row.
     """
     sku = parsed["sku"]
     parts = [c for c in ("batch", "warehouse") if c in parsed]
-    key = sku.values
-    for column in parts:
-        key = key + "\x1f" + parsed[column].values
-    codes, _ = pd.factorize(key)
-    _, first = np.unique(codes, return_index=True)
-    repeated = (first[codes] != np.arange(len(codes))) & ~sku.blank
+    # Coded again in order of first appearance (rows may have been left out since), a code
+    # seen for the first time is one more than every code before it.
+    codes, _ = pd.factorize(codes)
+    seen = np.maximum.accumulate(codes) if len(codes) else codes
+    new = np.ones(len(codes), dtype=bool)
+    new[1:] = codes[1:] > seen[:-1]
+    first = np.flatnonzero(new)  # first[code]: the position where the key first appears
+    repeated = ~new & ~sku.blank
     for position in np.flatnonzero(repeated):
         what = f"duplicate SKU {sku.values.iloc[position]!r}"
         for column in parts:
@@ -1259,8 +1383,12 @@ def _assemble(parsed: Mapping[str, _Parsed], rows: np.ndarray, file: str) -> pd.
     for column in COLUMNS:
         result = parsed.get(column)
         if column in _TEXT:
-            values = result.values if result is not None else np.full(n, "", dtype=object)
-            columns[column] = pd.array(values, dtype="str")
+            if result is None:
+                # An absent text column: n empty strings, built by Arrow (all offsets 0).
+                empty = pc.fill_null(pa.nulls(n, pa.string()), "")
+                columns[column] = pd.array(empty.to_pandas(), dtype="str")
+            else:
+                columns[column] = pd.array(result.values, dtype="str")
         elif column in _DATES:
             stamps = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
             if result is not None:

@@ -173,7 +173,8 @@ class Table:
     ``rows`` gives each data row's spreadsheet row number; ``overlong`` maps the row number of
     a CSV row with more cells than the header to its cell count. ``header_row`` is the
     header's row number; ``uncached`` holds the (row number, column index) of XLSX formula
-    cells saved without a value.
+    cells saved without a value. ``text`` is the UTF-8 text a CSV's cells were read from
+    (the file itself, not copied): one search of it can rule a word out of every cell.
     """
 
     headers: list[str]
@@ -182,6 +183,7 @@ class Table:
     overlong: dict[int, int] = field(default_factory=dict)
     header_row: int = 1
     uncached: frozenset[tuple[int, int]] = frozenset()
+    text: bytes | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -659,7 +661,10 @@ def _read_csv_utf8(data: bytes, file: str, limits: Limits, score: Score) -> Tabl
             read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
             parse_options=pa_csv.ParseOptions(
                 delimiter=sep,
-                newlines_in_values=True,
+                # A line break inside a value needs quotes around it: without a quote in the
+                # file, Arrow may split the text into blocks at any line and parse them in
+                # parallel (nearly twice as fast).
+                newlines_in_values=data.find(b'"', start) >= 0,
                 # Blank lines are spreadsheet rows too: keeping them keeps row numbers right.
                 ignore_empty_lines=False,
             ),
@@ -690,7 +695,7 @@ def _read_csv_utf8(data: bytes, file: str, limits: Limits, score: Score) -> Tabl
         {i: body.column(i).to_pandas() for i in range(body.num_columns)}, copy=False
     )
     rows = np.arange(skipped + 2, skipped + table.num_rows + 1, dtype=np.int64)
-    return Table(headers, data_frame, rows, header_row=skipped + 1)
+    return Table(headers, data_frame, rows, header_row=skipped + 1, text=data)
 
 
 def _check_csv_cells(
@@ -741,7 +746,7 @@ def _read_csv_ragged(text: str, file: str, sep: str, skipped: int, limits: Limit
         raise _long_cells_error(file, long, headers, limit)
     data_frame = pd.DataFrame(cells, columns=range(width), dtype="str")
     rows = np.arange(skipped + 2, skipped + len(cells) + 2, dtype=np.int64)
-    return Table(headers, data_frame, rows, overlong, header_row=skipped + 1)
+    return Table(headers, data_frame, rows, overlong, header_row=skipped + 1, text=text.encode())
 
 
 # --------------------------------------------------------------------------------------
