@@ -129,7 +129,7 @@ from finance.inputs.reading import column_letter as _column_letter
 from finance.inputs.reading import typed_text as _typed_text
 from finance.locale import Text
 
-__all__ = ["ALIASES", "COLUMNS", "REQUIRED_COLUMNS", "load_inventory"]
+__all__ = ["ALIASES", "COLUMNS", "REQUIRED_COLUMNS", "category_texts", "load_inventory"]
 
 #: Canonical columns of the lots table, in output order.
 COLUMNS: tuple[str, ...] = (
@@ -358,6 +358,47 @@ def load_inventory(
         raise InputError([Problem(file, exc.args[0])]) from None
     cats = default_categories() if categories is None else categories
     return _validate(table, file, cats, category_names or {})
+
+
+def category_texts(
+    source: str | os.PathLike[str] | bytes | BinaryIO,
+    *,
+    name: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+    max_cells: int = MAX_CELLS,
+    max_text: int = MAX_TEXT_CHARS,
+) -> list[str]:
+    """The distinct non-blank texts of a file's category column, in the file's order.
+
+    Read by the loader's own bounded reader, header found and column named as
+    :func:`load_inventory` finds them, so that a file it refuses costs no more here (an
+    app's category picker reads the upload this way, beside the loader). Texts are NFKC
+    normalised and stripped.
+
+    Parameters
+    ----------
+    source, name, max_bytes, max_rows, max_cells, max_text
+        As for :func:`load_inventory`.
+
+    Returns
+    -------
+    list of str
+        Empty when the file cannot be read within the limits or has no category column
+        (:func:`load_inventory` says why).
+    """
+    file = name or _default_name(source) or ""
+    limits = Limits(bytes=max_bytes, rows=max_rows, cells=max_cells, text=max_text)
+    try:
+        table = read_table(read_source(source, max_bytes), file, limits, _header_score)
+    except (_Unreadable, InputError):
+        return []
+    found, _ = _map_headers(table.headers, file)
+    if "category" not in found:
+        return []
+    text = _parse_text(table.data[found["category"]]).values
+    texts = pd.unique(text.str.normalize("NFKC").str.strip())
+    return [t for t in texts if isinstance(t, str) and t and t.lower() != "nan"]
 
 
 # --------------------------------------------------------------------------------------
