@@ -1252,3 +1252,24 @@ def test_every_bound_has_a_chinese_message(code):
     from finance.locale import catalog
 
     assert catalog("zh").get(f"problem.{code}")
+
+
+def test_a_large_file_parsed_on_threads_reads_as_in_turn(monkeypatch):
+    import finance.inputs.inventory as inventory
+    from finance.inputs.sample import generate_inventory
+
+    frame = generate_inventory(60_000, seed=5, dated=True)
+    frame.loc[6, "category"] = "spaceships"  # row 8: an unknown category
+    frame.iloc[58_999] = frame.iloc[1]  # row 59,001 repeats the lot of row 3
+    data = frame.to_csv(index=False).encode()
+
+    def outcome() -> object:
+        try:
+            return load_inventory(data, name="big.csv")
+        except InputError as exc:
+            return [(p.row, p.column, p.message) for p in exc.problems]
+
+    threaded = outcome()
+    monkeypatch.setattr(inventory, "_PARALLEL_ROWS", 10**9)
+    assert outcome() == threaded
+    assert [(row, column) for row, column, _ in threaded] == [(8, "category"), (59_001, "sku")]

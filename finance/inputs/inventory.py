@@ -1092,6 +1092,10 @@ def _drop_blank_rows(table: _Table) -> _Table:
     return replace(table, data=data, rows=table.rows[keep])
 
 
+# Rows from which columns are parsed on several threads.
+_PARALLEL_ROWS = 50_000
+
+
 def _parse_columns(
     parsers: Mapping[str, Callable[[pd.Series], _Parsed]], columns: Mapping[str, pd.Series]
 ) -> dict[str, _Parsed]:
@@ -1103,7 +1107,7 @@ def _parse_columns(
     """
     rows = max((len(c) for c in columns.values()), default=0)
     workers = min(len(columns), os.cpu_count() or 1, 4)
-    if rows < 50_000 or workers < 2:
+    if rows < _PARALLEL_ROWS or workers < 2:
         return {name: parsers[name](column) for name, column in columns.items()}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {name: pool.submit(parsers[name], column) for name, column in columns.items()}
