@@ -1240,6 +1240,7 @@ NEW_CODES = [
     "sheet_element_too_large",
     "sheet_row_too_wide",
     "sheet_rows_beyond_excel",
+    "sheet_rows_out_of_order",
     "parquet_nested",
     "above_limit",
     "market_value_too_large",
@@ -1273,3 +1274,20 @@ def test_a_large_file_parsed_on_threads_reads_as_in_turn(monkeypatch):
     monkeypatch.setattr(inventory, "_PARALLEL_ROWS", 10**9)
     assert outcome() == threaded
     assert [(row, column) for row, column, _ in threaded] == [(8, "category"), (59_001, "sku")]
+
+
+def test_worksheet_rows_out_of_order_are_a_problem_and_cells_out_of_order_land_in_place():
+    header = inline_row(HEADER.split(","), 1)
+    lot = b'<row r="2"><c r="B2" t="inlineStr"><is><t>apparel</t></is></c>'
+    lot += b'<c r="A2" t="inlineStr"><is><t>A1</t></is></c>'
+    lot += b'<c r="C2"><v>1</v></c><c r="D2"><v>1</v></c><c r="E2"><v>1</v></c>'
+    lot += b'<c r="F2" t="inlineStr"><is><t>2026-01-05</t></is></c></row>'
+    data = io.BytesIO()
+    workbook(data, [header, lot])
+    frame = load_inventory(data.getvalue(), name="lots.xlsx")
+    assert (frame.loc[2, "sku"], frame.loc[2, "category"]) == ("A1", "apparel")
+    data = io.BytesIO()
+    workbook(data, [header, lot, lot])
+    with pytest.raises(InputError) as info:
+        load_inventory(data.getvalue(), name="lots.xlsx")
+    assert [p.code for p in info.value.problems] == ["problem.sheet_rows_out_of_order"]

@@ -966,9 +966,12 @@ def _sheet_rows(book: Any, sheet: Any, max_col: int, limits: Limits) -> Iterator
                 tag = element.tag
                 if tag == ROW_TAG:
                     number = element.get("r")
-                    row_number = int(number) if number else row_number + 1
+                    previous, row_number = row_number, int(number) if number else row_number + 1
                     if row_number > EXCEL_MAX_ROWS:
                         raise _rows_beyond_excel()
+                    if row_number <= previous:
+                        # Excel writes rows in order, once each; openpyxl would drop this one.
+                        raise _rows_out_of_order(row_number, previous)
                     yield _decode_row(decode, element, row_number, max_col)
                     # Let the row's cells go; the emptied row stays under sheetData, a few
                     # dozen bytes each (as in openpyxl's own reader).
@@ -1009,6 +1012,18 @@ def _row_too_wide(row: int) -> Unreadable:
             "problem.sheet_row_too_wide",
             row=row,
             limit=EXCEL_MAX_COLUMNS,
+        )
+    )
+
+
+def _rows_out_of_order(row: int, previous: int) -> Unreadable:
+    return Unreadable(
+        Text(
+            f"the worksheet's row {row:,} comes after its row {previous:,}: rows out of order or "
+            "repeated; open the file in Excel or WPS and save it again",
+            "problem.sheet_rows_out_of_order",
+            row=row,
+            previous=previous,
         )
     )
 
@@ -1084,9 +1099,11 @@ def _decode_row(decode: _CellDecoder, row: Element, number: int, max_col: int) -
                 stray = column
             continue
         value = decode(cell, number, column)
-        if column - 1 > len(values):
+        if column - 1 < len(values):
+            values[column - 1] = value  # a cell out of order or repeated: the last wins
+        else:
             values.extend([None] * (column - 1 - len(values)))
-        values.append(value)
+            values.append(value)
         # A formula saved without its value (by a program that cannot compute, such as
         # openpyxl): <c><f>SUM(D4:D6)</f></c>, or with an empty <v/>.
         if (
