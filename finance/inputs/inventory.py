@@ -641,16 +641,22 @@ def _parse_text(raw: pd.Series) -> _Parsed:
 
 
 def _parse_number(raw: pd.Series) -> _Parsed:
-    if isinstance(raw.dtype, pd.StringDtype) and len(raw) and not raw.hasnans:
-        # The usual CSV column: plain numbers in every cell, one Arrow cast for all of it
-        # (no copy stripped of spaces first; a cell that needs one fails the cast).
+    if _plain_text(raw) and len(raw):
+        # The usual CSV column: plain numbers, some cells empty; one Arrow cast for all of
+        # it (no copy stripped of spaces first: a cell that needs one fails the cast and
+        # takes the way below, as does any other cell that is not a plain number).
+        cells = pa.array(raw)
+        empty = pc.equal(cells, "")
+        if pc.any(empty).as_py():
+            cells = pc.if_else(empty, pa.scalar(None, cells.type), cells)
         try:
-            values = np.array(pc.cast(pa.array(raw), pa.float64()), dtype=float, copy=True)
+            values = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
         except pa.ArrowInvalid:
             pass
         else:
-            if np.isfinite(values).all():
-                return _Parsed(values, np.zeros(len(raw), dtype=bool))
+            blank = empty.to_numpy(zero_copy_only=False)
+            if not np.isinf(values).any() and not np.isnan(values[~blank]).any():
+                return _Parsed(np.array(values, dtype=float, copy=True), blank)
     text, typed = _split(raw)
     values = np.full(len(raw), np.nan)
     blank = (text == "").to_numpy(dtype=bool, copy=True)
@@ -957,6 +963,19 @@ def _date_reason(normalised: str) -> str:
 
 
 def _parse_bool(raw: pd.Series) -> _Parsed:
+    if _plain_text(raw) and len(raw):
+        # A text column (CSV): a handful of distinct cells, each stripped and read once.
+        codes, uniques = _factorize(raw)
+        stripped = uniques.str.strip()
+        blank_u = (stripped == "").to_numpy(dtype=bool)
+        flags, reasons = _text_bools(stripped)
+        bad = np.zeros(len(uniques), dtype=bool)
+        bad[[i for i in reasons if not blank_u[i]]] = True
+        errors = {
+            int(p): _fill(reasons[codes[p]], stripped.iloc[codes[p]])
+            for p in np.flatnonzero(bad[codes])
+        }
+        return _Parsed(flags[codes] & ~blank_u[codes], blank_u[codes], errors)
     text, typed = _split(raw)
     values = np.zeros(len(raw), dtype=bool)
     blank = (text == "").to_numpy(dtype=bool, copy=True)
@@ -1029,10 +1048,16 @@ def _category_lookup(
     return lookup
 
 
+def _plain_text(raw: pd.Series) -> bool:
+    """A column of text cells only, none missing (a CSV's): read it without stripping first."""
+    return isinstance(raw.dtype, pd.StringDtype) and not raw.hasnans
+
+
 def _parse_category(
     raw: pd.Series, categories: Mapping[str, Category], names: Mapping[str, str]
 ) -> _Parsed:
-    parsed = _parse_text(raw)
+    # Typed cells (an XLSX number in the category column) become text first.
+    cells = raw if _plain_text(raw) else _parse_text(raw).values
     lookup = _category_lookup(categories, names)
     known = ", ".join(f"{k} ({c.label_zh})" if c.label_zh else k for k, c in categories.items())
     known_zh = "、".join(c.label_zh or k for k, c in categories.items())
@@ -1047,19 +1072,20 @@ def _parse_category(
         )
         return np.array(keys, dtype=object), {i: reason for i, k in enumerate(keys) if not k}
 
-    # Each distinct text is looked up once, its key spread over the rows by Arrow: a
-    # million rows of a dozen categories cost a dozen lookups and one take.
-    codes, uniques = _factorize(parsed.values)
-    found, reasons = keys_of(uniques)
-    found[(uniques == "").to_numpy()] = ""  # a blank cell has no category (and no reason)
+    # Each distinct cell is stripped and looked up once, its key spread over the rows by
+    # Arrow: a million rows of a dozen categories cost a dozen lookups and one take.
+    codes, uniques = _factorize(cells)
+    texts = uniques.str.strip()
+    blank = (texts == "").to_numpy(dtype=bool)
+    found, reasons = keys_of(texts)
+    found[blank] = ""  # a blank cell has no category (and no reason)
     keys = pa.array(found.tolist(), type=pa.string()).take(pa.array(codes))
     bad = np.zeros(len(uniques), dtype=bool)
-    bad[[i for i in reasons if uniques.iloc[i] != ""]] = True
-    parsed.errors = {
-        int(p): _fill(reasons[codes[p]], parsed.values.iloc[p]) for p in np.flatnonzero(bad[codes])
+    bad[[i for i in reasons if not blank[i]]] = True
+    errors = {
+        int(p): _fill(reasons[codes[p]], texts.iloc[codes[p]]) for p in np.flatnonzero(bad[codes])
     }
-    parsed.values = pd.Series(keys.to_pandas(), dtype="str")
-    return parsed
+    return _Parsed(pd.Series(keys.to_pandas(), dtype="str"), blank[codes], errors)
 
 
 _PARSERS: Mapping[str, Callable[[pd.Series], _Parsed]] = {
@@ -1372,7 +1398,9 @@ def _check_expiry(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str
 
 def _lot_codes(parsed: Mapping[str, _Parsed]) -> np.ndarray:
     """A code for each row's (sku, batch, warehouse): rows with equal codes are the same lot."""
-    codes, _ = _factorize(parsed["sku"].values)
+    codes, uniques = _factorize(parsed["sku"].values)
+    if len(uniques) == len(codes):
+        return codes  # every SKU differs: so does every lot, whatever its batch or warehouse
     for column in ("batch", "warehouse"):
         if column in parsed:
             # The pair of codes as one integer, coded again.
@@ -1393,6 +1421,8 @@ def _check_duplicates(
     """
     sku = parsed["sku"]
     parts = [c for c in ("batch", "warehouse") if c in parsed]
+    if len(codes) < 2 or (np.diff(codes) > 0).all():
+        return  # codes rising row by row (every SKU its own, the usual file): none repeats
     # Coded again in order of first appearance (rows may have been left out since), a code
     # seen for the first time is one more than every code before it.
     codes, _ = pd.factorize(codes)
