@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from finance.errors import InputError, Problem
 from finance.inputs.categories import default_categories, with_overrides
 from finance.inputs.inventory import ALIASES, COLUMNS, REQUIRED_COLUMNS, load_inventory
+from tests.hostile_files import inline_row, shared_string_bomb, workbook
 
 HEADER = "sku,category,quantity,unit_cost,unit_price,received_date"
 GOOD_ROW = "A1,apparel,10,5,8,2026-01-05"
@@ -743,7 +744,8 @@ CATEGORY_KEYS = sorted(default_categories())
 lots = st.lists(
     st.tuples(
         st.sampled_from(CATEGORY_KEYS),
-        st.floats(min_value=1e-6, max_value=1e9, allow_nan=False),
+        # Quantity times price stays within the lot value limit (MAX_LOT_VALUE, 1e15).
+        st.floats(min_value=1e-6, max_value=1e6, allow_nan=False),
         st.floats(min_value=0, max_value=1e9, allow_nan=False),
         st.floats(min_value=0, max_value=1e9, allow_nan=False),
         st.integers(min_value=0, max_value=20000),
@@ -900,3 +902,392 @@ def test_parquet_reads_only_the_columns_the_model_uses(monkeypatch):
         load_inventory(parquet_bytes(table), name="lots.parquet")
     assert read == [["sku", "category", "quantity", "unit_cost", "unit_price", "age_days"]]
     assert where(info.value.problems) == [(3, "category")]
+
+
+# --------------------------------------------------------------------------------------
+# Bounds: values the engine cannot carry, and files that expand when read
+
+
+@pytest.mark.parametrize(
+    ("column", "text", "shown"),
+    [
+        ("quantity", "1e308", "must be at most 1,000,000,000,000, got 1e+308"),
+        ("quantity", "1000000000001", "got 1,000,000,000,001"),
+        ("unit_cost", "2e12", "must be at most 1,000,000,000,000"),
+        ("unit_price", "1e300", "got 1e+300"),
+        ("age_days", "1e300", "age_days must be at most 36,500, got 1e+300"),
+        ("age_days", "36501", "got 36,501"),
+        ("monthly_sales", "1e13", "must be at most 1,000,000,000,000"),
+        ("sigma", "5.5", "sigma must be at most 5, got 5.5"),
+        ("erosion", "7", "erosion must be at most 5, got 7"),
+    ],
+)
+def test_values_above_their_ceiling_are_named(column, text, shown):
+    header = HEADER.replace("received_date", "age_days") if column == "age_days" else HEADER
+    cells = dict(zip(header.split(","), ["A1", "apparel", "10", "5", "8", "30"], strict=True))
+    if column in cells:
+        cells[column] = text
+        found = problems(",".join(cells.values()), header=header)
+    else:
+        found = problems(",".join(cells.values()) + f",{text}", header=f"{header},{column}")
+    assert where(found) == [(2, column)]
+    assert shown in found[0].message
+    assert found[0].code == "problem.above_limit"
+    assert "不能超过" in found[0].render("zh")
+
+
+@pytest.mark.parametrize(
+    ("column", "text"),
+    [
+        ("quantity", "1e12"),
+        ("unit_price", "1e12"),
+        ("age_days", "36500"),
+        ("sigma", "5"),
+        ("erosion", "5"),
+    ],
+)
+def test_values_at_their_ceiling_are_read(column, text):
+    header = HEADER.replace("received_date", "age_days")
+    cells = dict(zip(header.split(","), ["A1", "apparel", "1", "1", "1", "30"], strict=True))
+    if column in cells:
+        frame = load_csv(",".join((cells | {column: text}).values()), header=header)
+    else:
+        frame = load_csv(",".join(cells.values()) + f",{text}", header=f"{header},{column}")
+    assert frame.loc[2, column] == float(text)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "cost", "price", "column", "code"),
+    [
+        ("1e9", "1", "2e6", "unit_price", "problem.market_value_too_large"),
+        ("1e9", "2e6", "1", "unit_cost", "problem.book_value_too_large"),
+        ("1e12", "1e12", "1e12", "unit_price", "problem.market_value_too_large"),
+    ],
+)
+def test_a_lot_worth_more_than_the_limit_is_named(quantity, cost, price, column, code):
+    found = problems(f"A1,apparel,{quantity},{cost},{price},2026-01-05")
+    named = [(p.row, p.column, p.code) for p in found]
+    assert (2, column, code) in named
+    problem = next(p for p in found if p.code == code)
+    assert "above the limit of 1,000,000,000,000,000" in problem.message
+    assert "超过上限" in problem.render("zh")
+
+
+def test_a_factor_out_of_range_is_not_said_twice():
+    found = problems("A1,apparel,1e13,1,1e9,2026-01-05")
+    assert [(p.column, p.code) for p in found] == [("quantity", "problem.above_limit")]
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("1900-01-01", True),
+        ("2199-12-31", True),
+        ("2099-12-31", True),
+        ("1899-12-31", False),
+        ("1677-09-22", False),  # datetime64[ns]'s first day: would be read, then wrap
+        ("1677-09-21", False),
+        ("2200-01-01", False),
+        ("2262-04-11", False),
+        ("1", False),  # Excel day 1 is 1899-12-31
+        ("2", True),  # 1900-01-01
+    ],
+)
+def test_dates_within_the_supported_range(text, accepted):
+    if accepted:
+        frame = load_csv(f"A1,apparel,1,1,1,{text}")
+        assert frame.loc[2, "received_date"] >= pd.Timestamp("1900-01-01")
+        return
+    found = problems(f"A1,apparel,1,1,1,{text}")
+    assert where(found) == [(2, "received_date")]
+    assert "1900-01-01 to 2199-12-31" in found[0].message
+    assert "1900-01-01 至 2199-12-31" in found[0].render("zh")
+
+
+@pytest.mark.parametrize("day", [dt.datetime(1677, 9, 22), dt.datetime(1850, 1, 1)])
+def test_old_date_cells_are_rejected_before_conversion(day):
+    data = xlsx_bytes([HEADER.split(","), ["A1", "apparel", 1, 1, 1, day]])
+    with pytest.raises(InputError) as info:
+        load_inventory(data, name="lots.xlsx")
+    assert where(info.value.problems) == [(2, "received_date")]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_every_line_ending_counts_towards_the_row_limit(ending):
+    rows = [f"A{i},apparel,1,1,1,2026-01-05" for i in range(11)]
+    data = ending.join([HEADER, *rows, ""]).encode()
+    with pytest.raises(InputError) as info:
+        load_inventory(data, name="lots.csv", max_rows=10)
+    (problem,) = info.value.problems
+    assert problem.code == "problem.too_many_rows_about"
+    assert len(load_inventory(data, name="lots.csv", max_rows=11)) == 11
+
+
+def test_only_regular_files_are_read(tmp_path):
+    import os
+
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    device = tmp_path / "zero.csv"
+    device.symlink_to("/dev/zero")
+    for path, kind in [(folder, "a folder"), (fifo, "a pipe (FIFO)"), (device, "a device")]:
+        (problem,) = problems_of(path, None)
+        assert problem.code == "problem.not_regular_file"
+        assert f"the path names {kind}, not a file" in problem.message
+        assert "不是文件" in problem.render("zh")
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path):
+    path = tmp_path / "lots.csv"
+    path.write_bytes(csv_bytes(GOOD_ROW))
+    with pytest.raises(InputError) as info:
+        load_inventory(path, max_bytes=10)
+    assert "the limit of 10 bytes" in str(info.value)
+
+
+LONG = "x" * 1001
+
+
+def long_cell_files() -> dict[str, bytes]:
+    row = ["A1", "apparel", 1, 1, 1, "2026-01-05", LONG]
+    header = [*HEADER.split(","), "description"]
+    frame = pd.DataFrame([row], columns=header)
+    return {
+        "csv": csv_bytes("A1,apparel,1,1,1,2026-01-05," + LONG, header=",".join(header)),
+        "xlsx": xlsx_bytes([header, row]),
+        "parquet": parquet_bytes(pa.Table.from_pandas(frame, preserve_index=False)),
+    }
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
+def test_a_cell_too_long_is_named_by_row_and_column(kind):
+    with pytest.raises(InputError) as info:
+        load_inventory(long_cell_files()[kind], name=f"lots.{kind}")
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column, problem.code) == (
+        2,
+        "description",
+        "problem.cell_too_long",
+    )
+    assert problem.message == "the cell holds 1,001 characters, above the limit of 1,000"
+    assert "1,001 个字符" in problem.render("zh")
+
+
+def test_a_thousand_characters_are_read():
+    frame = load_csv(f"A1,apparel,1,1,1,2026-01-05,{'x' * 1000}", header=f"{HEADER},description")
+    assert len(frame.loc[2, "description"]) == 1000
+
+
+def test_many_cells_too_long_are_listed_up_to_a_hundred():
+    rows = [f"A{i},apparel,1,1,1,2026-01-05,{LONG}" for i in range(150)]
+    with pytest.raises(InputError) as info:
+        load_csv(*rows, header=f"{HEADER},description")
+    found = info.value.problems
+    assert len(found) == 101
+    assert [p.row for p in found[:100]] == list(range(2, 102))
+    assert found[-1].message == "50 more cells hold more than 1,000 characters"
+    assert found[-1].code == "problem.cells_too_long_more"
+
+
+def wide(kind: str, columns: int) -> bytes:
+    header = [*HEADER.split(","), *[f"extra{i}" for i in range(columns - 6)]]
+    row = ["A1", "apparel", "1", "1", "1", "2026-01-05", *[""] * (columns - 6)]
+    if kind == "csv":
+        return csv_bytes(",".join(row), header=",".join(header))
+    if kind == "xlsx":
+        return xlsx_bytes([header, row])
+    return parquet_bytes(pa.table({h: [v] for h, v in zip(header, row, strict=True)}))
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
+def test_a_header_of_more_than_256_columns_is_refused(kind):
+    assert len(load_inventory(wide(kind, 256), name=f"lots.{kind}")) == 1
+    with pytest.raises(InputError) as info:
+        load_inventory(wide(kind, 257), name=f"lots.{kind}")
+    (problem,) = info.value.problems
+    assert problem.code == "problem.too_many_columns"
+    assert "more than 256 columns" in problem.message
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
+def test_the_cell_budget(kind):
+    rows = [[f"A{i}", "apparel", "1", "1", "1", "2026-01-05"] for i in range(10)]
+    if kind == "csv":
+        data = csv_bytes(*[",".join(r) for r in rows])
+    elif kind == "xlsx":
+        data = xlsx_bytes([HEADER.split(","), *rows])
+    else:
+        data = parquet_bytes(
+            pa.table({h: [r[i] for r in rows] for i, h in enumerate(HEADER.split(","))})
+        )
+    assert len(load_inventory(data, name=f"lots.{kind}", max_cells=66)) == 10
+    with pytest.raises(InputError) as info:
+        load_inventory(data, name=f"lots.{kind}", max_cells=50)
+    (problem,) = info.value.problems
+    assert problem.code == "problem.too_many_cells"
+    assert "more than 50 cells" in problem.message
+
+
+def test_the_text_budget_counts_a_shared_string_in_every_cell_that_uses_it():
+    # 40 rows whose sku and description reference one 500-character shared string.
+    data = io.BytesIO()
+    shared_string_bomb(data, rows=40, length=500)
+    with pytest.raises(InputError) as info:
+        load_inventory(data.getvalue(), name="lots.xlsx", max_text=30_000)
+    (problem,) = info.value.problems
+    assert problem.code == "problem.too_much_text"
+    assert "more than 30,000 characters of text" in problem.message
+    with pytest.raises(InputError) as info:
+        load_inventory(data.getvalue(), name="lots.xlsx", max_text=50_000)
+    assert "problem.too_much_text" not in {p.code for p in info.value.problems}  # duplicates
+
+
+def test_inline_text_counts_too():
+    rows = [[f"A{i}", "apparel", 1, 1, 1, "2026-01-05", "y" * 500] for i in range(40)]
+    data = xlsx_bytes([[*HEADER.split(","), "description"], *rows])
+    assert len(load_inventory(data, name="lots.xlsx", max_text=40 * 520)) == 40
+    with pytest.raises(InputError) as info:
+        load_inventory(data, name="lots.xlsx", max_text=10_000)
+    assert [p.code for p in info.value.problems] == ["problem.too_much_text"]
+
+
+def test_the_text_budget_counts_a_dictionary_value_for_every_row():
+    value = "y" * 500
+    table = pa.table(
+        {
+            "sku": [f"A{i}" for i in range(40)],
+            "category": ["apparel"] * 40,
+            "quantity": [1.0] * 40,
+            "unit_cost": [1.0] * 40,
+            "unit_price": [1.0] * 40,
+            "age_days": [1.0] * 40,
+            "description": pa.array([value] * 40).dictionary_encode(),
+        }
+    )
+    assert len(load_inventory(parquet_bytes(table), name="lots.pq", max_text=40 * 520)) == 40
+    with pytest.raises(InputError) as info:
+        load_inventory(parquet_bytes(table), name="lots.pq", max_text=10_000)
+    assert [p.code for p in info.value.problems] == ["problem.too_much_text"]
+
+
+def test_a_workbook_part_that_unpacks_past_the_text_budget_is_refused_unopened():
+    data = io.BytesIO()
+    workbook(data, [inline_row(HEADER.split(","))], [f"{i:0500d}" for i in range(200)])
+    with pytest.raises(InputError) as info:
+        load_inventory(data.getvalue(), name="lots.xlsx", max_text=5_000)
+    (problem,) = info.value.problems
+    assert problem.code == "problem.xlsx_part_too_large"
+    assert "xl/sharedStrings.xml unpacks to" in problem.message
+
+
+def test_a_value_past_the_headers_last_column_is_named():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["A1", "apparel", 1, 1, 1, "2026-01-05"])
+    sheet.append(["A2", "apparel", 1, 1, 1, "2026-01-05"])
+    sheet["XFD3"] = "stray"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(InputError) as info:
+        load_inventory(buffer.getvalue(), name="lots.xlsx")
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column, problem.code) == (3, "XFD", "problem.past_header")
+    assert problem.message == "the row has a value in column XFD, past the header's last column F"
+    assert "XFD 列有值" in problem.render("zh")
+
+
+def test_blank_styled_cells_past_the_header_are_ignored():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["A1", "apparel", 1, 1, 1, "2026-01-05"])
+    sheet["XFD2"].font = openpyxl.styles.Font(bold=True)  # styled, no value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert len(load_inventory(buffer.getvalue(), name="lots.xlsx")) == 1
+
+
+def test_a_nested_parquet_column_the_model_reads_is_a_problem():
+    table = pa.table(
+        {
+            "sku": pa.array([["A1", "A2"]]),
+            "category": ["apparel"],
+            "quantity": [1.0],
+            "unit_cost": [1.0],
+            "unit_price": [1.0],
+            "age_days": [1.0],
+        }
+    )
+    with pytest.raises(InputError) as info:
+        load_inventory(parquet_bytes(table), name="lots.parquet")
+    (problem,) = info.value.problems
+    assert (problem.column, problem.code) == ("sku", "problem.parquet_nested")
+
+
+NEW_CODES = [
+    "not_regular_file",
+    "too_many_columns",
+    "too_many_cells",
+    "too_much_text",
+    "cell_too_long",
+    "cells_too_long_more",
+    "past_header",
+    "past_header_more",
+    "xlsx_part_too_large",
+    "sheet_element_too_large",
+    "sheet_row_too_wide",
+    "sheet_rows_beyond_excel",
+    "sheet_rows_out_of_order",
+    "parquet_nested",
+    "above_limit",
+    "market_value_too_large",
+    "book_value_too_large",
+]
+
+
+@pytest.mark.parametrize("code", NEW_CODES)
+def test_every_bound_has_a_chinese_message(code):
+    from finance.locale import catalog
+
+    assert catalog("zh").get(f"problem.{code}")
+
+
+def test_a_large_file_parsed_on_threads_reads_as_in_turn(monkeypatch):
+    import finance.inputs.inventory as inventory
+    from finance.inputs.sample import generate_inventory
+
+    frame = generate_inventory(60_000, seed=5, dated=True)
+    frame.loc[6, "category"] = "spaceships"  # row 8: an unknown category
+    frame.iloc[58_999] = frame.iloc[1]  # row 59,001 repeats the lot of row 3
+    data = frame.to_csv(index=False).encode()
+
+    def outcome() -> object:
+        try:
+            return load_inventory(data, name="big.csv")
+        except InputError as exc:
+            return [(p.row, p.column, p.message) for p in exc.problems]
+
+    threaded = outcome()
+    monkeypatch.setattr(inventory, "_PARALLEL_ROWS", 10**9)
+    assert outcome() == threaded
+    assert [(row, column) for row, column, _ in threaded] == [(8, "category"), (59_001, "sku")]
+
+
+def test_worksheet_rows_out_of_order_are_a_problem_and_cells_out_of_order_land_in_place():
+    header = inline_row(HEADER.split(","), 1)
+    lot = b'<row r="2"><c r="B2" t="inlineStr"><is><t>apparel</t></is></c>'
+    lot += b'<c r="A2" t="inlineStr"><is><t>A1</t></is></c>'
+    lot += b'<c r="C2"><v>1</v></c><c r="D2"><v>1</v></c><c r="E2"><v>1</v></c>'
+    lot += b'<c r="F2" t="inlineStr"><is><t>2026-01-05</t></is></c></row>'
+    data = io.BytesIO()
+    workbook(data, [header, lot])
+    frame = load_inventory(data.getvalue(), name="lots.xlsx")
+    assert (frame.loc[2, "sku"], frame.loc[2, "category"]) == ("A1", "apparel")
+    data = io.BytesIO()
+    workbook(data, [header, lot, lot])
+    with pytest.raises(InputError) as info:
+        load_inventory(data.getvalue(), name="lots.xlsx")
+    assert [p.code for p in info.value.problems] == ["problem.sheet_rows_out_of_order"]

@@ -17,10 +17,15 @@ import re
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finance import InputError, load_inventory
+from finance.inputs.inventory import DATE_RANGE, LIMITS, MAX_LOT_VALUE
+from finance.inputs.reading import MAX_CELL_CHARS
+from tests.hostile_files import inline_row, workbook
 
 HEADERS = ["sku", "category", "quantity", "unit_cost", "unit_price", "received_date",
            "expiry_date", "warehouse", "consigned", "monthly_sales"]  # fmt: skip
@@ -32,17 +37,19 @@ numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["１２３", "１,２３４.５", "¥1,234.50", "￥12", "1,234,567", "12,34", "1 234",
                      " 42 ", "\t7\t", "nan", "NaN", "inf", "-inf", "1e400", "0", "-0", "", "—",
-                     "12.5%", "1.2.3", "0x1F", "٣", "1_000"]),
+                     "12.5%", "1.2.3", "0x1F", "٣", "1_000", "1e308", "1e300", "1e12", "1e13",
+                     "36500", "36501", "5", "5.01"]),
 )  # fmt: skip
 dates = st.one_of(
     st.dates().map(str),
     st.sampled_from(["2026-01-05", "2026/1/5", "2026年1月5日", "20260105", "45000", "9999-12-31",
-                     "03/04/2026", "2026-02-30", "0", "-1", "99999999", "", "昨天"]),
+                     "03/04/2026", "2026-02-30", "0", "-1", "99999999", "", "昨天", "1677-09-22",
+                     "1677-09-21", "1899-12-31", "1900-01-01", "2199-12-31", "2262-04-11", "1"]),
 )  # fmt: skip
 texts = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["apparel", "服装", "Home Appliances", "copper ", "unknown", "=1+1", "",
-                     "是", "否", "true", "FALSE", "y"]),
+                     "是", "否", "true", "FALSE", "y", "x" * 1000, "x" * 1001, "长" * 1001]),
 )  # fmt: skip
 cells = st.one_of(numbers, dates, texts)
 
@@ -58,9 +65,9 @@ def stock_lists(draw) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def assert_only_named_input_errors(data: bytes, name: str) -> None:
+def assert_only_named_input_errors(data: bytes, name: str, **limits: int) -> None:
     try:
-        frame = load_inventory(data, name=name)
+        frame = load_inventory(data, name=name, **limits)
     except InputError as exc:
         assert exc.problems
         for problem in exc.problems:
@@ -77,6 +84,14 @@ def assert_only_named_input_errors(data: bytes, name: str) -> None:
         assert (values >= 0).all()
     assert (frame["quantity"] > 0).all()
     assert frame.index.is_unique
+    for column, ceiling in LIMITS.items():
+        assert not (frame[column] > ceiling).any(), column
+    assert not (frame["quantity"] * frame["unit_price"] > MAX_LOT_VALUE).any()
+    for column in ("received_date", "expiry_date"):
+        dates = frame[column].dropna()
+        assert dates.between(pd.Timestamp(DATE_RANGE[0]), pd.Timestamp(DATE_RANGE[1])).all()
+    for column in ("sku", "description", "warehouse", "batch"):
+        assert frame[column].str.len().max() <= MAX_CELL_CHARS or frame.empty
 
 
 def csv_text(headers: list[str], rows: list[list[str]], sep: str = ",") -> str:
@@ -214,3 +229,91 @@ def test_erp_shaped_files_keep_their_lots_and_leave_the_total_out(title, units, 
     assert frame.attrs["totals_left_out"] == 1
     assert frame.attrs["totals_rows"] == [frame.index[-1] + 1]
     assert frame["category"].eq("apparel").all()
+
+
+# --------------------------------------------------------------------------------------
+# Files built to expand: small budgets, so that a handful of rows passes them.
+
+
+@st.composite
+def hostile_rows(draw) -> tuple[list[bytes], list[str]]:
+    """Worksheet rows as XML: shared strings referenced again and again, stray cells out to
+    column XFD, row numbers given, skipped or missing, long inline text."""
+    shared = draw(st.lists(st.sampled_from(["apparel", "A1", "x" * 300, "y" * 1001]), min_size=1,
+                           max_size=4))  # fmt: skip
+    rows = [inline_row(HEADERS[:6])]
+    number = 1
+    for _ in range(draw(st.integers(0, 40))):
+        cells = []
+        for _ in range(draw(st.integers(0, 8))):
+            kind = draw(st.sampled_from(["shared", "number", "inline"]))
+            if kind == "shared":
+                cells.append(f'<c t="s"><v>{draw(st.integers(0, len(shared) - 1))}</v></c>')
+            elif kind == "number":
+                cells.append(
+                    f"<c><v>{draw(st.sampled_from(['1', '2.5', '1e308', '45000']))}</v></c>"
+                )
+            else:
+                text = draw(st.sampled_from(["apparel", "z" * 999, "z" * 1000, "长" * 1001]))
+                cells.append(f'<c t="inlineStr"><is><t>{text}</t></is></c>')
+        number += draw(st.integers(1, 3))
+        if draw(st.booleans()):
+            column = draw(st.sampled_from(["G", "AA", "IW", "XFD"]))
+            cells.append(f'<c r="{column}{number}"><v>1</v></c>')
+        opening = f'<row r="{number}">' if draw(st.booleans()) else "<row>"
+        rows.append((opening + "".join(cells) + "</row>").encode())
+    return rows, shared
+
+
+@FUZZ
+@given(hostile_rows(), st.integers(10, 5000), st.integers(100, 50_000), st.integers(1, 60))
+def test_hostile_workbooks_within_small_budgets(sheet, cells, text, rows):
+    rows_xml, shared = sheet
+    buffer = io.BytesIO()
+    workbook(buffer, rows_xml, shared)
+    assert_only_named_input_errors(
+        buffer.getvalue(), "stock.xlsx", max_cells=cells, max_text=text, max_rows=rows
+    )
+
+
+@FUZZ
+@given(
+    st.lists(st.sampled_from(["A1,apparel,1,1,1,2026-01-05", "", "x,,", "A2,服装,2,2,2,5"]),
+             max_size=30),
+    st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=30),
+    st.integers(1, 30),
+)  # fmt: skip
+def test_every_line_ending_counts_towards_the_row_limit(rows, endings, max_rows):
+    lines = [",".join(HEADERS[:6]), *rows]
+    text = "".join(line + endings[i % len(endings)] for i, line in enumerate(lines))
+    try:
+        frame = load_inventory(text.encode(), name="stock.csv", max_rows=max_rows)
+    except InputError as exc:
+        assert all(p.file == "stock.csv" for p in exc.problems)
+        return
+    assert len(frame) <= max_rows
+
+
+@FUZZ
+@given(
+    st.lists(st.sampled_from(["A1", "x" * 999, "x" * 1001, "长" * 1500, ""]), min_size=1,
+             max_size=30),
+    st.booleans(),
+    st.integers(100, 100_000),
+)  # fmt: skip
+def test_dictionary_encoded_parquet_within_a_small_text_budget(values, dictionary, text):
+    column = pa.array(values)
+    frame = pa.table(
+        {
+            "sku": column.dictionary_encode() if dictionary else column,
+            "category": ["apparel"] * len(values),
+            "quantity": [1.0] * len(values),
+            "unit_cost": [1.0] * len(values),
+            "unit_price": [1.0] * len(values),
+            "age_days": [1.0] * len(values),
+            "description": column.dictionary_encode() if dictionary else column,
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(frame, buffer)
+    assert_only_named_input_errors(buffer.getvalue(), "stock.parquet", max_text=text)

@@ -37,6 +37,16 @@ SAMPLE_FILE = DATA_DIR / "sample_inventory.csv"
 MAX_UPLOAD_MB = 50
 #: Most lots the app values (the command line takes more).
 MAX_LOTS = 500_000
+#: What an upload may unpack to, besides its size and lots: 32 cells a lot at the lot limit,
+#: and a third of the upload limit in characters of text (Chinese takes three bytes a
+#: character in UTF-8), so that a small workbook or Parquet file is refused before it
+#: becomes more than the largest CSV the page accepts (and a table the browser cannot take).
+READ_LIMITS: Mapping[str, int] = {
+    "max_bytes": MAX_UPLOAD_MB * 2**20,
+    "max_rows": MAX_LOTS,
+    "max_cells": 32 * MAX_LOTS,
+    "max_text": MAX_UPLOAD_MB * 2**20 // 3,
+}
 
 #: How long a cached result is kept (every st.cache_data below): a server that runs for
 #: weeks must not hold every session's results for ever. With ``max_entries`` on each and
@@ -113,12 +123,7 @@ def _inventory(
 ) -> tuple[pd.DataFrame | None, Problems | None]:
     try:
         lots = load_inventory(
-            _data,
-            name=name,
-            categories=_categories,
-            category_names=_names,
-            max_bytes=MAX_UPLOAD_MB * 2**20,
-            max_rows=MAX_LOTS,
+            _data, name=name, categories=_categories, category_names=_names, **READ_LIMITS
         )
         return lots, None
     except InputError as exc:
@@ -152,7 +157,7 @@ def _unknown_categories(
     _categories: Mapping[str, Category],
     _names: Mapping[str, str],
 ) -> list[str]:
-    return unknown_category_names(name, _data, _categories, _names)
+    return unknown_category_names(name, _data, _categories, _names, **READ_LIMITS)
 
 
 def unknown_categories(upload: tuple[str, bytes, str], assumptions: Assumptions) -> list[str]:

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from collections.abc import Mapping
 
 import pandas as pd
 
 from finance import InputError, load_inventory
 from finance.inputs.categories import Category
-from finance.inputs.inventory import ALIASES
+from finance.inputs.inventory import category_texts
 
 #: The template's columns: canonical name, Chinese ERP header.
 TEMPLATE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -96,60 +94,6 @@ def template_xlsx(lang: str) -> bytes:
 
 
 # ------------------------------------------------------------------ unknown categories
-_UNIT = re.compile(r"\s*[(（][^)）]*[)）]\s*$")
-
-
-def _header_key(cell: object) -> str:
-    text = unicodedata.normalize("NFKC", str(cell if cell is not None else "")).strip()
-    return re.sub(r"[\s\-]+", "_", _UNIT.sub("", text).casefold())
-
-
-_CATEGORY_HEADERS = {_header_key(h) for h in ("category", *ALIASES["category"])}
-_HEADER_SCAN_ROWS = 50
-
-
-def _records(name: str, data: bytes) -> list[list[object]]:
-    """The file's first sheet or its CSV rows, cells as read (no header found yet)."""
-    suffix = name.lower().rsplit(".", 1)[-1]
-    if suffix in ("xlsx", "xlsm"):
-        import openpyxl
-
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    if suffix in ("parquet", "pq"):
-        frame = pd.read_parquet(io.BytesIO(data))
-        return [list(frame.columns), *frame.astype(object).to_numpy().tolist()]
-    for encoding in ("utf-8-sig", "utf-16", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        return []
-    first = text.splitlines()[0] if text else ""
-    sep = max((",", "\t", ";"), key=first.count)
-    return list(csv.reader(io.StringIO(text), delimiter=sep))
-
-
-def _category_cells(name: str, data: bytes) -> list[str]:
-    """The distinct non-blank cells of the file's category column, in the file's order."""
-    try:
-        records = _records(name, data)
-    except Exception:  # an unreadable file: the loader says why
-        return []
-    for i, row in enumerate(records[:_HEADER_SCAN_ROWS]):
-        keys = [_header_key(c) for c in row]
-        found = [j for j, k in enumerate(keys) if k in _CATEGORY_HEADERS]
-        if found:
-            column = found[0]
-            cells = (r[column] if column < len(r) else None for r in records[i + 1 :])
-            texts = (unicodedata.normalize("NFKC", str(c)).strip() for c in cells if c is not None)
-            return list(dict.fromkeys(t for t in texts if t and t.lower() != "nan"))
-    return []
 
 
 def unknown_category_names(
@@ -157,13 +101,17 @@ def unknown_category_names(
     data: bytes,
     categories: Mapping[str, Category],
     category_names: Mapping[str, str] | None = None,
+    **limits: int,
 ) -> list[str]:
     """The category names in the upload that neither the categories nor the names know.
 
-    Each distinct name is tried through the loader itself (one lot per name), so that a
-    name counts as known exactly when the loader would take it.
+    The names are read by the loader's own bounded reader with the page's ``limits``
+    (``max_bytes``, ``max_rows``, ``max_cells``, ``max_text``), so that an upload the
+    loader refuses for its size is not read whole here either; each distinct name is then
+    tried through the loader itself (one lot per name), so that a name counts as known
+    exactly when the loader would take it.
     """
-    names = _category_cells(name, data)
+    names = category_texts(data, name=name, **limits)
     if not names:
         return []
     probe = io.StringIO()

@@ -51,13 +51,17 @@ Numbers
     Plain decimal numbers, also with full-width digits, a leading ``¥`` or ``￥`` and
     thousands separators in groups of three (``¥1,234.50``). NaN and infinities are rejected.
     ``quantity`` must be > 0; ``unit_cost``, ``unit_price``, ``age_days``, ``monthly_sales``,
-    ``sigma`` and ``erosion`` must be >= 0.
+    ``sigma`` and ``erosion`` must be >= 0. Each has a ceiling (:data:`LIMITS`): quantity,
+    unit cost, unit price and monthly sales 1e12, ``age_days`` 36,500 (a century),
+    ``sigma`` and ``erosion`` 5; and a lot's value, quantity times unit price (or unit
+    cost), at most 1e15 (:data:`MAX_LOT_VALUE`), so that no product the engine forms
+    overflows.
 Dates
     ``YYYY-MM-DD`` (optionally followed by a time), ``YYYY/M/D``, ``YYYY.M.D``,
     ``YYYY年M月D日``, ``YYYYMMDD``, an Excel day number (1 to 2958465, day 0 = 1899-12-30), or
     a real date cell. Day-first and month-first forms such as ``03/04/2026`` are ambiguous and
     rejected. The time of day is dropped: the model counts whole calendar days. Dates must lie
-    within 1677-09-22 .. 2262-04-11 (the range of ``datetime64[ns]``). An expiry date in
+    within 1900-01-01 .. 2199-12-31 (:data:`DATE_RANGE`). An expiry date in
     year 9999, such as the 9999-12-31 ERP systems write for "never", means no expiry.
 Booleans
     Blank (false), ``true``/``false``, ``1``/``0``, ``yes``/``no``, ``y``/``n``, ``t``/``f``,
@@ -71,11 +75,17 @@ Categories
 
 Limits
 ------
-A file larger than ``max_bytes`` (default :data:`MAX_FILE_BYTES`) is refused before it is
-read, and one with more than ``max_rows`` lots (default :data:`MAX_ROWS`) before it is
-parsed whole: the CSV's line count, the Parquet footer's row count, the Excel sheet read
-only up to the limit. Larger inventories can be split, or read from Python with higher
-``max_bytes`` and ``max_rows``.
+Reading is bounded (:mod:`finance.inputs.reading`): a path must be a regular file; a file
+larger than ``max_bytes`` (default :data:`MAX_FILE_BYTES`, 1 GiB) is refused before it is
+read, and one with more than ``max_rows`` lots (default :data:`MAX_ROWS`, 2,000,000) before
+it is parsed whole (a CSV's lines counted on every line ending, a lone CR too; the Parquet
+footer's row count; the worksheet's rows as they stream). A header has at most 256 columns
+and a cell at most 1,000 characters (a longer one is named by row and column). An XLSX or
+Parquet file may unpack to at most ``max_cells`` cells (default 64,000,000) and ``max_text``
+characters of text (default 256 Mi): a shared string or a dictionary value counts for every
+cell that uses it, and is counted before it is expanded. A worksheet's cells past the
+header's last column are not read; a value there is a problem, as a CSV row longer than its
+header is. Larger inventories can be split, or read from Python with higher limits.
 
 Every problem in the file is collected and raised together as one
 :class:`finance.errors.InputError`, each with the spreadsheet row (the header is row 1) and
@@ -84,16 +94,14 @@ the column header as written in the file.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import decimal
-import io
 import numbers
 import os
 import re
 import unicodedata
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -103,14 +111,25 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
 from finance.errors import InputError, Problem
 from finance.inputs.categories import Category, default_categories
+from finance.inputs.reading import (
+    MAX_CELLS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_TEXT_CHARS,
+    Limits,
+    read_source,
+    read_table,
+)
+from finance.inputs.reading import Table as _Table
+from finance.inputs.reading import Unreadable as _Unreadable
+from finance.inputs.reading import column_letter as _column_letter
+from finance.inputs.reading import typed_text as _typed_text
 from finance.locale import Text
 
-__all__ = ["ALIASES", "COLUMNS", "REQUIRED_COLUMNS", "load_inventory"]
+__all__ = ["ALIASES", "COLUMNS", "REQUIRED_COLUMNS", "category_texts", "load_inventory"]
 
 #: Canonical columns of the lots table, in output order.
 COLUMNS: tuple[str, ...] = (
@@ -182,32 +201,37 @@ _NUMBERS: Mapping[str, bool] = {
     "erosion": True,
 }
 
-#: Rows searched for the header row (a title block, a report date and blank rows may come first).
-HEADER_SCAN_ROWS = 50
-
-#: Largest inventory file read by default, bytes (a million lots is about 100 MB of CSV).
-MAX_FILE_BYTES = 1 << 30
-#: Most lots read by default.
-MAX_ROWS = 2_000_000
-
-_SUFFIXES: Mapping[str, str] = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".xlsx": "excel",
-    ".xlsm": "excel",
-    ".parquet": "parquet",
-    ".pq": "parquet",
+#: Largest value of each numeric column, in its own unit. Far beyond any real stock, they
+#: keep every product the engine forms (quantity x price, value x scenario factors, sums
+#: over two million lots) finite and exact to the cent in float64, and a typo such as an
+#: age of 1e300 days from silently passing every test downstream.
+LIMITS: Mapping[str, float] = {
+    "quantity": 1e12,  # units
+    "unit_cost": 1e12,  # currency per unit
+    "unit_price": 1e12,  # currency per unit
+    "monthly_sales": 1e12,  # units a month
+    "age_days": 36_500,  # days: a century
+    "sigma": 5.0,  # annual volatility, 500%
+    "erosion": 5.0,  # annual continuous erosion: exp(-5) keeps 0.7% of the price after a year
 }
+#: Largest value of one lot (quantity x unit price, and quantity x unit cost), currency:
+#: a thousand trillion, above any company's whole inventory.
+MAX_LOT_VALUE = 1e15
+
 
 # Excel counts days from 1899-12-30 (day 0); 1970-01-01 is day 25569 and 9999-12-31 the last.
 _EXCEL_EPOCH_SERIAL = 25569
 _EXCEL_MAX_SERIAL = 2958465
-# datetime64[ns] spans 1677-09-21 00:12:43 .. 2262-04-11 23:47:16: these are the whole days.
-_MIN_DAY = int(np.datetime64("1677-09-22", "D").astype("int64"))
-_MAX_DAY = int(np.datetime64("2262-04-11", "D").astype("int64"))
+#: Dates a lot may carry: wider than any stock's life (an ERP's "never" placeholder of
+#: 2099-12-31 included), narrower than datetime64[ns] (1677-09-22 .. 2262-04-11), into
+#: which the lots table converts them. Checked on whole days before that conversion, which
+#: would wrap a date outside it silently (1677-09-21 becomes a day in 2262).
+DATE_RANGE: tuple[str, str] = ("1900-01-01", "2199-12-31")
+_MIN_DAY = int(np.datetime64(DATE_RANGE[0], "D").astype("int64"))
+_MAX_DAY = int(np.datetime64(DATE_RANGE[1], "D").astype("int64"))
 #: ERP systems write 9999-12-31 (or another day of year 9999) for "never expires".
 _NEVER_DAY = int(np.datetime64("9999-01-01", "D").astype("int64"))
-_DATE_RANGE_TEXT = "1677-09-22 to 2262-04-11"
+_DATE_RANGE_TEXT = f"{DATE_RANGE[0]} to {DATE_RANGE[1]}"
 _DATE_FORMATS_TEXT = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日, YYYYMMDD or an Excel day number"
 
 # (gate, format): the gate keeps strptime's lenient field widths from misreading other shapes,
@@ -243,10 +267,6 @@ _NON_FINITE = frozenset(
 _HEADER_UNIT = re.compile(r"(.+?)\s*\((?:元|人民币|rmb|cny|¥|天|日|days?|件|个|pcs)\)")
 
 
-class _Unreadable(Exception):
-    """The file cannot be read at all: one file-level problem."""
-
-
 @dataclass
 class _Parsed:
     """One canonical column after parsing.
@@ -261,24 +281,6 @@ class _Parsed:
     errors: dict[int, str] = field(default_factory=dict)
 
 
-@dataclass
-class _Table:
-    """Raw cells as read: ``headers`` as written, ``data`` with columns 0..n-1.
-
-    ``rows`` gives each data row's spreadsheet row number; ``overlong`` maps the row number of
-    a CSV row with more cells than the header to its cell count. ``header_row`` is the
-    header's row number; ``uncached`` holds the (row number, column index) of XLSX formula
-    cells saved without a value.
-    """
-
-    headers: list[str]
-    data: pd.DataFrame
-    rows: np.ndarray
-    overlong: dict[int, int] = field(default_factory=dict)
-    header_row: int = 1
-    uncached: frozenset[tuple[int, int]] = frozenset()
-
-
 # --------------------------------------------------------------------------------------
 # Public entry point
 
@@ -291,6 +293,8 @@ def load_inventory(
     category_names: Mapping[str, str] | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
+    max_cells: int = MAX_CELLS,
+    max_text: int = MAX_TEXT_CHARS,
 ) -> pd.DataFrame:
     """Read and validate an inventory file (CSV, XLSX or Parquet).
 
@@ -309,8 +313,15 @@ def load_inventory(
         (``Assumptions.category_names``, the assumptions' ``[category_names]``), e.g.
         ``{"男装": "apparel"}``.
     max_bytes, max_rows : int
-        Largest file size and most lots accepted; beyond them the file is refused (with an
-        :class:`InputError`) before it is parsed whole.
+        Largest file size (bytes) and most lots accepted; beyond them the file is refused
+        (with an :class:`InputError`) before it is parsed whole.
+    max_cells : int
+        Most cells read (rows times columns read; a worksheet's cell elements; a Parquet
+        file's values in the columns read), counted before or while they are decoded.
+    max_text : int
+        Most characters of text an XLSX or Parquet file may unpack to (shared strings and
+        dictionary values count once per cell that uses them), counted before each is
+        expanded. A CSV's text is bounded by ``max_bytes``.
 
     Returns
     -------
@@ -341,11 +352,53 @@ def load_inventory(
                     "problem.name_needed",
                 )
             )
-        table = _read_table(_read_bytes(source, max_bytes), file, max_rows)
+        limits = Limits(bytes=max_bytes, rows=max_rows, cells=max_cells, text=max_text)
+        table = read_table(read_source(source, max_bytes), file, limits, _header_score)
     except _Unreadable as exc:
         raise InputError([Problem(file, exc.args[0])]) from None
     cats = default_categories() if categories is None else categories
     return _validate(table, file, cats, category_names or {})
+
+
+def category_texts(
+    source: str | os.PathLike[str] | bytes | BinaryIO,
+    *,
+    name: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+    max_cells: int = MAX_CELLS,
+    max_text: int = MAX_TEXT_CHARS,
+) -> list[str]:
+    """The distinct non-blank texts of a file's category column, in the file's order.
+
+    Read by the loader's own bounded reader, header found and column named as
+    :func:`load_inventory` finds them, so that a file it refuses costs no more here (an
+    app's category picker reads the upload this way, beside the loader). Texts are NFKC
+    normalised and stripped.
+
+    Parameters
+    ----------
+    source, name, max_bytes, max_rows, max_cells, max_text
+        As for :func:`load_inventory`.
+
+    Returns
+    -------
+    list of str
+        Empty when the file cannot be read within the limits or has no category column
+        (:func:`load_inventory` says why).
+    """
+    file = name or _default_name(source) or ""
+    limits = Limits(bytes=max_bytes, rows=max_rows, cells=max_cells, text=max_text)
+    try:
+        table = read_table(read_source(source, max_bytes), file, limits, _header_score)
+    except (_Unreadable, InputError):
+        return []
+    found, _ = _map_headers(table.headers, file)
+    if "category" not in found:
+        return []
+    text = _parse_text(table.data[found["category"]]).values
+    texts = pd.unique(text.str.normalize("NFKC").str.strip())
+    return [t for t in texts if isinstance(t, str) and t and t.lower() != "nan"]
 
 
 # --------------------------------------------------------------------------------------
@@ -360,104 +413,7 @@ def _default_name(source: object) -> str | None:
     return Path(raw).name if isinstance(raw, str) and raw else None
 
 
-def _size(n: int) -> str:
-    return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n:,} bytes"
-
-
-def _too_large(size: int | None, max_bytes: int) -> _Unreadable:
-    what = "the file is larger than" if size is None else f"the file is {_size(size)}, above"
-    text = f"{what} the limit of {_size(max_bytes)}; split it, or save it as Parquet"
-    if size is None:
-        return _Unreadable(Text(text, "problem.too_large_unknown", limit=_size(max_bytes)))
-    return _Unreadable(Text(text, "problem.too_large", size=_size(size), limit=_size(max_bytes)))
-
-
-def _read_bytes(source: str | os.PathLike[str] | bytes | BinaryIO, max_bytes: int) -> bytes:
-    if isinstance(source, bytes | bytearray | memoryview):
-        if len(source) > max_bytes:
-            raise _too_large(len(source), max_bytes)
-        return bytes(source)
-    try:
-        if isinstance(source, str | os.PathLike):
-            size = Path(source).stat().st_size
-            if size > max_bytes:
-                raise _too_large(size, max_bytes)
-            return Path(source).read_bytes()
-        content = source.read(max_bytes + 1)
-    except OSError as exc:
-        detail = exc.strerror or exc
-        raise _Unreadable(
-            Text(f"cannot read the file: {detail}", "problem.cannot_read", detail=str(detail))
-        ) from exc
-    if len(content) > max_bytes:
-        raise _too_large(None, max_bytes)
-    # A text-mode file object still holds the user's text; take it as UTF-8.
-    return content.encode("utf-8") if isinstance(content, str) else bytes(content)
-
-
-def _too_many_rows(rows: int | None, max_rows: int, about: bool = False) -> _Unreadable:
-    count = f"more than {max_rows:,}" if rows is None else f"{'about ' if about else ''}{rows:,}"
-    code = "problem.too_many_rows" + ("_unknown" if rows is None else "_about" if about else "")
-    return _Unreadable(
-        Text(
-            f"the file has {count} rows of lots, above the limit of {max_rows:,}; split it",
-            code,
-            rows=rows,
-            limit=max_rows,
-        )
-    )
-
-
-def _read_table(data: bytes, file: str, max_rows: int = MAX_ROWS) -> _Table:
-    suffix = Path(file).suffix.lower()
-    kind = _SUFFIXES.get(suffix)
-    if kind is None:
-        hint = " (old binary Excel: save it as .xlsx)" if suffix == ".xls" else ""
-        raise _Unreadable(
-            Text(
-                f"unknown file type {suffix or '(no suffix)'!r}{hint}; "
-                "use .csv, .txt, .xlsx, .xlsm, .parquet or .pq",
-                "problem.unknown_type_xls" if hint else "problem.unknown_type",
-                suffix=suffix,
-            )
-        )
-    if not data.strip():
-        raise _Unreadable(Text("the file is empty", "problem.empty"))
-    if kind == "csv":
-        # Counting lines is cheap and overcounts only values with newlines inside quotes.
-        lines = data.count(b"\n") + (not data.endswith(b"\n"))
-        if lines - 1 > max_rows:
-            raise _too_many_rows(lines - 1, max_rows, about=True)
-        return _read_csv(data)
-    if kind == "excel":
-        return _read_excel(data, max_rows)
-    return _read_parquet(data, max_rows)
-
-
-def _decode(data: bytes) -> tuple[str, bytes]:
-    """Return the text and its UTF-8 bytes (without BOM)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        # GBK files are almost never valid UTF-8, so trying UTF-8 first is safe.
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-8-sig":
-            return text, data.removeprefix(b"\xef\xbb\xbf")
-        return text, text.encode("utf-8")
-    raise _Unreadable(
-        Text(
-            "the text is neither UTF-8 nor GB18030/GBK; save it as CSV UTF-8",
-            "problem.encoding",
-        )
-    )
-
-
-def _header_score(cells: list[object]) -> int:
+def _header_score(cells: Sequence[object]) -> int:
     """How many distinct canonical columns a row's cells name (a header row names several)."""
     names = set()
     for cell in cells:
@@ -466,256 +422,6 @@ def _header_score(cells: list[object]) -> int:
             if column is not None:
                 names.add(column)
     return len(names)
-
-
-def _find_header(records: list[list[object]]) -> tuple[int, int]:
-    """Return the index of the header row among the first records, and its score.
-
-    The header is the first of the first :data:`HEADER_SCAN_ROWS` rows naming the most
-    columns, when it names at least two; else row 1 (index 0), as before a title block
-    was looked for.
-    """
-    best, where = 0, 0
-    for index, record in enumerate(records[:HEADER_SCAN_ROWS]):
-        score = _header_score(record)
-        if score > best:
-            best, where = score, index
-    return (where, best) if best >= 2 else (0, best)
-
-
-def _csv_layout(text: str) -> tuple[str, int, int]:
-    """Find the delimiter, the header record's index and the characters before it.
-
-    The first :data:`HEADER_SCAN_ROWS` lines are read with each delimiter (comma, tab,
-    semicolon); the one whose best row names the most columns wins. Without any header found,
-    the delimiter is the one the first line uses most and the header is row 1.
-    """
-    # A sample from the top is enough: the header is within the first rows.
-    lines = io.StringIO(text[: 1 << 20], newline="").readlines()[: HEADER_SCAN_ROWS + 1]
-    head = "".join(lines)
-    best: tuple[int, int, str] | None = None
-    for sep in (",", "\t", ";"):
-        records = []
-        try:
-            for record in csv.reader(io.StringIO(head, newline=""), delimiter=sep):
-                records.append(record)
-        except csv.Error:
-            pass  # a quoted value cut at the end of the sample: the rows before it count
-        index, score = _find_header(records)
-        if score >= 2 and (best is None or score > best[0]):
-            best = (score, index, sep)
-    if best is None or best[1] == 0:
-        first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-        sep = best[2] if best is not None else max((",", "\t", ";"), key=first_line.count)
-        return sep, 0, 0
-    _, index, sep = best
-    reader = csv.reader(io.StringIO(head, newline=""), delimiter=sep)
-    for _ in range(index):
-        next(reader)
-    return sep, index, len("".join(lines[: reader.line_num]))
-
-
-def _read_csv(data: bytes) -> _Table:
-    text, utf8 = _decode(data)
-    if not text.strip():
-        raise _Unreadable(Text("the file is empty", "problem.empty"))
-    sep, skipped, offset = _csv_layout(text)
-    if offset:
-        # The title block above the header is not read; rows keep their spreadsheet numbers.
-        before, text = text[:offset], text[offset:]
-        utf8 = utf8[len(before.encode("utf-8")) :]
-    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    try:
-        width = len(next(csv.reader([first_line], delimiter=sep), [""]))
-    except csv.Error as exc:
-        raise _Unreadable(
-            Text(f"cannot read the header row: {exc}", "problem.header_unreadable", detail=str(exc))
-        ) from exc
-    try:
-        table = pa_csv.read_csv(
-            io.BytesIO(utf8),
-            read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=sep,
-                newlines_in_values=True,
-                # Blank lines are spreadsheet rows too: keeping them keeps row numbers right.
-                ignore_empty_lines=False,
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                # Every cell as text, so that validation sees what the user wrote.
-                column_types={f"f{i}": pa.string() for i in range(width)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowException:
-        # A row with more or fewer cells than the header: the csv module copes with those.
-        return _read_csv_ragged(text, sep, skipped)
-    headers = [str(table.column(i)[0]) for i in range(table.num_columns)]
-    body = table.slice(1)
-    data_frame = pd.DataFrame(
-        {i: body.column(i).to_pandas() for i in range(body.num_columns)}, copy=False
-    )
-    rows = np.arange(skipped + 2, skipped + table.num_rows + 1, dtype=np.int64)
-    return _Table(headers, data_frame, rows, header_row=skipped + 1)
-
-
-def _read_csv_ragged(text: str, sep: str, skipped: int = 0) -> _Table:
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-    except csv.Error as exc:
-        raise _Unreadable(
-            Text(f"cannot read the file as CSV: {exc}", "problem.csv_unreadable", detail=str(exc))
-        ) from exc
-    headers = records[0]
-    width = len(headers)
-    overlong = {
-        skipped + i + 1: len(r) for i, r in enumerate(records) if len(r) > width and any(r[width:])
-    }
-    cells = [(r + [""] * width)[:width] for r in records[1:]]
-    data_frame = pd.DataFrame(cells, columns=range(width), dtype="str")
-    rows = np.arange(skipped + 2, skipped + len(records) + 1, dtype=np.int64)
-    return _Table(headers, data_frame, rows, overlong, header_row=skipped + 1)
-
-
-def _read_excel(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about features it skips (data validation, styles): not the user's
-            # concern when only cell values are read.
-            warnings.simplefilter("ignore", UserWarning)
-            # data_only: a formula cell gives the value the spreadsheet program saved with it.
-            book = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=True, keep_links=False
-            )
-        try:
-            if not book.worksheets:
-                raise _Unreadable(Text("the workbook has no worksheet", "problem.no_worksheet"))
-            sheet = book.worksheets[0]
-            # Some writers store a wrong sheet size; read-only mode would trust it.
-            sheet.reset_dimensions()
-            limit = max_rows + HEADER_SCAN_ROWS + 2
-            records = [list(r) for r in sheet.iter_rows(min_row=1, max_row=limit, values_only=True)]
-            skipped, _ = _find_header([[_header_text(v) for v in r] for r in records])
-            end = skipped + 1 + max_rows
-            if len(records) > end and any(
-                not _is_blank_scalar(v) for r in records[end:] for v in r
-            ):
-                raise _too_many_rows(None, max_rows)
-            uncached = _uncached_formulas(book, sheet)
-        finally:
-            book.close()
-    except _Unreadable:
-        raise
-    except Exception as exc:
-        # A corrupt upload can fail anywhere inside zipfile, XML parsing or openpyxl.
-        raise _Unreadable(
-            Text(
-                f"cannot read the file as an Excel workbook: {exc}",
-                "problem.excel_unreadable",
-                detail=str(exc),
-            )
-        ) from exc
-    while records and all(_is_blank_scalar(v) for v in records[-1]):
-        records.pop()
-    if not records:
-        raise _Unreadable(Text("the first worksheet is empty", "problem.sheet_empty"))
-    records = records[skipped:]
-    width = max(len(r) for r in records)
-    headers = [_header_text(v) for v in records[0]] + [""] * (width - len(records[0]))
-    cells = [r + [None] * (width - len(r)) for r in records[1:]]
-    data_frame = pd.DataFrame(cells, columns=range(width), dtype=object)
-    rows = np.arange(skipped + 2, skipped + len(records) + 1, dtype=np.int64)
-    return _Table(headers, data_frame, rows, header_row=skipped + 1, uncached=uncached)
-
-
-# A formula cell with no saved value: <c r="D7" ...><f>SUM(D4:D6)</f></c>, or with an empty
-# <v/> (what openpyxl writes, as it cannot compute formulas).
-_UNCACHED_FORMULA = re.compile(
-    rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)'
-    rb"\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
-)
-
-
-def _uncached_formulas(book: object, sheet: object) -> frozenset[tuple[int, int]]:
-    """(row number, column index) of the formula cells saved without a value.
-
-    Files saved by Excel, WPS or an ERP carry each formula's value; files written by programs
-    that cannot compute (openpyxl, some exporters) do not, and the cells read blank. The
-    sheet's XML is streamed through in chunks, so this costs one pass without parsing.
-    """
-    archive = getattr(book, "_archive", None)
-    path = getattr(sheet, "_worksheet_path", None)
-    if archive is None or path is None:
-        return frozenset()
-    found: set[tuple[int, int]] = set()
-    with archive.open(path) as stream:
-        rest = b""
-        while chunk := stream.read(1 << 20):
-            buffer = rest + chunk
-            cut = buffer.rfind(b"</c>") + 4 if b"</c>" in buffer else 0
-            done, rest = buffer[:cut], buffer[cut:]
-            if b"<f" in done:
-                for match in _UNCACHED_FORMULA.finditer(done):
-                    letters, number = match.group(1).decode(), int(match.group(2))
-                    found.add((number, _column_index(letters)))
-    return frozenset(found)
-
-
-def _column_index(letters: str) -> int:
-    """Return the 0-based index of a spreadsheet column letter (A -> 0, AA -> 26)."""
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - ord("A") + 1
-    return index - 1
-
-
-def _read_parquet(data: bytes, max_rows: int = MAX_ROWS) -> _Table:
-    try:
-        file = pq.ParquetFile(io.BytesIO(data))
-        rows, names = file.metadata.num_rows, [str(n) for n in file.schema_arrow.names]
-    except Exception as exc:
-        raise _Unreadable(
-            Text(
-                f"cannot read the file as Parquet: {exc}",
-                "problem.parquet_unreadable",
-                detail=str(exc),
-            )
-        ) from exc
-    if rows > max_rows:
-        raise _too_many_rows(rows, max_rows)
-    if not names:
-        raise _Unreadable(Text("the file has no columns", "problem.no_columns"))
-    # A columnar file lets us read only the columns the model uses (by header); the others
-    # are never decoded. Positions stay those of the file, so messages name them right.
-    used = [i for i, n in enumerate(names) if _normalise_header(n) in _HEADER_LOOKUP]
-    if len({names[i] for i in used}) < len(used):
-        used = list(range(len(names)))  # repeated names cannot be selected by name
-    try:
-        table = file.read(columns=[names[i] for i in used])
-        columns = [table.column(j).to_pandas() for j in range(table.num_columns)]
-    except Exception as exc:
-        # pyarrow raises several unrelated types (ArrowInvalid, OSError, ...) for bad files.
-        raise _Unreadable(
-            Text(
-                f"cannot read the file as Parquet: {exc}",
-                "problem.parquet_unreadable",
-                detail=str(exc),
-            )
-        ) from exc
-    frame = {}
-    for i, column in zip(used, columns, strict=True):
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            column = column.astype(object)
-        frame[i] = column.reset_index(drop=True)
-    data_frame = pd.DataFrame(frame, index=pd.RangeIndex(rows), copy=False)
-    return _Table(names, data_frame, np.arange(2, rows + 2, dtype=np.int64))
-
-
-def _header_text(value: object) -> str:
-    return "" if _is_blank_scalar(value) else _typed_text(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -737,16 +443,6 @@ _HEADER_LOOKUP: Mapping[str, str] = {
         for alias in (column, *ALIASES.get(column, ()))
     },
 }
-
-
-def _column_letter(index: int) -> str:
-    """Return the spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _map_headers(headers: list[str], file: str) -> tuple[dict[str, int], list[Problem]]:
@@ -813,18 +509,6 @@ def _missing_columns(found: Mapping[str, int], file: str) -> list[Problem]:
 # Cells: text and typed values
 
 
-def _is_blank_scalar(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        # pd.isna of an array-valued cell (a Parquet list) is an array: not blank.
-        return False
-
-
 def _split(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Split a column (with a RangeIndex) into text and typed cells.
 
@@ -856,23 +540,6 @@ def _blank_mask(raw: pd.Series) -> np.ndarray:
 def _show(value: object) -> str:
     """Show a cell value as the user would recognise it in a message."""
     return repr(value) if isinstance(value, str) else repr(_typed_text(value))
-
-
-def _typed_text(value: object) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool | np.bool_):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float | np.floating) and np.isfinite(value) and value == int(value):
-        # Excel stores every number as a float: SKU 10023 must not become "10023.0".
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace").strip()
-    return str(value).strip()
 
 
 def _typed_number(value: object) -> float | None:
@@ -917,8 +584,8 @@ def _by_unique(
     messages : dict of int to str
         By position within ``keys``.
     """
-    codes, uniques = pd.factorize(keys)
-    values, reasons = parse(pd.Series(uniques, dtype="str"))
+    codes, uniques = _factorize(keys)
+    values, reasons = parse(uniques)
     spread = np.asarray(values)[codes]
     if not reasons:
         return spread, {}
@@ -927,6 +594,28 @@ def _by_unique(
     shown = keys if shown is None else shown
     messages = {int(p): _fill(reasons[codes[p]], shown.iloc[p]) for p in np.flatnonzero(bad[codes])}
     return spread, messages
+
+
+def _factorize(keys: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes of a text column, in order of first appearance, and its distinct values.
+
+    Arrow's dictionary encoding hashes a text column several times faster than
+    ``pandas.factorize`` on the same Arrow-backed strings; object columns (XLSX text) and
+    columns with missing values take the pandas way.
+    """
+    if isinstance(keys.dtype, pd.StringDtype) and not keys.hasnans and len(keys):
+        values = pa.array(keys)
+        # A chunked column is encoded into chunks that share one dictionary (without copying
+        # the chunks together first).
+        if isinstance(values, pa.ChunkedArray):
+            encoded = values.dictionary_encode().chunks
+        else:
+            encoded = [values.dictionary_encode()]
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded])
+        dictionary = encoded[-1].dictionary
+        return codes.astype(np.intp, copy=False), pd.Series(dictionary.to_pandas(), dtype="str")
+    codes, uniques = pd.factorize(keys)
+    return codes, pd.Series(uniques, dtype="str")
 
 
 def _fill(reason: str, cell: object) -> str:
@@ -952,6 +641,22 @@ def _parse_text(raw: pd.Series) -> _Parsed:
 
 
 def _parse_number(raw: pd.Series) -> _Parsed:
+    if _plain_text(raw) and len(raw):
+        # The usual CSV column: plain numbers, some cells empty; one Arrow cast for all of
+        # it (no copy stripped of spaces first: a cell that needs one fails the cast and
+        # takes the way below, as does any other cell that is not a plain number).
+        cells = pa.array(raw)
+        empty = pc.equal(cells, "")
+        if pc.any(empty).as_py():
+            cells = pc.if_else(empty, pa.scalar(None, cells.type), cells)
+        try:
+            values = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            pass
+        else:
+            blank = empty.to_numpy(zero_copy_only=False)
+            if not np.isinf(values).any() and not np.isnan(values[~blank]).any():
+                return _Parsed(np.array(values, dtype=float, copy=True), blank)
     text, typed = _split(raw)
     values = np.full(len(raw), np.nan)
     blank = (text == "").to_numpy(dtype=bool, copy=True)
@@ -972,10 +677,15 @@ def _parse_number(raw: pd.Series) -> _Parsed:
                     )
                 else:
                     values[position] = number
-    filled_positions = np.flatnonzero((text != "").to_numpy(dtype=bool))
+    filled_positions = (
+        np.flatnonzero(~blank)
+        if not len(typed)
+        else np.flatnonzero((text != "").to_numpy(dtype=bool))
+    )
     if len(filled_positions):
-        filled = text.iloc[filled_positions]
-        parsed = _text_numbers(pa.array(filled, type=pa.large_string()))
+        # Most number columns are full: then the column itself is parsed, not a copy.
+        filled = text if len(filled_positions) == len(text) else text.iloc[filled_positions]
+        parsed = _text_numbers(pa.array(filled))
         for i in np.flatnonzero(np.isnan(parsed)):
             original = filled.iloc[i]
             clean = unicodedata.normalize("NFKC", original).strip().lower()
@@ -1018,11 +728,20 @@ def _text_numbers(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return values
 
 
+def _number_text(value: float) -> str:
+    """A number as a message shows it: whole numbers with thousands separators, else ``%g``."""
+    if abs(value) < 1e16 and value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:g}"
+
+
 def _check_range(parsed: _Parsed, column: str) -> None:
+    """Record the cells below the column's floor (0) or above its ceiling (:data:`LIMITS`)."""
     allow_zero = _NUMBERS[column]
     values = parsed.values
     with np.errstate(invalid="ignore"):
         bad = values < 0 if allow_zero else values <= 0
+        high = values > LIMITS[column]
     need = "must not be negative" if allow_zero else "must be greater than 0"
     code = "problem.negative" if allow_zero else "problem.not_positive"
     for position in np.flatnonzero(bad):
@@ -1032,6 +751,55 @@ def _check_range(parsed: _Parsed, column: str) -> None:
             field=column,
             value=f"{values[position]:g}",
         )
+    limit = _number_text(LIMITS[column])
+    for position in np.flatnonzero(high):
+        value = _number_text(values[position])
+        parsed.errors[int(position)] = Text(
+            f"{column} must be at most {limit}, got {value}",
+            "problem.above_limit",
+            field=column,
+            value=value,
+            limit=limit,
+        )
+
+
+def _check_lot_values(
+    parsed: Mapping[str, _Parsed], report: Callable[[str, int, str], None]
+) -> None:
+    """Report lots whose value, quantity times a unit price or cost, is above :data:`MAX_LOT_VALUE`.
+
+    Each factor may be within its own limit while their product is not; the lot is reported
+    on the price (market value) or cost (book value) column.
+    """
+    quantity = parsed.get("quantity")
+    if quantity is None:
+        return
+    for column, what, code in (
+        ("unit_price", "market value", "problem.market_value_too_large"),
+        ("unit_cost", "book value", "problem.book_value_too_large"),
+    ):
+        price = parsed.get(column)
+        if price is None:
+            continue
+        with np.errstate(invalid="ignore", over="ignore"):
+            value = quantity.values * price.values
+            high = value > MAX_LOT_VALUE
+        limit = _number_text(MAX_LOT_VALUE)
+        for position in np.flatnonzero(high):
+            if position in quantity.errors or position in price.errors:
+                continue  # a factor out of range says it already
+            shown = _number_text(float(value[position]))
+            report(
+                column,
+                int(position),
+                Text(
+                    f"the lot's {what} (quantity x {column}) is {shown}, above the limit of "
+                    f"{limit}",
+                    code,
+                    value=shown,
+                    limit=limit,
+                ),
+            )
 
 
 def _parse_date(raw: pd.Series, *, never: bool = False) -> _Parsed:
@@ -1195,6 +963,19 @@ def _date_reason(normalised: str) -> str:
 
 
 def _parse_bool(raw: pd.Series) -> _Parsed:
+    if _plain_text(raw) and len(raw):
+        # A text column (CSV): a handful of distinct cells, each stripped and read once.
+        codes, uniques = _factorize(raw)
+        stripped = uniques.str.strip()
+        blank_u = (stripped == "").to_numpy(dtype=bool)
+        flags, reasons = _text_bools(stripped)
+        bad = np.zeros(len(uniques), dtype=bool)
+        bad[[i for i in reasons if not blank_u[i]]] = True
+        errors = {
+            int(p): _fill(reasons[codes[p]], stripped.iloc[codes[p]])
+            for p in np.flatnonzero(bad[codes])
+        }
+        return _Parsed(flags[codes] & ~blank_u[codes], blank_u[codes], errors)
     text, typed = _split(raw)
     values = np.zeros(len(raw), dtype=bool)
     blank = (text == "").to_numpy(dtype=bool, copy=True)
@@ -1267,10 +1048,16 @@ def _category_lookup(
     return lookup
 
 
+def _plain_text(raw: pd.Series) -> bool:
+    """A column of text cells only, none missing (a CSV's): read it without stripping first."""
+    return isinstance(raw.dtype, pd.StringDtype) and not raw.hasnans
+
+
 def _parse_category(
     raw: pd.Series, categories: Mapping[str, Category], names: Mapping[str, str]
 ) -> _Parsed:
-    parsed = _parse_text(raw)
+    # Typed cells (an XLSX number in the category column) become text first.
+    cells = raw if _plain_text(raw) else _parse_text(raw).values
     lookup = _category_lookup(categories, names)
     known = ", ".join(f"{k} ({c.label_zh})" if c.label_zh else k for k, c in categories.items())
     known_zh = "、".join(c.label_zh or k for k, c in categories.items())
@@ -1285,15 +1072,20 @@ def _parse_category(
         )
         return np.array(keys, dtype=object), {i: reason for i, k in enumerate(keys) if not k}
 
-    filled_positions = np.flatnonzero(~parsed.blank)
-    keys = np.full(len(raw), "", dtype=object)
-    if len(filled_positions):
-        filled = parsed.values.iloc[filled_positions].reset_index(drop=True)
-        found, parsed.errors = _by_unique(filled, keys_of)
-        keys[filled_positions] = found
-        parsed.errors = {int(filled_positions[i]): m for i, m in parsed.errors.items()}
-    parsed.values = pd.Series(keys, dtype="str")
-    return parsed
+    # Each distinct cell is stripped and looked up once, its key spread over the rows by
+    # Arrow: a million rows of a dozen categories cost a dozen lookups and one take.
+    codes, uniques = _factorize(cells)
+    texts = uniques.str.strip()
+    blank = (texts == "").to_numpy(dtype=bool)
+    found, reasons = keys_of(texts)
+    found[blank] = ""  # a blank cell has no category (and no reason)
+    keys = pa.array(found.tolist(), type=pa.string()).take(pa.array(codes))
+    bad = np.zeros(len(uniques), dtype=bool)
+    bad[[i for i in reasons if not blank[i]]] = True
+    errors = {
+        int(p): _fill(reasons[codes[p]], texts.iloc[codes[p]]) for p in np.flatnonzero(bad[codes])
+    }
+    return _Parsed(pd.Series(keys.to_pandas(), dtype="str"), blank[codes], errors)
 
 
 _PARSERS: Mapping[str, Callable[[pd.Series], _Parsed]] = {
@@ -1326,6 +1118,28 @@ def _drop_blank_rows(table: _Table) -> _Table:
     return replace(table, data=data, rows=table.rows[keep])
 
 
+# Rows from which columns are parsed on several threads.
+_PARALLEL_ROWS = 50_000
+
+
+def _parse_columns(
+    parsers: Mapping[str, Callable[[pd.Series], _Parsed]], columns: Mapping[str, pd.Series]
+) -> dict[str, _Parsed]:
+    """Parse each column, several at once on a large file.
+
+    The parsers work in Arrow, NumPy and pandas' Arrow strings, which let go of the GIL, and
+    each reads only its own column, so threads share the work; a small file is parsed in
+    turn (threads would cost more than they save).
+    """
+    rows = max((len(c) for c in columns.values()), default=0)
+    workers = min(len(columns), os.cpu_count() or 1, 4)
+    if rows < _PARALLEL_ROWS or workers < 2:
+        return {name: parsers[name](column) for name, column in columns.items()}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(parsers[name], column) for name, column in columns.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
 def _validate(
     table: _Table,
     file: str,
@@ -1355,14 +1169,20 @@ def _validate(
         **_PARSERS,
         "category": partial(_parse_category, categories=categories, names=category_names),
     }
-    parsed = {column: parsers[column](table.data[index]) for column, index in found.items()}
-    # Totals and subtotals are not lots: left out before any of their cells is judged.
-    totals = _totals_rows(table, parsed)
+    parsed = _parse_columns(parsers, {c: table.data[i] for c, i in found.items()})
+    # Each row's lot key (hashing every SKU is the dearest step) is coded while the totals
+    # are looked for: the two read different things and share the cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lot_codes = pool.submit(_lot_codes, parsed) if "sku" in parsed else None
+        # Totals and subtotals are not lots: left out before any of their cells is judged.
+        totals = _totals_rows(table, parsed)
+        codes = lot_codes.result() if lot_codes is not None else None
     totals_rows = table.rows[totals]
     if totals.any():
         keep = ~totals
         parsed = {column: _subset(result, keep) for column, result in parsed.items()}
         table = replace(table, data=table.data[keep].reset_index(drop=True), rows=table.rows[keep])
+        codes = codes[keep] if codes is not None else None
     rows = table.rows
     if not len(rows):
         problems.append(
@@ -1390,10 +1210,11 @@ def _validate(
                         Text(f"blank cell: {column} is required", "problem.blank", field=column),
                     )
 
+    _check_lot_values(parsed, report)
     _check_dated(parsed, report)
     _check_expiry(parsed, report)
-    if "sku" in parsed:
-        _check_duplicates(parsed, rows, report)
+    if codes is not None:
+        _check_duplicates(parsed, codes, rows, report)
 
     if problems:
         order = {header: i for i, header in reversed(list(enumerate(table.headers)))}
@@ -1460,12 +1281,25 @@ def _totals_rows(table: _Table, parsed: Mapping[str, _Parsed]) -> np.ndarray:
     totals = np.zeros(n, dtype=bool)
     if not n:
         return totals
-    for column in table.data.columns:
-        text, _ = _split(table.data[column])
-        if not len(text):
+    # A CSV is searched whole first: most hold no totals word anywhere.
+    columns = table.data.columns if table.text is None or _may_mention_total(table.text) else []
+    for column in columns:
+        raw = table.data[column]
+        if isinstance(raw.dtype, pd.StringDtype):
+            text = pa.array(raw.fillna("") if raw.hasnans else raw)
+        else:
+            text = pa.array(_split(raw)[0])
+        if not len(text) or not _may_mention_total(_column_bytes(text)):
             continue
-        hits = pc.match_substring_regex(pa.array(text, type=pa.large_string()), _TOTAL_WORDS)
-        totals |= np.asarray(hits, dtype=bool)
+        # Every totals word holds 计 or "total": two substring searches find the few cells
+        # worth the full pattern (surrounding spaces change nothing it says).
+        hint = pc.or_(
+            pc.match_substring(text, "计"), pc.match_substring(text, "total", ignore_case=True)
+        )
+        positions = np.flatnonzero(hint.to_numpy(zero_copy_only=False))
+        if len(positions):
+            hits = pc.match_substring_regex(text.take(pa.array(positions)), _TOTAL_WORDS)
+            totals[positions[hits.to_numpy(zero_copy_only=False)]] = True
     sku = parsed.get("sku")
     summed = [parsed[c] for c in _SUMMED if c in parsed]
     if sku is None or not summed:
@@ -1497,6 +1331,35 @@ def _totals_rows(table: _Table, parsed: Mapping[str, _Parsed]) -> np.ndarray:
                 last = position + 1
                 break
     return totals
+
+
+def _may_mention_total(raw: bytes) -> bool:
+    """Whether some cell in this UTF-8 text may hold a totals word (合计, 总计, 小计, total).
+
+    Every one holds 计 or "total" in some case. The text is searched whole, as one Arrow
+    string (not copied), for each: RE2 finds a literal at memory speed, several times
+    faster than a cell-by-cell match or Python's ``bytes.lower``, so most files and columns
+    are ruled out before any cell is matched.
+    """
+    if not raw:
+        return False
+    whole = pa.Array.from_buffers(
+        pa.large_string(),
+        1,
+        [None, pa.py_buffer(np.array([0, len(raw)], dtype=np.int64)), pa.py_buffer(raw)],
+    )
+    return bool(
+        pc.match_substring_regex(whole, "计")[0].as_py()
+        or pc.match_substring(whole, "total", ignore_case=True)[0].as_py()
+    )
+
+
+def _column_bytes(text: pa.Array | pa.ChunkedArray) -> bytes:
+    """The bytes of a text column's values, as one string (may reach past a slice's cells)."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    return b"".join(
+        data.to_pybytes() for c in chunks if len(c) and (data := c.buffers()[2]) is not None
+    )
 
 
 def _check_dated(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str], None]) -> None:
@@ -1533,21 +1396,41 @@ def _check_expiry(parsed: Mapping[str, _Parsed], report: Callable[[str, int, str
         )
 
 
+def _lot_codes(parsed: Mapping[str, _Parsed]) -> np.ndarray:
+    """A code for each row's (sku, batch, warehouse): rows with equal codes are the same lot."""
+    codes, uniques = _factorize(parsed["sku"].values)
+    if len(uniques) == len(codes):
+        return codes  # every SKU differs: so does every lot, whatever its batch or warehouse
+    for column in ("batch", "warehouse"):
+        if column in parsed:
+            # The pair of codes as one integer, coded again.
+            other, uniques = _factorize(parsed[column].values)
+            codes, _ = pd.factorize(codes.astype(np.int64) * (len(uniques) + 1) + other)
+    return codes
+
+
 def _check_duplicates(
-    parsed: Mapping[str, _Parsed], rows: np.ndarray, report: Callable[[str, int, str], None]
+    parsed: Mapping[str, _Parsed],
+    codes: np.ndarray,
+    rows: np.ndarray,
+    report: Callable[[str, int, str], None],
 ) -> None:
-    """Report lots that repeat an earlier row's (sku, batch, warehouse).
+    """Report lots that repeat an earlier row's (sku, batch, warehouse), coded by ``codes``.
 
     The same SKU on several rows is fine (batches, warehouses): a lot is a row.
     """
     sku = parsed["sku"]
     parts = [c for c in ("batch", "warehouse") if c in parsed]
-    key = sku.values
-    for column in parts:
-        key = key + "\x1f" + parsed[column].values
-    codes, _ = pd.factorize(key)
-    _, first = np.unique(codes, return_index=True)
-    repeated = (first[codes] != np.arange(len(codes))) & ~sku.blank
+    if len(codes) < 2 or (np.diff(codes) > 0).all():
+        return  # codes rising row by row (every SKU its own, the usual file): none repeats
+    # Coded again in order of first appearance (rows may have been left out since), a code
+    # seen for the first time is one more than every code before it.
+    codes, _ = pd.factorize(codes)
+    seen = np.maximum.accumulate(codes) if len(codes) else codes
+    new = np.ones(len(codes), dtype=bool)
+    new[1:] = codes[1:] > seen[:-1]
+    first = np.flatnonzero(new)  # first[code]: the position where the key first appears
+    repeated = ~new & ~sku.blank
     for position in np.flatnonzero(repeated):
         what = f"duplicate SKU {sku.values.iloc[position]!r}"
         for column in parts:
@@ -1575,8 +1458,12 @@ def _assemble(parsed: Mapping[str, _Parsed], rows: np.ndarray, file: str) -> pd.
     for column in COLUMNS:
         result = parsed.get(column)
         if column in _TEXT:
-            values = result.values if result is not None else np.full(n, "", dtype=object)
-            columns[column] = pd.array(values, dtype="str")
+            if result is None:
+                # An absent text column: n empty strings, built by Arrow (all offsets 0).
+                empty = pc.fill_null(pa.nulls(n, pa.string()), "")
+                columns[column] = pd.array(empty.to_pandas(), dtype="str")
+            else:
+                columns[column] = pd.array(result.values, dtype="str")
         elif column in _DATES:
             stamps = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
             if result is not None:

@@ -10,6 +10,7 @@ import pytest
 
 from finance import load_assumptions, load_inventory
 from streamlit_app.support import SAMPLE_TEXT, bad_upload, problem_table, sample_rows
+from tests.hostile_files import shared_string_bomb
 from ui.state import APPLY_MAPPING, ASSUMPTIONS, INVENTORY, MAPPING_PREFIX, UPLOAD, USE_SAMPLE
 
 
@@ -220,3 +221,23 @@ def test_the_valuation_date_is_shown_in_the_sidebar(open_page):
     assert any("估值日：2026-11-24" in m.value for m in at.sidebar.markdown)
     at = open_page("inventory")
     assert any("Valuation date: 2026-11-24" in m.value for m in at.sidebar.markdown)
+
+
+def test_a_small_workbook_that_unpacks_to_too_much_text_is_refused_before_anything_is_drawn(
+    open_page,
+):
+    # 20,000 rows whose sku and description reference one 999-character shared string:
+    # about 15 KB on disk, 40 million characters unpacked, more than a 50 MB CSV can hold.
+    data = io.BytesIO()
+    shared_string_bomb(data, rows=20_000, length=999)
+    assert len(data.getvalue()) < 50_000
+    at = open_page("inventory")
+    at.file_uploader(key=UPLOAD).set_value(
+        ("bomb.xlsx", data.getvalue(), "application/octet-stream")
+    ).run()
+    assert not at.exception
+    assert "bomb.xlsx has 1 problem(s)" in at.error[0].value
+    (message,) = problem_table(at)["Problem"]
+    assert "characters of text once unpacked" in message
+    assert not at.success and not at.metric
+    assert len(at.table) == 1 and not at.dataframe  # the problems, and no table of lots
