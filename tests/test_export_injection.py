@@ -673,3 +673,22 @@ def test_the_column_rule_is_the_cell_rule(texts, wide, cut, chunked):
     values = pa.chunked_array([array[:2], array[2:]], type=kind) if chunked else array
     expected = [neutralize(v) for v in texts[cut:]]
     assert neutralize_text(values).to_pylist() == expected
+
+
+def test_a_large_table_is_written_in_slices_on_threads_as_it_would_be_whole(monkeypatch):
+    import finance.report.csv as csv_module
+
+    n = 10_000
+    frame = pd.DataFrame(
+        {
+            "sku": [f"=S{i}" if i % 7 == 0 else f"S-{i}" for i in range(n)],
+            "value": np.arange(n) * 1.25,
+            "lots": np.arange(n),
+            "flag": np.arange(n) % 2 == 0,
+        }
+    )
+    monkeypatch.setattr(csv_module, "_PARALLEL_ROWS", 10**9)
+    whole = safe_csv_bytes(frame)
+    monkeypatch.setattr(csv_module, "_PARALLEL_ROWS", 999)  # eleven slices, in order
+    assert safe_csv_bytes(frame) == whole
+    assert pd.read_csv(io.BytesIO(whole), encoding="utf-8-sig")["sku"].iloc[7] == "'=S7"

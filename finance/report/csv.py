@@ -28,10 +28,12 @@ failure leaves no partial file.
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +65,9 @@ EOL = "\r\n"
 # Rows per batch Arrow converts at once: large enough that the per-batch overhead vanishes,
 # small enough to keep the converted text of a batch in cache.
 _BATCH_ROWS = 16_384
+# Rows of one slice when a large table is encoded on several threads (and the size from
+# which it is): each slice is a few megabytes of text.
+_PARALLEL_ROWS = 65_536
 # A whole float below this is written exactly with one decimal by a decimal128(18, 1).
 _EXACT_WHOLE = 1e15
 
@@ -212,7 +217,26 @@ def _write(frame: pd.DataFrame, sink: pa.NativeFile) -> None:
     options = pacsv.WriteOptions(
         include_header=False, batch_size=_BATCH_ROWS, eol=EOL, quoting_style="needed"
     )
-    pacsv.write_csv(table, sink, options)
+    if table.num_rows < _PARALLEL_ROWS:
+        pacsv.write_csv(table, sink, options)
+        return
+
+    # Arrow's writer works on one thread and lets go of the GIL: slices encoded on every
+    # core, written in order, a few in flight at a time (so the file is never all in memory).
+    def encode(part: pa.Table) -> pa.Buffer:
+        out = pa.BufferOutputStream()
+        pacsv.write_csv(part, out, options)
+        return out.getvalue()
+
+    workers = max(os.cpu_count() or 1, 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: collections.deque = collections.deque()
+        for start in range(0, table.num_rows, _PARALLEL_ROWS):
+            pending.append(pool.submit(encode, table.slice(start, _PARALLEL_ROWS)))
+            if len(pending) > 2 * workers:
+                sink.write(pending.popleft().result())
+        while pending:
+            sink.write(pending.popleft().result())
 
 
 def safe_csv_bytes(frame: pd.DataFrame) -> bytes:
