@@ -110,7 +110,10 @@ def _lots_table(
             "unit": _text_column(frame, "unit"),
             "days_to_expiry": days_to_expiry,
             "liquidation_days": liquidation,
-        }
+        },
+        # The columns are this valuation's own arrays: taken as they are, not stacked into
+        # one block (a copy of the whole table, 0.3 s at a million lots).
+        copy=False,
     )
     return table
 
