@@ -10,6 +10,7 @@ recommendation (8b).
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ from finance.market.curve import build_discount_table, flat_discount
 from finance.market.scenarios import simulate_brownian
 from finance.result import EXTRA_LOT_COLUMNS, LOT_COLUMNS, ValuationResult
 from finance.risk.holding import HoldingResult, hold, holding_losses
-from finance.routes.liquidate import plan_channels
+from finance.routes.liquidate import ChannelPlan, plan_channels
 from finance.routes.pledge_loan import loan_dates
 from finance.routes.rows import hold_notes, ledger_row, route_terms, trust_coupon
 from finance.routes.valuation import FINANCING_ROUTES, RouteValuation
@@ -211,29 +212,45 @@ def evaluate(
     counts = markdown_counts(prepared.categories, t0, max_day)
     curve = build_discount_table(t0, a.curve_map, max_day)
 
-    report(0.1, "collateral values and haircuts")
-    position = collateral_position(
-        prepared,
-        counts,
-        confidence=a.confidence,
-        margin_period_days=a.margin_period_days,
-        nolv_advance=a.nolv_advance,
-        concentration_limit=a.concentration_limit,
-    )
-    values, haircut, lend = position.values, position.haircut, position.lend
-    eligible = position.eligible
-    basel = basel_haircut(prepared.sigma, a.revaluation_days)
+    def hold_and_clear() -> tuple[HoldingResult, ChannelPlan]:
+        # The per-lot holding pass (the channels compare each lot's holding value) and the
+        # channels' placement need neither the lender's view nor the scenarios.
+        none = np.zeros((0, len(prepared)))
+        per_lot = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, none)
+        channels = plan_channels(
+            channel_table, prepared, a.liquidate.channels, per_lot.value_rate, curve,
+            a.discount_rate,
+        )  # fmt: skip
+        return per_lot, channels
 
-    report(0.2, "simulating prices")
-    scenarios = simulate_brownian(
-        len(prepared.categories), a.correlation, grid, a.scenarios, a.seed
-    )
-    shocks = scenarios.shocks(prepared.group_category, prepared.group_sigma)
-    eligible_value = position.eligible_value
-    proceeds_at_horizon = liquidation_proceeds(
-        prepared, counts, liquidation, eligible, scenarios, shocks
-    )
-    port_haircut = portfolio_haircut(proceeds_at_horizon, eligible_value, a.confidence)
+    # Computed beside the collateral values and the simulation below: both are mostly
+    # numpy, which lets go of the GIL, so a second core shortens the valuation.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        holding_pass = pool.submit(hold_and_clear)
+        report(0.1, "collateral values and haircuts")
+        position = collateral_position(
+            prepared,
+            counts,
+            confidence=a.confidence,
+            margin_period_days=a.margin_period_days,
+            nolv_advance=a.nolv_advance,
+            concentration_limit=a.concentration_limit,
+        )
+        values, haircut, lend = position.values, position.haircut, position.lend
+        eligible = position.eligible
+        basel = basel_haircut(prepared.sigma, a.revaluation_days)
+
+        report(0.2, "simulating prices")
+        scenarios = simulate_brownian(
+            len(prepared.categories), a.correlation, grid, a.scenarios, a.seed
+        )
+        shocks = scenarios.shocks(prepared.group_category, prepared.group_sigma)
+        eligible_value = position.eligible_value
+        proceeds_at_horizon = liquidation_proceeds(
+            prepared, counts, liquidation, eligible, scenarios, shocks
+        )
+        port_haircut = portfolio_haircut(proceeds_at_horizon, eligible_value, a.confidence)
+        per_lot, channels = holding_pass.result()
 
     report(0.35, "holding schedule")
     receipt = np.array([c.receipt_eligible for c in prepared.categories])[prepared.category]
@@ -243,18 +260,7 @@ def evaluate(
         "receipt_trust": (eligible & receipt).astype(np.float64),
         "abs": own.astype(np.float64),
     }
-    # The per-lot pass first (the channels compare each lot's holding value), then one
-    # pass for the totals of every share the routes need.
-    none = np.zeros((0, len(prepared)))
-    per_lot = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, none)
-    channels = plan_channels(
-        channel_table,
-        prepared,
-        a.liquidate.channels,
-        per_lot.value_rate,
-        curve,
-        a.discount_rate,
-    )
+    # One pass for the totals of every share the routes need.
     weights = np.stack(
         [np.ones(len(prepared)), capacity["receipt_trust"], capacity["abs"], channels.sold]
     )
