@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import math
 import os
 import re
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -280,6 +282,10 @@ def _value_and_write(args: argparse.Namespace, folder: Path) -> tuple[Any, Any, 
     from finance.inputs.inventory import load_inventory
     from finance.report.excel import EXCEL_MAX_ROWS
 
+    # The mix's solver (scipy.optimize, a third of the package's import time) is imported
+    # on a second thread while this one reads the inventory, which Arrow parses without
+    # the GIL; the valuation waits for it at its first use (the import lock).
+    threading.Thread(target=importlib.import_module, args=("scipy.optimize",), daemon=True).start()
     lang = args.lang
 
     overrides: dict[str, Any] = {}

@@ -29,11 +29,10 @@ import dataclasses
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from finance.decision.comparison import OptionRow
 from finance.decision.recommendation import NOISE_STANDARD_ERRORS, allocation_text
@@ -44,6 +43,14 @@ from finance.routes.ledger import Ledger
 from finance.routes.pledge_loan import PledgeLoanResult
 from finance.routes.rows import ledger_row, route_terms
 from finance.routes.valuation import FINANCING_ROUTES, RouteValuation
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from scipy.optimize import LinearConstraint
+
+# scipy.optimize is imported where the programme is solved, not with this module: it is a
+# third of the package's import time, which the command line spends reading the input
+# meanwhile (see finance.cli).
 
 TAIL = 0.05
 #: A mix of routes must lead the best single route meeting the same limits by more than
@@ -112,6 +119,8 @@ class MixSolution:
 
 
 def _as_upper_bounds(constraints: list[LinearConstraint]) -> tuple[sparse.spmatrix, np.ndarray]:
+    from scipy import sparse
+
     """``lb <= A x <= ub`` rows as ``A_ub x <= b_ub`` for :func:`scipy.optimize.linprog`."""
     blocks, bounds = [], []
     for constraint in constraints:
@@ -163,6 +172,9 @@ def _solve(
     binaries: np.ndarray | None = None,
 ) -> MixSolution:
     """One call of HiGHS; ``binaries`` fixes the binary variables' values when given."""
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
     k_count, r_count = problem.gain.shape
     n_x = k_count * r_count
     uses_fixed = problem.fixed > 0
