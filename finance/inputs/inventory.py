@@ -1474,6 +1474,8 @@ def _assemble(parsed: Mapping[str, _Parsed], rows: np.ndarray, file: str) -> pd.
             columns[column] = result.values if result is not None else np.zeros(n, dtype=bool)
         else:
             columns[column] = result.values if result is not None else np.full(n, np.nan)
-    frame = pd.DataFrame(columns, index=pd.Index(rows.astype(np.int64), name="row"))
+    # The parsed columns are this read's own arrays: taken as they are, not stacked into
+    # blocks (a copy of the table, 0.17 s at a million lots).
+    frame = pd.DataFrame(columns, index=pd.Index(rows.astype(np.int64), name="row"), copy=False)
     frame.attrs["source"] = file
     return frame
