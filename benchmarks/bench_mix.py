@@ -18,14 +18,12 @@ import argparse
 import dataclasses
 import datetime as dt
 import importlib
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+from timing import median_time  # benchmarks/timing.py: run as a script, its folder is on the path
 
 from finance import evaluate, load_inventory, parse_assumptions
 from finance.decision.mix import mix_problem, solve_mix, value_mix
@@ -33,15 +31,6 @@ from finance.inputs.categories import default_categories
 from finance.inputs.sample import generate_inventory, write_inventory
 
 T0 = dt.date(2026, 11, 24)
-
-
-def _median(run: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _inventory(n_lots: int, n_categories: int):
@@ -108,10 +97,12 @@ def main() -> None:
         target = 0.2 * market_value
         hold_p95 = float(result.options.set_index("option").loc["hold", "loss_retained_p95"])
         limit = hold_p95
-        no_limit = _median(lambda p=problem: solve_mix(p, 0.0, 0.0), args.repeat)
-        with_target = _median(lambda p=problem, c=target: solve_mix(p, c, 0.0), args.repeat)
-        with_risk = _median(lambda p=problem, c=target, r=limit: solve_mix(p, c, r), args.repeat)
-        whole = _median(
+        no_limit = median_time(lambda p=problem: solve_mix(p, 0.0, 0.0), args.repeat)
+        with_target = median_time(lambda p=problem, c=target: solve_mix(p, c, 0.0), args.repeat)
+        with_risk = median_time(
+            lambda p=problem, c=target, r=limit: solve_mix(p, c, r), args.repeat
+        )
+        whole = median_time(
             partial(
                 value_mix,
                 captured["valuation"],

@@ -13,24 +13,12 @@ every cell. Prints the median of ``--repeat`` runs of each, in seconds, and thei
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.csv as pa_csv
+from timing import median_time  # benchmarks/timing.py: run as a script, its folder is on the path
 
 from finance import load_inventory
-
-
-def _median(run: Callable[[], object], repeat: int) -> float:
-    """Median wall-clock seconds of ``repeat`` calls of ``run``."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,9 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
 
-    arrow = _median(lambda: pa_csv.read_csv(args.csv), args.repeat)
+    arrow = median_time(lambda: pa_csv.read_csv(args.csv), args.repeat)
     lots = load_inventory(args.csv)  # once outside the timing: a bad file fails here
-    loader = _median(lambda: load_inventory(args.csv), args.repeat)
+    loader = median_time(lambda: load_inventory(args.csv), args.repeat)
     print(f"file:            {args.csv} ({args.csv.stat().st_size / 2**20:,.1f} MB)")
     print(f"lots:            {len(lots):,}")
     print(f"arrow read_csv:  {arrow:.3f} s (median of {args.repeat})")

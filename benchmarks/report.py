@@ -31,10 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.csv as pacsv
+from timing import median_time  # benchmarks/timing.py: run as a script, its folder is on the path
 
 from finance import evaluate, load_inventory, parse_assumptions
 from finance.inputs.sample import generate_inventory, write_inventory
@@ -45,16 +45,6 @@ LOTS = (10_000, 100_000, 1_000_000)
 SCENARIOS = (1_000, 10_000, 100_000)
 TARGETS = {"evaluate_1m": 3.0, "cli_ratio": 3.0, "cli_memory_gb": 2.0, "naive_speedup": 100.0,
            "app_upload": 3.0, "app_redraw": 1.0}  # fmt: skip
-
-
-def median_time(run: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``run`` over ``repeat`` calls, seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def scaling(tmp: Path, repeat: int) -> list[str]:
