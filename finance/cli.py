@@ -273,6 +273,19 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _address_space_unlimited() -> bool:
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return True
+    return resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY
+
+
+def _import_scipy() -> None:
+    for module in ("scipy.special", "scipy.optimize"):
+        importlib.import_module(module)
+
+
 def _value_and_write(args: argparse.Namespace, folder: Path) -> tuple[Any, Any, list[str]]:
     """Read the inputs, value them and write the run's files into ``folder``.
 
@@ -282,10 +295,16 @@ def _value_and_write(args: argparse.Namespace, folder: Path) -> tuple[Any, Any, 
     from finance.inputs.inventory import load_inventory
     from finance.report.excel import EXCEL_MAX_ROWS
 
-    # The mix's solver (scipy.optimize, a third of the package's import time) is imported
-    # on a second thread while this one reads the inventory, which Arrow parses without
-    # the GIL; the valuation waits for it at its first use (the import lock).
-    threading.Thread(target=importlib.import_module, args=("scipy.optimize",), daemon=True).start()
+    # SciPy (the mix's solver, the ABS's normal distribution: a third of the package's
+    # import time) is imported on a second thread while this one reads the inventory,
+    # which Arrow parses without the GIL; the valuation waits for it at its first use.
+    # Under an address-space limit it is loaded first instead: mapping its libraries
+    # while a large input is being read could fail for want of memory, and the loader
+    # then aborts the process instead of raising.
+    if _address_space_unlimited():
+        threading.Thread(target=_import_scipy, daemon=True).start()
+    else:
+        _import_scipy()
     lang = args.lang
 
     overrides: dict[str, Any] = {}

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import QuantLib as ql
-from scipy.special import ndtr, ndtri
 
 from finance._ql import quantlib_at
 from finance.collateral.lots import Lots
@@ -65,6 +64,8 @@ def vasicek_default_share(pd_: float, rho: float, factor: np.ndarray) -> np.ndar
         return np.zeros_like(factor)
     if rho <= 0.0:
         return np.full_like(factor, pd_)
+    from scipy.special import ndtr, ndtri  # imported at first use: see finance.cli
+
     return ndtr((ndtri(pd_) - math.sqrt(rho) * factor) / math.sqrt(1.0 - rho))
 
 
@@ -76,6 +77,8 @@ def vasicek_tail(pd_: float, rho: float, threshold: np.ndarray) -> np.ndarray:
     if rho <= 0.0:
         return (x < pd_).astype(np.float64)
     inside = np.clip(x, 1e-300, 1.0 - 1e-16)
+    from scipy.special import ndtr, ndtri  # imported at first use: see finance.cli
+
     tail = ndtr((ndtri(pd_) - math.sqrt(1.0 - rho) * ndtri(inside)) / math.sqrt(rho))
     return np.where(x < 0.0, 1.0, np.where(x >= 1.0, 0.0, tail))
 
