@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from finance.collateral.shock_groups import shock_groups
 from finance.errors import InputError, Problem
@@ -209,6 +211,21 @@ def _day_offsets(dates: pd.Series, t0: dt.date) -> np.ndarray:
     return np.where(dates.isna().to_numpy(), NO_EXPIRY, days)
 
 
+def _positions(values: pd.Series, table: tuple[str, ...]) -> np.ndarray:
+    """Each value's position in ``table``, -1 where it is not there (or missing).
+
+    Arrow's hash lookup on the column as read (Arrow-backed text): several times faster
+    than pandas' indexer at a million lots.
+    """
+    try:
+        column = pa.array(values.array)
+        wanted = pa.array(table, type=column.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pd.Index(table).get_indexer(values)
+    found = pc.fill_null(pc.index_in(column, value_set=wanted), -1)
+    return np.asarray(found.to_numpy(), dtype=np.int64)
+
+
 def prepare_lots(
     frame: pd.DataFrame,
     categories: Mapping[str, Category],
@@ -243,7 +260,7 @@ def prepare_lots(
     source = str(frame.attrs.get("source", "inventory"))
     rows = np.asarray(frame.index)
     table = tuple(categories)
-    codes = pd.Index(table).get_indexer(frame["category"])
+    codes = _positions(frame["category"], table)
     unknown = codes < 0
     problems = [
         Problem(source, f"category {c!r} is not in the category table", int(r), "category")
