@@ -136,3 +136,34 @@ def test_hostile_inventory_is_refused_as_bad_input(case, tmp_path):
         assert line in done.stderr, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert not (out / "lots.csv").exists()
+
+
+def _zip_of(parts: int) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(parts):
+            archive.writestr(f"x{i}", b"")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("parts", "declared"),
+    [(1, 1), (9_000, 9_000), (20_000, 20_000), (70_000, 70_000)],  # 70,000: a zip64 count
+)
+def test_the_parts_a_zip_declares_are_read_from_its_end_record(parts, declared):
+    from finance.inputs.reading import zip_entries
+
+    assert zip_entries(_zip_of(parts)) == declared
+
+
+def test_a_workbook_of_too_many_parts_is_refused_before_its_directory_is_read(tmp_path):
+    # 70,000 empty parts: 6 MB on disk, a directory Python would build 70,000 objects for.
+    path = tmp_path / "parts.xlsx"
+    path.write_bytes(_zip_of(70_000))
+    done = run_cli(["evaluate", str(path), "--out", str(tmp_path / "out")])
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "the workbook declares 70,000 parts" in done.stderr
+    assert "Traceback" not in done.stderr

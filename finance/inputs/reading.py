@@ -753,6 +753,34 @@ def _read_csv_ragged(text: str, file: str, sep: str, skipped: int, limits: Limit
 # Excel
 
 
+#: Parts a workbook may hold: a real one has a few dozen (sheets, styles, themes, pictures).
+MAX_WORKBOOK_PARTS = 10_000
+
+
+def zip_entries(data: bytes) -> int | None:
+    """The number of parts a zip's end record declares, read before its directory is.
+
+    Python's zip reader builds an object per part of the directory it reads: a small file
+    can declare millions. None when there is no end record (left to the reader to refuse).
+    """
+    tail = data[-(0xFFFF + 22) :]
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    if entries != 0xFFFF:
+        return entries
+    # Zip64: the count is in the zip64 end record, which its locator points to.
+    locator = tail.rfind(b"PK\x06\x07", 0, at)
+    if locator < 0 or locator + 16 > len(tail):
+        return None
+    offset = int.from_bytes(tail[locator + 8 : locator + 16], "little")
+    record = data[offset : offset + 56]
+    if len(record) < 40 or record[:4] != b"PK\x06\x06":
+        return None
+    return int.from_bytes(record[32:40], "little")
+
+
 def _check_archive(data: bytes, limits: Limits) -> None:
     """Refuse a workbook whose parts unpack to more than the limits allow, before unpacking.
 
@@ -760,8 +788,20 @@ def _check_archive(data: bytes, limits: Limits) -> None:
     zip reader stops there). A worksheet may take :data:`_XML_BYTES_PER_CELL` bytes per cell
     allowed; every other XML part (shared strings, styles, the workbook), which openpyxl
     reads whole, twice the text allowed; each 64 KiB more for the XML around the cells. A
-    file that is no zip is left to openpyxl to say so.
+    file that is no zip is left to openpyxl to say so. Before any of it, the number of
+    parts is read from the zip's end record (:func:`zip_entries`).
     """
+    entries = zip_entries(data)
+    if entries is not None and entries > MAX_WORKBOOK_PARTS:
+        raise Unreadable(
+            Text(
+                f"the workbook declares {entries:,} parts; a workbook has a few dozen (at most "
+                f"{MAX_WORKBOOK_PARTS:,} are read)",
+                "problem.xlsx_too_many_parts",
+                parts=f"{entries:,}",
+                limit=f"{MAX_WORKBOOK_PARTS:,}",
+            )
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
