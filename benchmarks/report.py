@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/report.py [--repeat 3] [--out benchmarks/results.md] [--skip cli,naive]
+    python benchmarks/report.py [--repeat 5] [--out benchmarks/results.md] [--skip cli,naive]
 
 Generates the inputs (``finance.inputs.sample``), then measures, each ``--repeat`` times:
 
@@ -191,7 +191,7 @@ def app(tmp: Path, repeat: int) -> list[str]:
 def main() -> None:
     """Run the measurements and write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.md"))
     parser.add_argument("--skip", default="", help="comma-separated: scaling,cli,naive,app,browser")
     args = parser.parse_args()
