@@ -455,6 +455,7 @@ def format_report(result: Any, lang: str = "en") -> str:
         f"  borrowing base         {cur} {s['borrowing_base']:>18,.0f}",
         f"  portfolio haircut      {s['portfolio_haircut']:>22.1%}",
         f"  expected holding loss  {cur} {s['expected_holding_loss']:>18,.0f}",
+        f"    at the company rate  {cur} {s['holding_loss_at_company_rate']:>18,.0f}",
         f"  holding loss, 95%      {cur} {s['holding_loss_p95']:>18,.0f}",
         "",
         f"{'option':<14}{'cash now':>14}{'all-in cost':>12}{'costs (PV)':>13}{'loss kept':>13}"
@@ -541,7 +542,7 @@ def _format_report_in(result: Any, lang: str) -> str:
     lines.append(
         f"  {_cell(t('cli.portfolio_haircut', lang), 24, False)}{s['portfolio_haircut']:>22.1%}"
     )
-    for key in ("expected_holding_loss", "holding_loss_p95"):
+    for key in ("expected_holding_loss", "holding_loss_at_company_rate", "holding_loss_p95"):
         lines.append(f"  {_cell(t(f'cli.{key}', lang), 24, False)}{cur} {s[key]:>18,.0f}")
     heads = ("cash_now", "all_in_cost", "pv_costs", "loss_kept", "kept_p95", "handed_over", "npv",
              "vs_hold")  # fmt: skip

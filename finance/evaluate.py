@@ -369,6 +369,7 @@ def evaluate(
         "portfolio_haircut": port_haircut,
         "weighted_lot_haircut": position.weighted_haircut,
         "expected_holding_loss": float(held.holding_loss.sum()),
+        "holding_loss_at_company_rate": float(held.holding_loss_at_company_rate.sum()),
         "holding_loss_p95": float(np.quantile(losses, 0.95)),
         "holding_loss_p99": float(np.quantile(losses, 0.99)),
         "holding_loss_mean_simulated": float(losses.mean()),

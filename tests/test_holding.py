@@ -143,6 +143,9 @@ def test_hold_row_in_evaluate_by_hand(c, r, dso, pd_, lgd):
     holding_loss = 300 - value(curve_df) + costs(curve_df)
     assert result.lots["expected_holding_loss"].iloc[0] == pytest.approx(holding_loss, rel=1e-12)
     assert result.summary["expected_holding_loss"] == pytest.approx(holding_loss, rel=1e-12)
+    # docs/model.md section 6a's carrying cost: the same loss at the company's rate
+    at_company = 300 - value(company_df) + costs(company_df)
+    assert result.summary["holding_loss_at_company_rate"] == pytest.approx(at_company, rel=1e-12)
     # the ledger identity on the row
     rhs = row["rate_effect"] + row["funding_value"] - row["pv_costs"]
     assert row["npv"] == pytest.approx(rhs - row["expected_loss_retained"], abs=1e-9)
@@ -320,3 +323,20 @@ def test_simulated_mean_agrees_with_the_closed_form():
         < 3 * s["holding_loss_std_error"]
     )
     assert s["holding_loss_p99"] >= s["holding_loss_p95"] >= s["expected_holding_loss"] * 0.5
+
+
+@pytest.mark.parametrize("curve_rate", [0.0, 0.015, 0.04, 0.12])
+@pytest.mark.parametrize("dso", [0, 45])
+def test_the_carrying_cost_is_the_curve_loss_when_the_company_borrows_at_the_curve(curve_rate, dso):
+    # A flat continuous zero rate c discounts as the effective annual rate e^c - 1: then the
+    # loss at the company's rate is the loss on the curve, and a dearer company loses more.
+    frame = lot_frame({"quantity": 30.0, "monthly_sales": 10.0})
+    same = evaluate(frame, _assumptions(curve_rate, math.expm1(curve_rate), dso, 0.02, 0.5))
+    assert same.summary["holding_loss_at_company_rate"] == pytest.approx(
+        same.summary["expected_holding_loss"], rel=1e-12
+    )
+    dearer = evaluate(frame, _assumptions(curve_rate, math.expm1(curve_rate) + 0.05, dso))
+    assert dearer.summary["holding_loss_at_company_rate"] > dearer.summary["expected_holding_loss"]
+    assert dearer.summary["holding_loss_at_company_rate"] == pytest.approx(
+        -dearer.summary["holding_npv"], rel=1e-12
+    )

@@ -94,6 +94,7 @@ SUMMARY_LABELS: dict[str, str] = {
     "portfolio_haircut": "Portfolio haircut (组合折扣率)",
     "weighted_lot_haircut": "Value-weighted lot haircut (加权单批折扣率)",
     "expected_holding_loss": "Expected holding loss (预期持有损失)",
+    "holding_loss_at_company_rate": "Holding loss at the company's rate (按资金成本计的持有损失)",
     "holding_loss_p95": "Holding loss, 95% quantile",
     "holding_loss_p99": "Holding loss, 99% quantile",
     "holding_loss_mean_simulated": "Holding loss, simulated mean",

@@ -104,6 +104,17 @@ class HoldingResult:
         return self.market_value - self.value_pv + self.costs_pv
 
     @property
+    def holding_loss_at_company_rate(self) -> np.ndarray:
+        """Per-lot holding loss of section 6 discounted at the company's rate (section 6a).
+
+        ``MV - E[value - costs]`` at the company's effective annual rate instead of the
+        curve: the carrying cost of the capital tied up in the stock is what it adds to
+        :attr:`holding_loss`. Equal to ``-npv``; equal to :attr:`holding_loss` when the
+        company's rate is the curve's.
+        """
+        return self.market_value - self.value_company + self.costs_company
+
+    @property
     def npv(self) -> np.ndarray:
         """Per-lot company NPV of holding: ``value - costs`` at its rate, less MV."""
         return self.value_company - self.costs_company - self.market_value

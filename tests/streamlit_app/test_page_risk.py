@@ -12,6 +12,11 @@ def test_holding_loss_figures(open_page, sample_result):
     assert metrics["Expected holding loss (CNY)"] == f"{s['expected_holding_loss'] / 1e6:,.2f}m"
     assert metrics["Holding loss, 95% (CNY)"] == f"{s['holding_loss_p95'] / 1e6:,.2f}m"
     assert metrics["Holding loss, 99% (CNY)"] == f"{s['holding_loss_p99'] / 1e6:,.2f}m"
+    # The carrying cost: the same loss at the company's rate, its difference said on hover.
+    at_rate = next(m for m in at.metric if m.label == "Holding loss at the company's rate (CNY)")
+    assert at_rate.value == f"{s['holding_loss_at_company_rate'] / 1e6:,.2f}m"
+    carrying = s["holding_loss_at_company_rate"] - s["expected_holding_loss"]
+    assert carrying > 0 and f"CNY {carrying:,.0f} more than on the curve" in at_rate.help
     # Loss by cause after the horizon: the parts add up to the value lost.
     decay = at.dataframe[0].value
     lost = decay["market_value"] - decay["expected_value"]
