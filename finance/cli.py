@@ -1,4 +1,4 @@
-"""Command line: ``python -m finance evaluate`` and ``python -m finance sample``.
+"""Command line: ``python -m finance evaluate``, ``sample`` and ``calibrate``.
 
 Exit codes: 0 success; 2 bad input (every problem on stderr, one a line, and the output
 folder left as it was), an output folder that may not be replaced or cannot be written
@@ -234,6 +234,22 @@ def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
     sa.add_argument("--out", required=True,
                     help=say("FILE.csv or FILE.parquet", "help.sample_out"))  # fmt: skip
     sa.add_argument("--lang", choices=LANGUAGES, default=None,
+                    help=say("language of the messages", "help.sample_lang"))  # fmt: skip
+    ca = sub.add_parser(
+        "calibrate",
+        help=say("estimate category fields from a monthly sales history", "help.calibrate"),
+        **formatting,
+    )
+    ca.add_argument("history", metavar=None if english else t("help.history_metavar", lang),
+                    help=say("CSV, XLSX or Parquet: month, category, avg_price, units_sold",
+                             "help.history"))  # fmt: skip
+    ca.add_argument("--out", required=True,
+                    help=say("CATEGORIES.toml to write; calibration.csv goes beside it",
+                             "help.calibrate_out"))  # fmt: skip
+    ca.add_argument("--stock",
+                    help=say("inventory file whose quantities give the stock on hand "
+                             "(for months_to_clear)", "help.stock"))  # fmt: skip
+    ca.add_argument("--lang", choices=LANGUAGES, default=None,
                     help=say("language of the messages", "help.sample_lang"))  # fmt: skip
     if not english:
         # Named by its choices, as the usage line shows it, where English says "command".
@@ -698,6 +714,40 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    """Estimate category fields from a history; write the TOML and ``calibration.csv``."""
+    from finance.calibration import calibrate, format_calibration, read_history, write_calibration
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".toml":
+        message = Text("--out must end in .toml", "problem.out_toml")
+        raise InputError([Problem("command line", message)])
+    stock = None
+    problems: list[Problem] = []
+    if args.stock:
+        from finance.inputs.inventory import load_inventory
+
+        try:
+            lots = load_inventory(args.stock)
+            stock = lots.groupby("category")["quantity"].sum().to_dict()
+        except InputError as exc:
+            problems += exc.problems
+    try:
+        history = read_history(args.history)
+    except InputError as exc:
+        raise InputError([*problems, *exc.problems]) from None
+    if problems:
+        raise InputError(problems)
+    result = calibrate(history, stock=stock)
+    if not result.categories:
+        # Nothing to write: every category was left out, and each problem says why.
+        raise InputError(result.problems)
+    toml, csv_path = write_calibration(result, out, args.lang)
+    print(format_calibration(result, args.lang))
+    print("\n" + t("calibration.wrote", args.lang, toml=toml, csv=csv_path))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -712,7 +762,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.lang = default_lang()
     lang = args.lang
     try:
-        return _evaluate(args) if args.command == "evaluate" else _sample(args)
+        run = {"evaluate": _evaluate, "sample": _sample, "calibrate": _calibrate}
+        return run[args.command](args)
     except InputError as exc:
         for line in exc.render(lang):
             print(line, file=sys.stderr)

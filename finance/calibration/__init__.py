@@ -1,0 +1,32 @@
+"""Calibration of category fields from a company's monthly history (MODEL.md section 6a).
+
+- :mod:`~finance.calibration.history`: reading and checking the history, per category;
+- :mod:`~finance.calibration.estimate`: the estimators and their standard errors;
+- :mod:`~finance.calibration.calibrate`: a history calibrated, the TOML and ``calibration.csv``;
+- :mod:`~finance.calibration.synthetic`: a history drawn with known parameters.
+"""
+
+from finance.calibration.calibrate import (
+    Calibration,
+    calibrate,
+    calibration_frame,
+    calibration_toml,
+    format_calibration,
+    write_calibration,
+)
+from finance.calibration.estimate import FIELDS, Estimate
+from finance.calibration.history import MIN_MONTHS, History, read_history
+
+__all__ = [
+    "FIELDS",
+    "MIN_MONTHS",
+    "Calibration",
+    "Estimate",
+    "History",
+    "calibrate",
+    "calibration_frame",
+    "calibration_toml",
+    "format_calibration",
+    "read_history",
+    "write_calibration",
+]
