@@ -6,19 +6,22 @@ The process (per category, months ``t = 0, 1, ..., n - 1``, consecutive calendar
     log P_t - log P_{t-1} = -erosion / 12 - 0.5 * sigma**2 / 12 + sigma * sqrt(1 / 12) * Z_t
                             + [month t-1 holds a season end] * log(1 - markdown)
     units_t = level * exp(demand_sigma * V_t - demand_sigma**2 / 2)
+    stock_on_hand_t = level * months_to_clear          (when months_to_clear is given)
 
 with ``Z_t`` and ``V_t`` independent standard normals. ``sigma`` and ``erosion`` are annual
 (MODEL.md section 2: ``P(t) = p e^(-erosion t) X(t)``, ``E[X(t)] = 1``); the markdown of a
 season end falling in calendar month ``M`` shows in the change from month ``M`` to month
 ``M + 1``: a month's average price is taken as the price before the season end, the next
 month's as the price after it (:mod:`finance.calibration.estimate` reads the history the
-same way). ``units_t`` has mean ``level`` (the ``- demand_sigma**2 / 2`` keeps it so).
+same way). ``units_t`` has mean ``level`` (the ``- demand_sigma**2 / 2`` keeps it so), so the stock
+on hand clears in ``months_to_clear`` months at the mean rate.
 
 The shipped ``data/sample_history.csv`` is :func:`sample_history` written by
-:func:`write_history`: the eight shipped categories (``sigma``, ``erosion``, ``markdown`` and
-season ends from ``data/categories.toml``; ``level`` and ``demand_sigma`` from
-:data:`SAMPLE_DEMAND`), 48 months from 2021-01, seed :data:`SAMPLE_SEED`, prices rounded to
-the cent and units to whole units. Regenerate it with::
+:func:`write_history`: the eight shipped categories (``sigma``, ``erosion``, ``markdown``,
+season ends and ``months_to_clear`` from ``data/categories.toml``; ``level`` and
+``demand_sigma`` from :data:`SAMPLE_DEMAND`), 48 months from 2021-01, seed
+:data:`SAMPLE_SEED`, prices rounded to the cent, units and stock to whole units.
+Regenerate it with::
 
     python -c "from finance.calibration.synthetic import *; \
 write_history(sample_history(), 'data/sample_history.csv')"
@@ -74,6 +77,8 @@ class TrueParameters:
         Standard deviation of log monthly units sold.
     start_price : float
         Average price of the first month, currency per unit.
+    months_to_clear : float or None
+        Months the stock on hand takes to sell at the mean rate; None: no stock column.
     """
 
     sigma: float
@@ -83,12 +88,21 @@ class TrueParameters:
     level: float
     demand_sigma: float
     start_price: float = 100.0
+    months_to_clear: float | None = None
 
     @classmethod
     def of(cls, category: Category, level: float, demand_sigma: float) -> TrueParameters:
         """The parameters of a category of the table, with a sales level and demand_sigma."""
         months = tuple(sorted({int(s[:2]) for s in category.season_ends}))
-        return cls(category.sigma, category.erosion, category.markdown, months, level, demand_sigma)
+        return cls(
+            category.sigma,
+            category.erosion,
+            category.markdown,
+            months,
+            level,
+            demand_sigma,
+            months_to_clear=category.months_to_clear,
+        )
 
 
 def generate_history(
@@ -116,7 +130,9 @@ def generate_history(
     -------
     pandas.DataFrame
         Columns ``month`` (``YYYY-MM``), ``category``, ``avg_price`` (currency per unit,
-        unrounded) and ``units_sold`` (unrounded), one row per category and month.
+        unrounded) and ``units_sold`` (unrounded), one row per category and month; and
+        ``stock_on_hand`` (units) when a category has ``months_to_clear`` (NaN for one
+        without).
     """
     rng = np.random.default_rng(seed)
     calendar = pd.period_range(start=start, periods=months, freq="M")
@@ -142,10 +158,16 @@ def generate_history(
                     "category": name,
                     "avg_price": np.exp(log_price),
                     "units_sold": units,
+                    "stock_on_hand": np.nan
+                    if p.months_to_clear is None
+                    else p.level * p.months_to_clear,
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True)
+    history = pd.concat(frames, ignore_index=True)
+    if history["stock_on_hand"].isna().all():
+        history = history.drop(columns="stock_on_hand")
+    return history
 
 
 def sample_truth() -> dict[str, TrueParameters]:
@@ -168,6 +190,8 @@ def write_history(history: pd.DataFrame, path: str | Path) -> Path:
         avg_price=history["avg_price"].round(2), units_sold=history["units_sold"].round(0)
     )
     out["units_sold"] = out["units_sold"].astype(np.int64)
+    if "stock_on_hand" in out:
+        out["stock_on_hand"] = out["stock_on_hand"].round(0).astype("Int64")
     path = Path(path)
     out.to_csv(path, index=False, lineterminator="\n")
     return path
