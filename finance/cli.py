@@ -11,6 +11,11 @@ output as it was, a successful one leaves no file of an earlier run. ``--format`
 the files: ``xlsx`` the CSV tables and ``valuation.xlsx``, ``csv`` the CSV tables,
 ``parquet`` the same tables as Parquet.
 
+``calibrate HISTORY --out CATEGORIES.toml [--stock INVENTORY]`` estimates category fields
+from a monthly history (:mod:`finance.calibration`), writes the TOML and ``calibration.csv``
+beside it (each through a temporary file) and prints the estimates; it exits 2 on a
+file-level defect, or when every category is left out for too little history.
+
 ``--lang en|zh`` sets the language of the printed report, every error line and the
 exports; the default is Chinese when the environment's language (``LC_ALL``,
 ``LC_MESSAGES``, ``LANG``) is, else English. The language is known before the command line
