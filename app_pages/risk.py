@@ -15,26 +15,28 @@ s, currency = result.summary, given.assumptions.currency
 st.title(t("risk.title"))
 session.source_caption(given)
 
-cols = st.columns(5)
-money_metric(cols[0], t("metric.expected_holding_loss"), s["expected_holding_loss"], currency)
+cols = st.columns(4)
+share = s["expected_holding_loss"] / s["market_value"] if s["market_value"] else float("nan")
+money_metric(
+    cols[0],
+    t("metric.expected_holding_loss"),
+    s["expected_holding_loss"],
+    currency,
+    help=t("metric.expected_holding_loss_help", share=pct(share)),
+)
+rate = pct(given.assumptions.discount_rate, 1)
 carrying = s["holding_loss_at_company_rate"] - s["expected_holding_loss"]
 money_metric(
     cols[1],
-    t("metric.holding_loss_at_company_rate"),
+    t("metric.holding_loss_at_company_rate", rate=rate),
     s["holding_loss_at_company_rate"],
     currency,
     help=t(
-        "metric.holding_loss_at_company_rate_help",
-        rate=pct(given.assumptions.discount_rate, 1),
-        carrying=money(carrying, currency),
+        "metric.holding_loss_at_company_rate_help", rate=rate, carrying=money(carrying, currency)
     ),
 )
 money_metric(cols[2], t("metric.holding_loss_p95"), s["holding_loss_p95"], currency)
 money_metric(cols[3], t("metric.holding_loss_p99"), s["holding_loss_p99"], currency)
-cols[4].metric(
-    t("metric.loss_share"),
-    pct(s["expected_holding_loss"] / s["market_value"] if s["market_value"] else float("nan")),
-)
 
 st.subheader(t("risk.decay"))
 st.caption(t("risk.decay_caption"))

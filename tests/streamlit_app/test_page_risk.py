@@ -13,10 +13,13 @@ def test_holding_loss_figures(open_page, sample_result):
     assert metrics["Holding loss, 95% (CNY)"] == f"{s['holding_loss_p95'] / 1e6:,.2f}m"
     assert metrics["Holding loss, 99% (CNY)"] == f"{s['holding_loss_p99'] / 1e6:,.2f}m"
     # The carrying cost: the same loss at the company's rate, its difference said on hover.
-    at_rate = next(m for m in at.metric if m.label == "Holding loss at the company's rate (CNY)")
+    at_rate = next(m for m in at.metric if m.label == "Holding loss at 8.0% (CNY)")
     assert at_rate.value == f"{s['holding_loss_at_company_rate'] / 1e6:,.2f}m"
     carrying = s["holding_loss_at_company_rate"] - s["expected_holding_loss"]
     assert carrying > 0 and f"CNY {carrying:,.0f} more than on the curve" in at_rate.help
+    expected = next(m for m in at.metric if m.label == "Expected holding loss (CNY)")
+    share = s["expected_holding_loss"] / s["market_value"]
+    assert f"{share:.2%} of today's market value" in expected.help
     # Loss by cause after the horizon: the parts add up to the value lost.
     decay = at.dataframe[0].value
     lost = decay["market_value"] - decay["expected_value"]
