@@ -32,6 +32,7 @@ import collections
 import csv
 import io
 import os
+import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 # The same triggers for Arrow's regular expressions (RE2): one of them at the very start.
 # Without the multi-line flag ``^`` matches only there, never after a line feed inside.
-_TRIGGER_AT_START = r"^([=+\-@\t\r\n\x00])"
+_TRIGGER_AT_START = "^([" + re.escape("".join(FORMULA_TRIGGERS)) + "])"
 BOM = "\ufeff".encode()
 EOL = "\r\n"
 # Rows per batch Arrow converts at once: large enough that the per-batch overhead vanishes,
@@ -80,7 +81,7 @@ def neutralize(value: Any) -> Any:
 
 
 #: The trigger characters as bytes (each is one byte in UTF-8).
-_TRIGGER_BYTES = np.frombuffer(b"=+-@\t\r\n\x00", dtype=np.uint8)
+_TRIGGER_BYTES = np.frombuffer("".join(FORMULA_TRIGGERS).encode("ascii"), dtype=np.uint8)
 
 
 def _any_trigger(values: pa.Array) -> bool:
