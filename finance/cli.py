@@ -294,14 +294,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _address_space_unlimited() -> bool:
-    try:
-        import resource  # POSIX only
-    except ImportError:
-        return True
-    return resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY
-
-
 def _import_scipy() -> None:
     for module in ("scipy.special", "scipy.optimize"):
         importlib.import_module(module)
@@ -314,6 +306,7 @@ def _value_and_write(args: argparse.Namespace, folder: Path) -> tuple[Any, Any, 
     """
     from finance.evaluate import evaluate
     from finance.inputs.inventory import load_inventory
+    from finance.market.budget import address_space_limit
     from finance.report.excel import EXCEL_MAX_ROWS
 
     # SciPy (the mix's solver, the ABS's normal distribution: a third of the package's
@@ -322,7 +315,7 @@ def _value_and_write(args: argparse.Namespace, folder: Path) -> tuple[Any, Any, 
     # Under an address-space limit it is loaded first instead: mapping its libraries
     # while a large input is being read could fail for want of memory, and the loader
     # then aborts the process instead of raising.
-    if _address_space_unlimited():
+    if address_space_limit() is None:
         threading.Thread(target=_import_scipy, daemon=True).start()
     else:
         _import_scipy()

@@ -139,14 +139,22 @@ def parse_bytes(text: str) -> int:
     return int(value)
 
 
-def _address_space_left() -> int | None:
-    """Bytes the process may still map under its ``RLIMIT_AS``; None when unlimited."""
+def address_space_limit() -> int | None:
+    """The process's address-space limit (``RLIMIT_AS``), bytes; None when unlimited."""
     try:
         import resource
     except ImportError:  # not on this platform
         return None
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft == resource.RLIM_INFINITY or soft <= 0:
+        return None
+    return soft
+
+
+def _address_space_left() -> int | None:
+    """Bytes the process may still map under its ``RLIMIT_AS``; None when unlimited."""
+    soft = address_space_limit()
+    if soft is None:
         return None
     mapped = 0
     try:
