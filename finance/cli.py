@@ -41,7 +41,17 @@ from typing import Any
 
 from finance.errors import InputError, Problem
 from finance.inputs.assumptions import parse_assumptions, read_assumptions_file
-from finance.locale import DEFAULT, LANGUAGES, Text, catalog, default_lang, label, render, t
+from finance.locale import (
+    DEFAULT,
+    LANGUAGES,
+    Text,
+    catalog,
+    default_lang,
+    display_width,
+    label,
+    render,
+    t,
+)
 
 
 def session_lang(argv: Sequence[str]) -> str:
@@ -97,11 +107,6 @@ def _argparse_speaks(lang: str) -> Iterator[None]:
         argparse._, argparse.ngettext = saved
 
 
-def _width(text: str) -> int:
-    """Display columns of ``text``: a CJK character takes two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 # One unit a line may break after: an ASCII word or one CJK character, each with the closing
 # punctuation that must not start a line.
 _PIECE = re.compile(r"(?:[^\s\u2e80-\uffff]+|[\u2e80-\uffff])[，。；：、）”]*|\s+")
@@ -112,7 +117,7 @@ def _wrap(text: str, width: int) -> list[str]:
     lines: list[str] = []
     line = ""
     for piece in _PIECE.findall(" ".join(text.split())):
-        if line.strip() and not piece.isspace() and _width(line.rstrip() + piece) > width:
+        if line.strip() and not piece.isspace() and display_width(line.rstrip() + piece) > width:
             lines.append(line.rstrip())
             line = ""
         if line or not piece.isspace():
@@ -138,7 +143,7 @@ class _WideHelpFormatter(argparse.HelpFormatter):
         # argparse indents the usage's later lines by the prefix's characters: add the
         # columns its CJK characters take besides, to line them up under the first.
         shown = argparse._("usage: ") if prefix is None else prefix
-        extra = _width(shown) - len(shown)
+        extra = display_width(shown) - len(shown)
         first, *rest = text.split("\n")
         return "\n".join([first, *(" " * extra + line if line else line for line in rest)])
 
@@ -152,7 +157,7 @@ class _WideHelpFormatter(argparse.HelpFormatter):
         text = super()._format_action(action)
         # argparse padded a CJK placeholder by its characters: take back one space each.
         head = " " * self._current_indent + self._format_action_invocation(action)
-        extra = _width(head) - len(head)
+        extra = display_width(head) - len(head)
         if extra and text.startswith(head + " " * (extra + 2)):
             text = head + text[len(head) + extra :]
         return text
@@ -541,7 +546,7 @@ def format_report(result: Any, lang: str = "en") -> str:
 
 def _cell(text: str, width: int, right: bool = True) -> str:
     """Pad ``text`` to ``width`` display columns (a CJK character takes two)."""
-    pad = max(width - _width(text), 0)
+    pad = max(width - display_width(text), 0)
     return " " * pad + text if right else text + " " * pad
 
 

@@ -43,7 +43,7 @@ from finance.inputs.categories import (
     Category,
     default_categories,
 )
-from finance.locale import DEFAULT, Text, label, render, t
+from finance.locale import DEFAULT, Text, display_width, label, render, t
 from finance.report.csv import atomic_write, safe_csv_bytes
 
 #: The fields written to the TOML, and the bounds the category table takes for each.
@@ -197,7 +197,7 @@ def _line(cells: tuple[str, ...] | list[str], widths: tuple[int, ...]) -> str:
 
 
 def _cell(text: str, width: int, left: bool) -> str:
-    shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    shown = display_width(text)
     pad = " " * max(width - shown, 1 if not left else 0)
     return text + pad if left else pad + text
 

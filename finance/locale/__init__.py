@@ -195,6 +195,11 @@ def render(
         return str(text)
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a spreadsheet: a CJK character takes two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
 def percent(value: float, places: int = 0) -> str:
     """A fraction as a percentage the way a user types it: 0.4 -> ``40%``, 0.995 -> ``99.5%``."""
     if not isinstance(value, int | float) or not math.isfinite(value):

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from finance.errors import InputError, Problem
-from finance.locale import DEFAULT, Text, catalog, check_lang, label, t
+from finance.locale import DEFAULT, Text, catalog, check_lang, display_width, label, t
 from finance.report.certificate import certificate_table
 from finance.report.csv import atomic_write
 from finance.report.text import localise_frame, sheet_name
@@ -193,11 +193,6 @@ def _assumptions_frame(result: ValuationResult) -> pd.DataFrame:
     return frame
 
 
-def _text_width(text: str) -> int:
-    """Display width: a CJK character takes two columns."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def _print_setup(sheet: Any, title: str, date: str, lang: str, cols: int) -> None:
     """One page wide, landscape when wide, header row repeated, title and date on top."""
     sheet.set_paper(9)  # A4
@@ -327,8 +322,8 @@ def _write_sheet(
     if cols:
         sheet.autofilter(0, 0, max(rows, 1), cols - 1)
     for i, (col, kind) in enumerate(zip(shown.columns, kinds, strict=True)):
-        longest = max((_text_width(str(v)) for v in shown[col].head(200)), default=0)
-        width = min(max(_text_width(str(col)), longest) + 2, 60)
+        longest = max((display_width(str(v)) for v in shown[col].head(200)), default=0)
+        width = min(max(display_width(str(col)), longest) + 2, 60)
         fmt = formats[kind] if kind else None
         sheet.set_column(i, i, max(width, 12 if fmt else 8), fmt)
     _print_setup(sheet, f"{title} - {label_of}" if title else label_of, date, lang, cols)
@@ -496,7 +491,7 @@ def _write_summary(
         elif key == "recommendation":
             sheet.write_string(i, value_col - 1, str(summary["item"].iloc[i - 1]), formats["wrap"])
             sheet.write_string(i, value_col, str(value), formats["wrap"])
-            sheet.set_row(i, 15 * max(2, 1 + _text_width(str(value)) // 60))
+            sheet.set_row(i, 15 * max(2, 1 + display_width(str(value)) // 60))
     sheet.set_portrait()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 1)
