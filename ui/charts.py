@@ -151,33 +151,23 @@ def histogram(values: np.ndarray, marks: dict[str, float], x_title: str, y_title
     # One label per rule, each on its own line, on the rule's open side (left of a rule in
     # the right half), on a white box, so that close quantiles never print over each other.
     labels = []
+    # A white halo under the label, then the label itself.
+    halo = {"stroke": "white", "strokeWidth": 4, "strokeOpacity": 0.9}
     for i in range(len(rules_frame)):
         right_half = rules_frame["value"].iloc[i] > lo + 0.6 * (hi - lo)
-        labels.append(
-            alt.Chart(rules_frame.iloc[[i]])
-            .mark_text(
-                align="right" if right_half else "left",
-                dx=-6 if right_half else 6,
-                color="#c0392b",
-                fontSize=12,
-                fontWeight="bold",
-                stroke="white",
-                strokeWidth=4,
-                strokeOpacity=0.9,
+        for extra in (halo, {}):
+            labels.append(
+                alt.Chart(rules_frame.iloc[[i]])
+                .mark_text(
+                    align="right" if right_half else "left",
+                    dx=-6 if right_half else 6,
+                    color="#c0392b",
+                    fontSize=12,
+                    fontWeight="bold",
+                    **extra,
+                )
+                .encode(x=alt.X("value:Q", scale=x_scale), y=alt.value(14 + 18 * i), text="name:N")
             )
-            .encode(x=alt.X("value:Q", scale=x_scale), y=alt.value(14 + 18 * i), text="name:N")
-        )
-        labels.append(
-            alt.Chart(rules_frame.iloc[[i]])
-            .mark_text(
-                align="right" if right_half else "left",
-                dx=-6 if right_half else 6,
-                color="#c0392b",
-                fontSize=12,
-                fontWeight="bold",
-            )
-            .encode(x=alt.X("value:Q", scale=x_scale), y=alt.value(14 + 18 * i), text="name:N")
-        )
     zero = (
         alt.Chart(pd.DataFrame({"x": [0.0]}))
         .mark_rule(color="#333", size=1.5)
