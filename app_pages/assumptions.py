@@ -136,6 +136,8 @@ def _category_column(name: str) -> object:
         return st.column_config.NumberColumn(f"{title} (%)", format="%.2f", min_value=0.0)
     if name == "receipt_eligible":
         return st.column_config.CheckboxColumn(title)
+    if name == "aging_reserve":
+        return st.column_config.TextColumn(f"{title} (%)")
     if name.endswith("_days"):
         return st.column_config.NumberColumn(title, format="%d", min_value=0, step=1)
     return st.column_config.Column(title)

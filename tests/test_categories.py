@@ -7,6 +7,7 @@ import re
 import textwrap
 import tomllib
 
+import numpy as np
 import pytest
 from conftest import SHIPPED_CATEGORIES
 
@@ -14,6 +15,7 @@ from finance.errors import InputError
 from finance.inputs.categories import (
     CATEGORY_FIELDS,
     DEFAULT_CATEGORY_FILE,
+    aging_reserve_at,
     categories_frame,
     default_categories,
     load_categories,
@@ -28,6 +30,8 @@ FDIC_CEILING = 0.65
 
 ALL_FIELDS = {
     "sigma",
+    "demand_sigma",
+    "aging_reserve",
     "erosion",
     "markdown",
     "season_ends",
@@ -78,7 +82,7 @@ def test_every_field_is_written_in_the_file(raw_table, name):
 def test_loaded_values_equal_the_file(table, raw_table, name):
     loaded = dataclasses.asdict(table[name])
     for key, value in raw_table[name].items():
-        expected = tuple(value) if key in ("season_ends", "synonyms") else value
+        expected = tuple(value) if key in ("season_ends", "synonyms", "aging_reserve") else value
         assert loaded[key] == expected, key
     assert type(loaded["orderly_days"]) is int
     assert type(loaded["sigma"]) is float
@@ -157,6 +161,13 @@ def test_good_season_ends_are_kept(table):
         ("sigma", float("nan")),
         ("receipt_eligible", "yes"),
         ("season_ends", "02-28"),
+        ("demand_sigma", -0.1),
+        ("demand_sigma", 6.0),
+        ("aging_reserve", [0.0, 0.1, 0.2, 0.5]),  # four buckets, not five
+        ("aging_reserve", [0.0, 0.1, 0.2, 0.5, 1.2]),
+        ("aging_reserve", [0.0, 0.3, 0.2, 0.5, 0.8]),  # falls with age
+        ("aging_reserve", [0.0, 0.1, "x", 0.5, 0.8]),
+        ("aging_reserve", 0.2),
     ],
 )
 def test_bad_field_value_is_rejected(table, key, value):
@@ -385,3 +396,42 @@ def test_table_problems_in_chinese(tmp_path, body, en, zh):
     assert message.startswith(zh)
     if body != "[generic\n":  # a TOML error's own detail (line, column) stays as tomllib words it
         assert not english_words(message), message
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        # Buckets 0-90, 91-180, 181-365, 366-730, >730 days: each edge on both sides.
+        (0, 0.01),
+        (90, 0.01),
+        (91, 0.05),
+        (180, 0.05),
+        (181, 0.2),
+        (365, 0.2),
+        (366, 0.5),
+        (730, 0.5),
+        (731, 0.8),
+        (5000, 0.8),
+    ],
+)
+def test_aging_reserve_by_bucket(age, expected):
+    reserves = np.array([[0.01, 0.05, 0.2, 0.5, 0.8]])
+    assert aging_reserve_at(reserves, np.array([age]))[0] == expected
+
+
+def test_aging_reserve_per_item_and_day():
+    reserves = np.array([[0.0, 0.1, 0.2, 0.3, 0.4], [0.0, 0.0, 0.5, 0.6, 1.0]])
+    ages = np.array([[10, 100, 200], [400, 800, 50]])
+    expected = np.array([[0.0, 0.1, 0.2], [0.6, 1.0, 0.0]])
+    np.testing.assert_array_equal(aging_reserve_at(reserves, ages), expected)
+
+
+def test_reserve_schedule_overrides_and_switches_off(table):
+    merged = parse_categories(
+        {"apparel": {"aging_reserve": [0, 0, 0, 0, 0], "demand_sigma": 0}},
+        base=table,
+        file="x.toml",
+    )
+    assert merged["apparel"].aging_reserve == (0.0, 0.0, 0.0, 0.0, 0.0)
+    assert merged["apparel"].demand_sigma == 0.0
+    assert type(merged["apparel"].aging_reserve[0]) is float

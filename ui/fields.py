@@ -62,6 +62,7 @@ GENERAL = (
     Field("", "cash_target", "money"),
     Field("", "max_loss_p95", "money"),
     Field("", "discount_rate", "pct"),
+    Field("", "price_demand_correlation", "pct"),
     Field("", "horizon_months", "int"),
     Field("", "scenarios", "int"),
     Field("", "seed", "int"),
@@ -213,6 +214,7 @@ CATEGORY_PERCENT = (
     "forced_discount",
     "storage_cost",
     "cost_advance",
+    "demand_sigma",
 )
 
 
@@ -225,8 +227,28 @@ def category_table(a: Assumptions) -> pd.DataFrame:
     frame = categories_frame(a.categories)
     for column in CATEGORY_PERCENT:
         frame[column] = (frame[column].astype(float) * 100.0).round(8)
+    frame["aging_reserve"] = [
+        ", ".join(f"{v * 100:g}" for v in a.categories[k].aging_reserve) for k in frame["category"]
+    ]
     frame.insert(1, "name", [label("category", k) for k in frame["category"]])
     return frame
+
+
+def _percent_list(text: str) -> list[Any]:
+    """``"0, 5, 20"`` (percent) as fractions.
+
+    A part that is no number is kept as text, so that the category check names the field
+    instead of the editor failing.
+    """
+    values: list[Any] = []
+    for part in (p.strip().rstrip("%") for p in text.replace("，", ",").split(",")):
+        if not part:
+            continue
+        try:
+            values.append(round(float(part) / 100.0, 10))
+        except ValueError:
+            values.append(part)
+    return values
 
 
 def category_overrides(edited: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -247,6 +269,9 @@ def category_overrides(edited: pd.DataFrame) -> dict[str, dict[str, Any]]:
             if key == "season_ends":
                 value = [s.strip() for s in str(value).split(",") if s.strip()]
                 same = base is not None and tuple(value) == base.season_ends
+            elif key == "aging_reserve":
+                value = _percent_list(str(value))
+                same = base is not None and value == list(base.aging_reserve)
             elif isinstance(value, bool) or key in ("receipt_eligible",):
                 value = bool(value)
                 same = base is not None and value == getattr(base, key)

@@ -231,6 +231,9 @@ class Assumptions:
         T_m, calendar days from a default to the start of the sale.
     correlation : float
         rho, the weight of the one common price factor, in [0, 1].
+    price_demand_correlation : float
+        rho_PD, correlation of each category's demand level with its price shock over the
+        first year, in [-1, 1] (docs/model.md section 6a).
     discount_rate : float
         The company's discount rate for ``npv``, an effective annual rate (Actual/365 Fixed)
         as treasurers quote it.
@@ -275,6 +278,7 @@ class Assumptions:
     seed: int
     cash_target: float
     max_loss_p95: float
+    price_demand_correlation: float
     curve: tuple[tuple[str, float], ...]
     categories: dict[str, Category] = field(hash=False)
     pledge_loan: PledgeLoanTerms
@@ -432,6 +436,7 @@ TOP_LEVEL: dict[str, Check] = {
     "seed": _whole(0, 2**63 - 1),
     "cash_target": AMOUNT,
     "max_loss_p95": AMOUNT,
+    "price_demand_correlation": _number(-1, 1),
 }
 
 SECTIONS: dict[str, dict[str, Check]] = {
@@ -1023,6 +1028,7 @@ def parse_assumptions(
         seed=int(merged["seed"]),
         cash_target=float(merged["cash_target"]),
         max_loss_p95=float(merged["max_loss_p95"]),
+        price_demand_correlation=float(merged["price_demand_correlation"]),
         curve=tuple((str(k).strip().upper(), float(v)) for k, v in merged["curve"].items()),
         categories=categories,
         pledge_loan=section(PledgeLoanTerms, "pledge_loan"),

@@ -8,12 +8,14 @@ fields it does not name from ``generic``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from finance.errors import InputError, Problem
@@ -58,6 +60,15 @@ class Category:
         Months to sell a lot in the normal course when it has no ``monthly_sales``.
     receipt_eligible : bool
         Standardised goods a warehouse receipt can represent.
+    demand_sigma : float
+        Volatility of the category's sell-through level over the horizon, >= 0
+        (docs/model.md section 6a): each scenario scales the rate of sale by
+        ``exp(demand_sigma V - demand_sigma^2 / 2)``; 0 switches demand risk off.
+    aging_reserve : tuple of float
+        Reserve fractions for the age buckets of :data:`AGING_BUCKET_DAYS` (0-90, 91-180,
+        181-365, 366-730 and over 730 days), non-decreasing in [0, 1]: a unit sold at age
+        ``a`` fetches ``P (1 - reserve(a))`` (docs/model.md section 6a); all zero switches
+        it off.
     label_zh : str
         Chinese display name.
     synonyms : tuple of str
@@ -83,6 +94,8 @@ class Category:
     cost_advance: float
     months_to_clear: float
     receipt_eligible: bool
+    demand_sigma: float = 0.0
+    aging_reserve: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0)
     label_zh: str = ""
     synonyms: tuple[str, ...] = ()
 
@@ -93,8 +106,14 @@ CATEGORY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Category) if f.n
 #: Every key a ``[categories.NAME]`` table may hold.
 CATEGORY_KEYS: tuple[str, ...] = (*CATEGORY_FIELDS, "synonyms")
 
+#: Upper ends (days of age, inclusive) of the aging buckets but the last: 0-90, 91-180,
+#: 181-365, 366-730 and over 730 days (docs/model.md section 6a).
+AGING_BUCKET_DAYS: tuple[int, ...] = (90, 180, 365, 730)
+#: Number of aging buckets, and so of reserve fractions per category.
+AGING_BUCKETS = len(AGING_BUCKET_DAYS) + 1
+
 _FRACTIONS = ("markdown", "salvage", "selling_cost", "orderly_discount", "forced_discount")
-_NON_NEGATIVE = ("sigma", "erosion", "storage_cost", "cost_advance")
+_NON_NEGATIVE = ("sigma", "erosion", "storage_cost", "cost_advance", "demand_sigma")
 _DAYS = ("shelf_life_days", "aging_limit_days", "orderly_days", "forced_days")
 
 #: Largest value the engine takes for a field (docs/model.md, "Scenarios and bounds"), and
@@ -102,6 +121,7 @@ _DAYS = ("shelf_life_days", "aging_limit_days", "orderly_days", "forced_days")
 #: grid and the tables over it would grow without bound.
 UPPER_BOUNDS: dict[str, float] = {
     "sigma": 5.0,  # 500% a year: exp(sigma^2 t / 2) stays finite over any horizon looked at
+    "demand_sigma": 5.0,  # as sigma: exp(demand_sigma^2 / 2) stays finite
     "erosion": 10.0,  # 1000% a year: e^-10, the goods keep 0.005% of their price in a year
     "storage_cost": 10.0,  # ten times the goods' value a year
     "months_to_clear": 1200.0,  # a hundred years
@@ -148,6 +168,20 @@ def _field_problems(name: str, key: str, value: Any) -> list[str]:
             for v in value
             if (msg := _check_season_end(v))
         ]
+    if key == "aging_reserve":
+        ok = (
+            isinstance(value, list | tuple)
+            and len(value) == AGING_BUCKETS
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            and all(0 <= v <= 1 for v in value)
+        )
+        if not ok:
+            message = f"{where} must be {AGING_BUCKETS} fractions within [0, 1]"
+            return [Text(message, "problem.key_aging_reserve", name=where, n=AGING_BUCKETS)]
+        if any(b < a for a, b in itertools.pairwise(value)):
+            message = f"{where} must not fall with age"
+            return [Text(message, "problem.key_aging_reserve_order", name=where)]
+        return []
     if key == "receipt_eligible":
         if isinstance(value, bool):
             return []
@@ -222,6 +256,7 @@ def _out_of_range(where: str, value: float, lo: float, hi: float, *, rate: bool 
 def _build(name: str, values: Mapping[str, Any]) -> Category:
     kwargs = dict(values)
     kwargs["season_ends"] = tuple(kwargs["season_ends"])
+    kwargs["aging_reserve"] = tuple(float(v) for v in kwargs["aging_reserve"])
     kwargs["synonyms"] = tuple(str(v).strip() for v in kwargs.get("synonyms", ()))
     for key in _DAYS:
         kwargs[key] = int(kwargs[key])
@@ -367,9 +402,33 @@ def categories_frame(categories: Mapping[str, Category]) -> pd.DataFrame:
         row = {"category": name}
         for f in CATEGORY_FIELDS:
             value = getattr(cat, f)
-            row[f] = ", ".join(value) if f == "season_ends" else value
+            if f == "season_ends":
+                value = ", ".join(value)
+            elif f == "aging_reserve":
+                value = ", ".join(f"{v:g}" for v in value)
+            row[f] = value
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def aging_reserve_at(reserves: np.ndarray, age_days: np.ndarray) -> np.ndarray:
+    """The aging reserve of each age (docs/model.md section 6a).
+
+    Parameters
+    ----------
+    reserves : numpy.ndarray, shape (N, AGING_BUCKETS)
+        Each item's reserve fractions by bucket (its category's ``aging_reserve``).
+    age_days : numpy.ndarray of int, shape (N,) or (N, J)
+        Age in calendar days (of each item, or of each item on J days).
+
+    Returns
+    -------
+    numpy.ndarray, the shape of ``age_days``
+        The reserve fraction of the bucket each age falls in; ages below 0 count as 0.
+    """
+    bucket = np.searchsorted(np.asarray(AGING_BUCKET_DAYS), age_days, side="left")
+    rows = np.arange(len(reserves)).reshape((-1,) + (1,) * (np.ndim(age_days) - 1))
+    return reserves[rows, bucket]
 
 
 def with_overrides(category: Category, **changes: Any) -> Category:

@@ -55,7 +55,9 @@ def assumptions_document(assumptions: Assumptions) -> dict[str, Any]:
     }
     categories = {
         name: {
-            key: list(getattr(cat, key)) if key == "season_ends" else getattr(cat, key)
+            key: list(getattr(cat, key))
+            if key in ("season_ends", "aging_reserve")
+            else getattr(cat, key)
             for key in CATEGORY_FIELDS
         }
         for name, cat in a.categories.items()
