@@ -39,6 +39,7 @@ from finance.market.calendar import month_offsets, payment_dates
 from finance.market.curve import build_discount_table, flat_discount
 from finance.market.scenarios import simulate_brownian
 from finance.result import EXTRA_LOT_COLUMNS, LOT_COLUMNS, ValuationResult
+from finance.risk.demand import DEMAND_DAY, DemandBins
 from finance.risk.holding import HoldingResult, hold, holding_losses
 from finance.routes.liquidate import ChannelPlan, plan_channels
 from finance.routes.pledge_loan import loan_dates
@@ -194,8 +195,12 @@ def evaluate(
     cash_day = int(channel_table["days_to_cash"].max())
     max_day = _horizon_day(a, prepared, liquidation, calendar.maturity_day, trust_day, cash_day)
     horizons = np.unique(liquidation)
+    demand = DemandBins.of(prepared.category_param("demand_sigma"), a.price_demand_correlation)
+    # With demand risk one year is on the grid: the demand level's correlation with the
+    # price is taken there (without, the grid and so the draws are section 6's).
+    one_year = [DEMAND_DAY] if demand.n_bins > 1 else []
     assessed = np.concatenate([calendar.monitoring_days, [calendar.maturity_day]])
-    grid = np.concatenate([month_days, horizons, assessed, [trust_day]])
+    grid = np.concatenate([month_days, horizons, assessed, [trust_day], one_year])
     # Before any array the size of the simulation: a request over the memory budget is
     # bad input naming what to reduce, not a MemoryError.
     check_budget(
@@ -216,7 +221,9 @@ def evaluate(
         # The per-lot holding pass (the channels compare each lot's holding value) and the
         # channels' placement need neither the lender's view nor the scenarios.
         none = np.zeros((0, len(prepared)))
-        per_lot = hold(prepared, counts, month_days, curve, a.discount_rate, a.trade, none)
+        per_lot = hold(
+            prepared, counts, month_days, curve, a.discount_rate, a.trade, none, demand=demand
+        )
         channels = plan_channels(
             channel_table, prepared, a.liquidate.channels, per_lot.value_rate, curve,
             a.discount_rate,

@@ -56,6 +56,12 @@ DEFAULT_LOT: dict[str, Any] = {
 }
 
 
+#: Category fields that leave docs/model.md section 6 alone: no demand risk, no aging
+#: reserve. Tests of section 6's closed forms take them; section 6a's drivers are tested
+#: apart (tests/test_demand.py, tests/test_aging.py).
+SECTION_6: dict[str, Any] = {"demand_sigma": 0.0, "aging_reserve": [0.0] * 5}
+
+
 def lot_frame(*rows: dict[str, Any]) -> pd.DataFrame:
     """Canonical inventory frame (as load_inventory returns it) from partial rows."""
     records = []

@@ -416,14 +416,15 @@ def test_table_problems_in_chinese(tmp_path, body, en, zh):
 )
 def test_aging_reserve_by_bucket(age, expected):
     reserves = np.array([[0.01, 0.05, 0.2, 0.5, 0.8]])
-    assert aging_reserve_at(reserves, np.array([age]))[0] == expected
+    assert aging_reserve_at(reserves, np.array([0]), np.array([age]))[0] == expected
 
 
-def test_aging_reserve_per_item_and_day():
+def test_aging_reserve_per_item_of_its_category():
     reserves = np.array([[0.0, 0.1, 0.2, 0.3, 0.4], [0.0, 0.0, 0.5, 0.6, 1.0]])
-    ages = np.array([[10, 100, 200], [400, 800, 50]])
-    expected = np.array([[0.0, 0.1, 0.2], [0.6, 1.0, 0.0]])
-    np.testing.assert_array_equal(aging_reserve_at(reserves, ages), expected)
+    category = np.array([0, 0, 0, 1, 1, 1])
+    ages = np.array([10, 100, 200, 400, 800, 50])
+    expected = np.array([0.0, 0.1, 0.2, 0.6, 1.0, 0.0])
+    np.testing.assert_array_equal(aging_reserve_at(reserves, category, ages), expected)
 
 
 def test_reserve_schedule_overrides_and_switches_off(table):

@@ -18,7 +18,7 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-from conftest import T0, lot_frame, make_assumptions
+from conftest import SECTION_6, T0, lot_frame, make_assumptions
 from scipy.optimize import brentq
 
 from finance import evaluate
@@ -88,7 +88,8 @@ def test_zero_volatility_is_deterministic():
         {"sigma": 0.0},
         {"category": "home_appliances", "sigma": 0.0, "quantity": 50.0, "unit_price": 20.0},
     )
-    result = evaluate(frame, make_assumptions(scenarios=1000))
+    section_6 = {"generic": SECTION_6, "home_appliances": SECTION_6}
+    result = evaluate(frame, make_assumptions(scenarios=1000, categories=section_6))
     lots = result.lots
     h_generic = 1 - math.exp(-0.10 * 74 / 365) * 0.70
     h_home = 1 - math.exp(-0.15 * 59 / 365) * 0.92 * 0.75
@@ -160,7 +161,7 @@ def test_holding_loss_is_market_value_less_pv_of_scheduled_sales(rate, dso, pd_,
     a = make_assumptions(
         scenarios=500, curve={"1Y": rate}, discount_rate=0.08,
         trade={"dso_days": dso, "customer_pd": pd_, "customer_lgd": lgd},
-        categories={"generic": {"erosion": 0.0, "storage_cost": 0.0}},
+        categories={"generic": {"erosion": 0.0, "storage_cost": 0.0, **SECTION_6}},
     )  # fmt: skip
     frame = lot_frame({"quantity": 60.0}, {"quantity": 25.0, "monthly_sales": 10.0})
     result = evaluate(frame, a)
@@ -363,7 +364,9 @@ def test_longer_margin_period_moves_the_expiry_boundary_and_age_is_strict():
 def _markdown_all(season_end: str, **extra):
     return make_assumptions(
         scenarios=500, curve={"1Y": 0.02}, trade=CASH_SALES,
-        categories={"generic": {"markdown": 1.0, "season_ends": [season_end], **extra}},
+        categories={
+            "generic": {"markdown": 1.0, "season_ends": [season_end], **SECTION_6, **extra}
+        },
     )  # fmt: skip
 
 

@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import T0, lot_frame, make_assumptions
+from conftest import SECTION_6, T0, lot_frame, make_assumptions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +18,7 @@ from finance.routes.hold import hold_ledger
 # A lot with no price risk: sigma 0, no erosion or markdown; selling cost 10%, storage 12%
 # a year (1% a month), orderly discount 30%, forced discount 55% over 14 days; horizon 2
 # months. t0 = 2026-11-24, month ends 2026-12-24 (day 30) and 2027-01-24 (day 61).
-QUIET = {"sigma": 0.0, "erosion": 0.0, "selling_cost": 0.1, "storage_cost": 0.12}
+QUIET = {"sigma": 0.0, "erosion": 0.0, "selling_cost": 0.1, "storage_cost": 0.12, **SECTION_6}
 
 
 def _assumptions(curve_rate=0.0, company_rate=0.0, dso=0, pd_=0.0, lgd=0.0, **overrides):
@@ -103,7 +103,7 @@ def test_one_lot_on_trade_terms_by_hand(c, r, dso, pd_, lgd):
     # invoices are the receivables created, nominal; group values before the shocks
     np.testing.assert_allclose(held.invoices[0, 0], [0.0, 100.0, 100.0], rtol=1e-12)
     np.testing.assert_allclose(
-        held.group_value[0, 0],
+        held.group_value[0, 0, 0],
         [
             0.0,
             100 * keep * curve_df(30 + dso),

@@ -6,7 +6,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from conftest import lot_frame, make_assumptions
+from conftest import SECTION_6, lot_frame, make_assumptions
 
 from finance import evaluate
 
@@ -40,7 +40,9 @@ def test_naive_reference_agrees_with_closed_form():
             "erosion": 0.2,
         },
     )
-    assumptions = make_assumptions(scenarios=1000)
+    # The reference is section 6's schedule: no demand risk, no aging reserve.
+    section_6 = {name: SECTION_6 for name in frame["category"].unique()}
+    assumptions = make_assumptions(scenarios=1000, categories=section_6)
     closed = evaluate(frame, assumptions).lots["expected_holding_loss"].to_numpy()
 
     for pos, seed in ((0, 11), (1, 12)):

@@ -25,7 +25,9 @@ LOTS = lot_frame(
     {"category": "electronics", "quantity": 200.0, "unit_cost": 2_000.0, "unit_price": 2_600.0,
      "sigma": 0.4},
 )  # fmt: skip
-ASSUMPTIONS = make_assumptions(scenarios=2000)
+# Demand independent of prices: the expected holding loss then does not depend on the
+# volatility (with a price-demand correlation it does: docs/model.md section 6a).
+ASSUMPTIONS = make_assumptions(scenarios=2000, price_demand_correlation=0.0)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from finance.collateral.lots import Lots
-from finance.inputs.categories import Category
+from finance.inputs.categories import Category, aging_reserve_at
 from finance.market.curve import DAYS_PER_YEAR
 
 
@@ -106,3 +106,19 @@ def cell_factors(lots: Lots, counts: np.ndarray, category_days: np.ndarray) -> n
     cat = lots.cell_category
     erosion = np.exp(-(lots.cell_erosion * days[cat]) / DAYS_PER_YEAR)
     return erosion * marks[cat]
+
+
+def aging_reserve_of(lots: Lots, age_days: np.ndarray) -> np.ndarray:
+    """Each lot's aging reserve at the given ages (docs/model.md section 6a).
+
+    Parameters
+    ----------
+    age_days : numpy.ndarray of int, shape (N,)
+        Each lot's age in calendar days (its age at t0 plus the days until the sale).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,)
+        The reserve fraction of its category's bucket for that age.
+    """
+    return aging_reserve_at(lots.category_param("aging_reserve"), lots.category, age_days)

@@ -411,24 +411,27 @@ def categories_frame(categories: Mapping[str, Category]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def aging_reserve_at(reserves: np.ndarray, age_days: np.ndarray) -> np.ndarray:
-    """The aging reserve of each age (docs/model.md section 6a).
+def aging_reserve_at(
+    reserves: np.ndarray, category: np.ndarray, age_days: np.ndarray
+) -> np.ndarray:
+    """The aging reserve of each item at its age (docs/model.md section 6a).
 
     Parameters
     ----------
-    reserves : numpy.ndarray, shape (N, AGING_BUCKETS)
-        Each item's reserve fractions by bucket (its category's ``aging_reserve``).
-    age_days : numpy.ndarray of int, shape (N,) or (N, J)
-        Age in calendar days (of each item, or of each item on J days).
+    reserves : numpy.ndarray, shape (K, AGING_BUCKETS)
+        Each category's reserve fractions by bucket (its ``aging_reserve``).
+    category : numpy.ndarray of int, shape (N,)
+        Each item's category, index into ``reserves``.
+    age_days : numpy.ndarray of int, shape (N,)
+        Each item's age in calendar days.
 
     Returns
     -------
-    numpy.ndarray, the shape of ``age_days``
-        The reserve fraction of the bucket each age falls in; ages below 0 count as 0.
+    numpy.ndarray, shape (N,)
+        The reserve fraction of the bucket each age falls in (ages below 0 count as 0).
     """
     bucket = np.searchsorted(np.asarray(AGING_BUCKET_DAYS), age_days, side="left")
-    rows = np.arange(len(reserves)).reshape((-1,) + (1,) * (np.ndim(age_days) - 1))
-    return reserves[rows, bucket]
+    return np.asarray(reserves).reshape(-1, AGING_BUCKETS)[category, bucket]
 
 
 def with_overrides(category: Category, **changes: Any) -> Category:

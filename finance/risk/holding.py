@@ -30,11 +30,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finance.collateral.dynamics import cell_factors, price_factor
+from finance.collateral.dynamics import aging_reserve_of, cell_factors, price_factor
 from finance.collateral.lots import Lots, compact_codes
 from finance.inputs.assumptions import TradeTerms
+from finance.inputs.categories import AGING_BUCKET_DAYS, AGING_BUCKETS
 from finance.market.curve import DiscountTable, flat_discount
 from finance.market.scenarios import PriceScenarios, nearest_grid_index
+from finance.risk.demand import DEMAND_DAY, DemandBins
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -58,21 +60,30 @@ class HoldingResult:
     storage_pv : numpy.ndarray, shape (N,)
         Storage alone.
     flows : numpy.ndarray, shape (W, K, D)
-        Company cash per category and day for each row of the weights.
-    group_value : numpy.ndarray, shape (W, G, M + 1)
-        ``value_pv`` per shock group and month position, before the shocks.
+        Expected company cash per category and day for each row of the weights.
+    group_value : numpy.ndarray, shape (W, L, G, M + 1)
+        ``value_pv`` per demand bin, shock group and month position, before the shocks.
     invoices : numpy.ndarray, shape (W, G, M + 1)
-        Nominal invoices of the monthly sales per shock group and month end: the
-        receivables the sales create.
-    group_net : numpy.ndarray, shape (W, G, M + 1)
+        Expected nominal invoices of the monthly sales per shock group and month end (the
+        shocks' and the demand's mean): the receivables the sales create.
+    group_net : numpy.ndarray, shape (W, L, G, M + 1)
         What the sales bring in net of selling costs and final-sale discounts, PV on the
-        curve, per shock group and month position, before the shocks: docs/model.md
-        section 6's proceeds.
+        curve, per demand bin, shock group and month position, before the shocks:
+        docs/model.md section 6's proceeds.
+    group_storage : numpy.ndarray, shape (W, L, G)
+        Storage per demand bin and shock group, PV on the curve.
     final_gross : numpy.ndarray, shape (N,)
         The final (forced or horizon) sale's expected value per whole lot, before its
         discount.
-    schedule : _Sales
-        Each lot's monthly sales in closed form (for a further pass on other weights).
+    gross_by_bin : numpy.ndarray, shape (L, N)
+        The final sale's value per demand bin, before the price shock and the discount.
+    schedules : tuple of _Sales
+        Each lot's monthly sales in closed form per demand bin (for a further pass on
+        other weights).
+    cells : _Cells
+        The lots' cells of price factor, shock group and aging path.
+    demand : DemandBins
+        The demand bins the schedule was run for (one bin: no demand risk).
     """
 
     month_days: np.ndarray
@@ -86,8 +97,12 @@ class HoldingResult:
     group_value: np.ndarray
     invoices: np.ndarray
     group_net: np.ndarray
+    group_storage: np.ndarray
     final_gross: np.ndarray
-    schedule: _Sales
+    gross_by_bin: np.ndarray
+    schedules: tuple[_Sales, ...]
+    cells: _Cells
+    demand: DemandBins
 
     @property
     def expected_loss(self) -> np.ndarray:
@@ -222,10 +237,18 @@ class _Sales:
     left_final: np.ndarray  # units left for the final sale
 
     @classmethod
-    def of(cls, lots: Lots, month_days: np.ndarray) -> _Sales:
-        timeline = SaleTimeline.of(lots, month_days)
+    def of(
+        cls,
+        lots: Lots,
+        month_days: np.ndarray,
+        scale: np.ndarray | None = None,
+        timeline: SaleTimeline | None = None,
+    ) -> _Sales:
+        """The schedule of every lot, its rate of sale times ``scale`` (a demand level)."""
+        timeline = SaleTimeline.of(lots, month_days) if timeline is None else timeline
         months = len(month_days) - 1
-        q, rate = lots.quantity, lots.monthly_sales
+        q = lots.quantity
+        rate = lots.monthly_sales if scale is None else lots.monthly_sales * scale
         available = np.minimum(timeline.selling_months, months)
         with np.errstate(divide="ignore", invalid="ignore"):
             sell_out = np.where(rate > 0, np.ceil(q / np.where(rate > 0, rate, 1.0)), np.inf)
@@ -243,6 +266,21 @@ class _Sales:
         at_last = table[cell, np.maximum(self.selling - 1, 0)]
         return self.rate * prefix[cell, full] + np.where(self.selling > 0, self.last * at_last, 0.0)
 
+    def weigh_many(self, tables: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        """:meth:`weigh` of several tables at once: ``tables`` (C, M, R) gives (N, R)."""
+        cells, months, width = tables.shape
+        prefix = np.zeros((cells, months + 1, width))
+        np.cumsum(tables, axis=1, out=prefix[:, 1:])
+        # Rows of (cell, month) gathered from 2-D tables: one contiguous row per lot.
+        month = np.maximum(self.selling - 1, 0)
+        out = prefix.reshape(-1, width)[cell * (months + 1) + month]
+        out *= self.rate[:, None]
+        # ``last`` is 0 for a lot that sells nothing: its row is read but adds nothing.
+        at_last = tables.reshape(-1, width)[cell * months + month]
+        at_last *= self.last[:, None]
+        out += at_last
+        return out
+
     def held_weigh(self, discount: np.ndarray) -> np.ndarray:
         """Per lot ``sum over billed months of units held at the month's start x discount``."""
         m = np.arange(self.months)  # m - 1 for months 1..M
@@ -259,48 +297,114 @@ class _Sales:
         key: np.ndarray,
         n_groups: int,
     ) -> np.ndarray:
-        """Per group and month, ``sum_i value_i sold_i(m) factors[cell_i, m]``: (G, M).
+        """Per row, group and month, ``sum_i value_ri sold_i(m) factors[cell_i, m]``.
 
-        ``pairs`` are the distinct ``group * cells + cell`` of the lots and ``key`` each
-        lot's index into them (:func:`finance.collateral.lots.compact_codes`).
+        ``value`` is (W, N), the result (W, G, M). ``pairs`` are the distinct
+        ``group * cells + cell`` of the lots and ``key`` each lot's index into them
+        (:func:`finance.collateral.lots.compact_codes`).
         """
-        n_keys, months = len(pairs), self.months
-        full = np.bincount(
-            key * (months + 1) + np.maximum(self.selling - 1, 0),
-            weights=value * self.rate * (self.selling > 0),
-            minlength=n_keys * (months + 1),
-        ).reshape(n_keys, months + 1)
+        rows, n_keys, months = len(value), len(pairs), self.months
+        width = n_keys * (months + 1)
+        offsets = width * np.arange(rows)[:, None]
+
+        def totals(at: np.ndarray, weights: np.ndarray) -> np.ndarray:
+            cells = (key * (months + 1) + at)[None, :] + offsets
+            counted = np.bincount(cells.ravel(), (value * weights).ravel(), rows * width)
+            return counted.reshape(rows, n_keys, months + 1)
+
+        full = totals(np.maximum(self.selling - 1, 0), self.rate * (self.selling > 0))
         # Sold in full in months 1..J-1: a reverse cumulative sum over J - 1.
-        in_full = np.cumsum(full[:, ::-1], axis=1)[:, ::-1][:, 1:]
-        partial = np.bincount(
-            key * (months + 1) + self.selling,
-            weights=value * self.last,
-            minlength=n_keys * (months + 1),
-        ).reshape(n_keys, months + 1)[:, 1:]
-        per_key = (in_full + partial) * factors[pairs % len(factors)]
-        out = np.zeros((n_groups, months))
-        np.add.at(out, pairs // len(factors), per_key)
+        in_full = np.cumsum(full[:, :, ::-1], axis=2)[:, :, ::-1][:, :, 1:]
+        partial = totals(self.selling, self.last)[:, :, 1:]
+        per_key = (in_full + partial) * factors[pairs % len(factors)][None]
+        out = np.zeros((rows, n_groups, months))
+        np.add.at(out.transpose(1, 0, 2), pairs // len(factors), per_key.transpose(1, 0, 2))
         return out
 
     def group_held(self, value: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-        """Per group and month, ``sum_i value_i x units held at the start, if billed``."""
-        months = self.months
-        size = n_groups * (months + 2)
+        """Per row, group and month, ``sum_i value_ri x units held at the start, if billed``.
+
+        ``value`` is (W, N), the result (W, G, M).
+        """
+        rows, months = len(value), self.months
+        width = n_groups * (months + 2)
+        offsets = width * np.arange(rows)[:, None]
         b = np.minimum(self.billed, self.selling)
 
         def hist(at: np.ndarray, weights: np.ndarray) -> np.ndarray:
-            return np.bincount(group * (months + 2) + at, weights, size).reshape(n_groups, -1)
+            cells = (group * (months + 2) + at)[None, :] + offsets
+            counted = np.bincount(cells.ravel(), (value * weights).ravel(), rows * width)
+            return counted.reshape(rows, n_groups, months + 2)
 
         # Months 1..b hold q - rate (m - 1); months b+1..B hold what is left at the end.
-        reverse = np.cumsum(hist(b, value * self.quantity)[:, ::-1], axis=1)[:, ::-1]
-        reverse_rate = np.cumsum(hist(b, value * self.rate)[:, ::-1], axis=1)[:, ::-1]
+        reverse = np.cumsum(hist(b, self.quantity)[:, :, ::-1], axis=2)[:, :, ::-1]
+        reverse_rate = np.cumsum(hist(b, self.rate)[:, :, ::-1], axis=2)[:, :, ::-1]
         m = np.arange(1, months + 1)
-        running = reverse[:, 1 : months + 1] - (m - 1) * reverse_rate[:, 1 : months + 1]
-        rest = np.cumsum(
-            hist(b + 1, value * self.left_final) - hist(self.billed + 1, value * self.left_final),
-            axis=1,
-        )[:, 1 : months + 1]
-        return running + rest
+        running = reverse[:, :, 1 : months + 1] - (m - 1) * reverse_rate[:, :, 1 : months + 1]
+        rest = np.cumsum(hist(b + 1, self.left_final) - hist(self.billed + 1, self.left_final), 2)
+        return running + rest[:, :, 1 : months + 1]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Cells:
+    """The lots' cells (docs/model.md section 6a).
+
+    Lots of one cell share, at every month end, the expected price factor, the shock group
+    and the aging reserve.
+
+    A cell is a price-factor cell (erosion rate and category), a shock group and an *aging
+    path*: the month ends at which the lot moves into each older bucket. Lots age day by
+    day, but over M months the paths are few (at most 4 (M + 1) + 1 per category, one
+    when the category's reserves do not step), so the cells stay far fewer than the lots
+    and the schedule's sums run over cells x months.
+
+    Attributes
+    ----------
+    index : numpy.ndarray of int64, shape (N,)
+        Each lot's cell.
+    base : numpy.ndarray of int64, shape (C,)
+        Each cell's price-factor cell (:attr:`Lots.factor_index`).
+    group : numpy.ndarray of int64, shape (C,)
+        Each cell's shock group.
+    keep : numpy.ndarray, shape (C, M)
+        ``1 - reserve`` of the cell's bucket at each month end.
+    """
+
+    index: np.ndarray
+    base: np.ndarray
+    group: np.ndarray
+    keep: np.ndarray
+
+    @classmethod
+    def of(cls, lots: Lots, ends: np.ndarray) -> _Cells:
+        """The cells of the lots over the month ends ``ends`` (days from t0)."""
+        months = len(ends)
+        reserves = lots.category_param("aging_reserve").reshape(-1, AGING_BUCKETS)
+        steps = np.diff(reserves, axis=1)  # (K, B - 1): the reserve's step into each bucket
+        bounds = np.asarray(AGING_BUCKET_DAYS)
+        # The first month end at which a lot is older than each bucket's upper day, per
+        # category and age (a table: ages past the last bucket's start all cross at 0); a
+        # step of 0 makes the month irrelevant, so it is not told apart.
+        ages = np.arange(bounds[-1] + 2)
+        crossing = np.searchsorted(ends, bounds[None, :] - ages[:, None], side="right")
+        table = np.zeros((len(reserves), len(ages)), dtype=np.int64)
+        for b in range(len(bounds)):
+            table = table * (months + 1) + crossing[None, :, b] * (steps[:, b, None] != 0)
+        path = table[lots.category, np.minimum(lots.age_days, ages[-1])]
+        paths, path_index = compact_codes(path)
+        n_paths = max(len(paths), 1)
+        code = (lots.factor_index * lots.n_groups + lots.group) * n_paths + path_index
+        keys, index = compact_codes(code)
+        base, rest = np.divmod(keys, lots.n_groups * n_paths)
+        group, path_of = np.divmod(rest, n_paths)
+        category = lots.cell_category[base]
+        reserve = np.repeat(reserves[category, :1], months, axis=1)  # (C, M)
+        digits = paths[path_of] if len(paths) else np.zeros(0, dtype=np.int64)
+        m = np.arange(months)
+        for b in reversed(range(len(bounds))):
+            digits, at = np.divmod(digits, months + 1)
+            reserve += steps[category, b][:, None] * (m[None, :] >= at[:, None])
+        return cls(index=index, base=base, group=group, keep=1.0 - reserve)
 
 
 def hold(
@@ -312,6 +416,7 @@ def hold(
     trade: TradeTerms,
     weights: np.ndarray | None = None,
     per_lot: HoldingResult | None = None,
+    demand: DemandBins | None = None,
 ) -> HoldingResult:
     """Run the holding schedule of every lot.
 
@@ -334,6 +439,9 @@ def hold(
     per_lot : HoldingResult, optional
         A result of the same schedule for other weights: its per-lot figures, which do
         not depend on the weights, are taken instead of computed again.
+    demand : DemandBins, optional
+        The categories' demand bins (:mod:`finance.risk.demand`); by default none, the
+        schedule of docs/model.md section 6.
 
     Returns
     -------
@@ -341,6 +449,10 @@ def hold(
     """
     n = len(lots)
     w = np.ones((1, n)) if weights is None else np.atleast_2d(np.asarray(weights, float))
+    if per_lot is not None:
+        demand = per_lot.demand
+    elif demand is None:
+        demand = DemandBins.none(len(lots.category_names))
     p = lots.unit_price
     n_groups, months = lots.n_groups, len(month_days) - 1
     k_count = len(lots.category_names)
@@ -348,6 +460,8 @@ def hold(
     horizon = int(month_days[-1])
     dso = int(trade.dso_days)
     collected = 1.0 - trade.bad_debt
+    n_bins = demand.n_bins
+    mass = demand.mass
 
     # NO_EXPIRY is far beyond any horizon, so lots without expiry are never force-sold.
     forced_day = lots.expiry_day - lots.param("forced_days").astype(np.int64)
@@ -363,36 +477,100 @@ def hold(
     starts = np.asarray(month_days[:-1], dtype=np.int64)
     df_start, df_end, df_in = (curve.discount(d) for d in (starts, ends, ends + dso))
     dc_start, dc_end, dc_in = (flat_discount(company_rate, d) for d in (starts, ends, ends + dso))
-    sales = _Sales.of(lots, month_days) if per_lot is None else per_lot.schedule
-    factors = _month_factors(lots, counts, ends)  # (cells, M)
-    cell = lots.factor_index
+    cells = _Cells.of(lots, ends) if per_lot is None else per_lot.cells
+    # Expected price factor times what the aging reserve leaves, per cell and month end.
+    factors = _month_factors(lots, counts, ends)[cells.base] * cells.keep  # (C, M)
+    cell = cells.index
+    tilt = demand.tilted(lots.group_sigma, ends)  # (G, L, M)
 
-    def sold_pv(discount: np.ndarray) -> np.ndarray:
-        """Per lot, sum over months of units sold x price factor x discount, times p."""
-        return p * sales.weigh(factors * discount[None, :], cell)
-
-    def held_pv(discount: np.ndarray) -> np.ndarray:
-        """Per lot, sum over billed months of units held at the start x discount."""
-        return sales.held_weigh(discount)
-
+    sale_day = np.where(forced, np.maximum(forced_day, 0), horizon)
+    discount = np.where(forced, lots.param("forced_discount"), lots.param("orderly_discount"))
+    df_sale = curve.discount(sale_day)
     if per_lot is None:
-        value_pv = collected * sold_pv(df_in)
-        value_c = collected * sold_pv(dc_in)
-        storage_pv = storage_rate * held_pv(df_start)
-        costs_pv = storage_pv + selling_cost * sold_pv(df_end)
-        costs_c = storage_rate * held_pv(dc_start) + selling_cost * sold_pv(dc_end)
-    left = sales.left_final
-    invoices = np.zeros((w.shape[0], n_groups, months + 1))
-    billed = np.zeros((w.shape[0], n_groups, months + 1))
-    pairs, key = compact_codes(lots.group * len(factors) + cell)
-    for row, weight in enumerate(w):
-        invoices[row, :, 1:] = sales.group_sold(weight * p, factors, pairs, key, n_groups)
-        billed[row, :, 1:] = sales.group_held(weight * storage_rate, lots.group, n_groups)
+        timeline = SaleTimeline.of(lots, month_days)
+        schedules = tuple(
+            _Sales.of(lots, month_days, demand.levels[lots.category, b], timeline)
+            for b in range(n_bins)
+        )
+        # The final sale's price per unit: expected price factor, less the reserve of the
+        # lot's age on the day, times the bins' tilted weights on that day.
+        sale_factor = price_factor(lots, counts, sale_day) * (
+            1.0 - aging_reserve_of(lots, lots.age_days + sale_day)
+        )
+        dc_sale = flat_discount(company_rate, sale_day)
+        value_pv, value_c, costs_pv, costs_c, storage_pv = np.zeros((5, n))
+        gross_by_bin = np.empty((n_bins, n))
+        # Sale days only matter up to a year (the demand level's correlation is at t = 1).
+        if n_bins > 1:
+            sale_tilt = demand.tilted(lots.group_sigma, np.arange(DEMAND_DAY + 1))  # (G, L, D)
+            # Each lot's row of (group, capped sale day) in a bin's (G, D) table.
+            tilt_at = lots.group * (DEMAND_DAY + 1) + np.minimum(sale_day, DEMAND_DAY)
+        gross = np.zeros(n)
+        for b, sales in enumerate(schedules):
+            tables = factors * tilt[cells.group, b, :]  # (C, M)
+            sold = p[:, None] * sales.weigh_many(
+                tables[:, :, None] * np.stack([df_in, dc_in, df_end, dc_end], axis=1)[None], cell
+            )
+            value_pv += collected * sold[:, 0]
+            value_c += collected * sold[:, 1]
+            costs_pv += selling_cost * sold[:, 2]
+            costs_c += selling_cost * sold[:, 3]
+            held_pv = sales.held_weigh(df_start)
+            storage_pv += mass[b] * storage_rate * held_pv
+            costs_c += mass[b] * storage_rate * sales.held_weigh(dc_start)
+            gross_by_bin[b] = sales.left_final * p * sale_factor
+            if n_bins > 1:
+                gross += gross_by_bin[b] * sale_tilt[:, b, :].ravel()[tilt_at]
+            else:
+                gross = gross_by_bin[0]
+        costs_pv += storage_pv
+        value_pv += gross * df_sale
+        value_c += gross * dc_sale
+        costs_pv += gross * discount * df_sale
+        costs_c += gross * discount * dc_sale
+    else:
+        schedules, gross, gross_by_bin = (
+            per_lot.schedules,
+            per_lot.final_gross,
+            per_lot.gross_by_bin,
+        )
+        value_pv, value_c = per_lot.value_pv, per_lot.value_company
+        costs_pv, costs_c = per_lot.costs_pv, per_lot.costs_company
+        storage_pv = per_lot.storage_pv
 
-    # Per category (a group lies in one category; the selling cost is the category's).
+    rows = w.shape[0]
+    invoices = np.zeros((rows, n_groups, months + 1))
+    billed = np.zeros((rows, n_groups, months))
+    group_value = np.zeros((rows, n_bins, n_groups, months + 1))
+    group_net = np.zeros_like(group_value)
+    group_storage = np.zeros((rows, n_bins, n_groups))
+    pairs, key = compact_codes(lots.group * len(factors) + cell)
+    # The final sale's shock is read at the month end nearest its day.
+    nearest = nearest_grid_index(month_days, sale_day)
+    final_cells = lots.group * (months + 1) + nearest
+    size = n_groups * (months + 1)
+    net_in = collected * df_in[None, :] - group_selling_cost[:, None] * df_end[None, :]
+    for b, sales in enumerate(schedules):
+        sold = sales.group_sold(w * p, factors, pairs, key, n_groups)  # (W, G, M)
+        held = sales.group_held(w * storage_rate, lots.group, n_groups)
+        invoices[:, :, 1:] += sold * tilt[None, :, b, :]
+        billed += mass[b] * held
+        group_value[:, b, :, 1:] = sold * (collected * df_in)
+        group_net[:, b, :, 1:] = sold * net_in[None]
+        group_storage[:, b] = held @ df_start
+        final = gross_by_bin[b] * df_sale
+        group_value[:, b] += _stacked_totals(final, w, final_cells, size).reshape(
+            rows, n_groups, months + 1
+        )
+        group_net[:, b] += _stacked_totals(final * (1.0 - discount), w, final_cells, size).reshape(
+            rows, n_groups, months + 1
+        )
+
+    # Expected flows per category (a group lies in one category; the selling cost is the
+    # category's).
     inv_k = np.einsum("wgm,gk->wkm", invoices[:, :, 1:], to_category)
-    bill_k = np.einsum("wgm,gk->wkm", billed[:, :, 1:], to_category)
-    flows = np.zeros((w.shape[0], k_count, n_days))
+    bill_k = np.einsum("wgm,gk->wkm", billed, to_category)
+    flows = np.zeros((rows, k_count, n_days))
     np.add.at(flows.transpose(2, 0, 1), ends + dso, np.moveaxis(inv_k * collected, 2, 0))
     np.add.at(
         flows.transpose(2, 0, 1),
@@ -400,39 +578,9 @@ def hold(
         -np.moveaxis(inv_k * category_selling_cost[None, :, None], 2, 0),
     )
     np.add.at(flows.transpose(2, 0, 1), starts, -np.moveaxis(bill_k, 2, 0))
-    group_value = np.zeros_like(invoices)
-    group_value[:, :, 1:] = invoices[:, :, 1:] * collected * df_in
-    group_net = np.zeros_like(invoices)
-    group_net[:, :, 1:] = invoices[:, :, 1:] * (
-        collected * df_in[None, None, :] - group_selling_cost[None, :, None] * df_end[None, None, :]
-    )
-
-    sale_day = np.where(forced, np.maximum(forced_day, 0), horizon)
-    discount = np.where(forced, lots.param("forced_discount"), lots.param("orderly_discount"))
-    gross = (
-        left * p * price_factor(lots, counts, sale_day) if per_lot is None else per_lot.final_gross
-    )
-    df_sale = curve.discount(sale_day)
-    if per_lot is None:
-        dc_sale = flat_discount(company_rate, sale_day)
-        value_pv += gross * df_sale
-        value_c += gross * dc_sale
-        costs_pv += gross * discount * df_sale
-        costs_c += gross * discount * dc_sale
-    else:
-        value_pv, value_c = per_lot.value_pv, per_lot.value_company
-        costs_pv, costs_c = per_lot.costs_pv, per_lot.costs_company
-        storage_pv = per_lot.storage_pv
     flows += _stacked_totals(
         gross * (1.0 - discount), w, lots.category * n_days + sale_day, k_count * n_days
-    ).reshape(w.shape[0], k_count, n_days)
-    # The final sale's shock is read at the month end nearest its day.
-    nearest = nearest_grid_index(month_days, sale_day)
-    cells = lots.group * (months + 1) + nearest
-    size = n_groups * (months + 1)
-    group_value += _stacked_totals(gross * df_sale, w, cells, size).reshape(group_value.shape)
-    final_net = gross * (1.0 - discount) * df_sale
-    group_net += _stacked_totals(final_net, w, cells, size).reshape(group_net.shape)
+    ).reshape(rows, k_count, n_days)
     return HoldingResult(
         month_days=np.asarray(month_days, dtype=np.int64),
         market_value=lots.market_value,
@@ -445,9 +593,24 @@ def hold(
         group_value=group_value,
         invoices=invoices,
         group_net=group_net,
+        group_storage=group_storage,
         final_gross=gross,
-        schedule=sales,
+        gross_by_bin=gross_by_bin,
+        schedules=schedules,
+        cells=cells,
+        demand=demand,
     )
+
+
+def _by_scenario(
+    table: np.ndarray, held: HoldingResult, lots: Lots, scenarios: PriceScenarios
+) -> np.ndarray:
+    """Each scenario's row of a per-bin group table: ``table[bin of (s, group), group]``.
+
+    ``table`` is (L, G, ...); the result (S, G, ...).
+    """
+    bins = held.demand.scenario_bins(scenarios)[:, lots.group_category]  # (S, G)
+    return table[bins, np.arange(lots.n_groups)[None, :]]
 
 
 def group_losses(
@@ -460,12 +623,14 @@ def group_losses(
 ) -> np.ndarray:
     """Loss of value per scenario and shock group of the share ``weights`` (row ``row``).
 
+    Each scenario takes its price shocks and its categories' demand bins.
+
     Parameters
     ----------
     held : HoldingResult
         Its ``weights`` row ``row`` is ``weights``.
     scenarios : PriceScenarios
-        Their grid must contain ``held.month_days``.
+        Their grid must contain ``held.month_days`` (and, with demand risk, one year).
     shocks : numpy.ndarray, shape (S, G, T)
 
     Returns
@@ -474,7 +639,10 @@ def group_losses(
     """
     fixed = np.bincount(lots.group, weights=weights * held.market_value, minlength=lots.n_groups)
     at_months = shocks[:, :, scenarios.index_of(held.month_days)]
-    return fixed[None, :] - np.einsum("sgj,gj->sg", at_months, held.group_value[row])
+    if held.demand.n_bins == 1:
+        return fixed[None, :] - np.einsum("sgj,gj->sg", at_months, held.group_value[row, 0])
+    value = _by_scenario(held.group_value[row], held, lots, scenarios)
+    return fixed[None, :] - np.einsum("sgj,sgj->sg", at_months, value)
 
 
 def holding_losses(
@@ -486,12 +654,17 @@ def holding_losses(
     """The portfolio's holding loss of docs/model.md section 6 per scenario (weights row 0).
 
     ``MV + PV(storage) - PV(net proceeds)``, the proceeds net of selling costs, final-sale
-    discounts and bad debt, with each group's shocks.
+    discounts and bad debt, with each group's shocks and each category's demand bin.
 
     Returns
     -------
     numpy.ndarray, shape (S,)
     """
-    fixed = float((held.market_value + held.storage_pv).sum())
     at_months = shocks[:, :, scenarios.index_of(held.month_days)]
-    return fixed - np.einsum("sgj,gj->s", at_months, held.group_net[0])
+    market = float(held.market_value.sum())
+    if held.demand.n_bins == 1:
+        fixed = market + float(held.storage_pv.sum())
+        return fixed - np.einsum("sgj,gj->s", at_months, held.group_net[0, 0])
+    net = _by_scenario(held.group_net[0], held, lots, scenarios)
+    storage = _by_scenario(held.group_storage[0], held, lots, scenarios).sum(axis=1)
+    return market + storage - np.einsum("sgj,sgj->s", at_months, net)
