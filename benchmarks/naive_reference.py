@@ -1,4 +1,4 @@
-"""Naive per-lot Monte Carlo reference for the expected holding loss (MODEL.md section 6).
+"""Naive per-lot Monte Carlo reference for the expected holding loss (MODEL.md sections 6, 6a).
 
 Usage::
 
@@ -7,16 +7,17 @@ Usage::
 What a quant might first write: for one lot, a QuantLib price process, a
 ``ql.GaussianPathGenerator`` over the month-end grid and a Python loop over paths and months
 that runs the holding schedule and discounts it on a ``ql.ZeroCurve``. It shares no code
-with ``finance.risk.holding``, ``finance.collateral.dynamics`` or
-``finance.market.curve``: the schedule, the
-markdown counts and the discount curve are written here again from MODEL.md sections 2 and
-6. From ``finance`` it takes only the inputs (the category table, the assumptions, the lot
+with ``finance.risk.holding``, ``finance.risk.demand``, ``finance.collateral.dynamics`` or
+``finance.market.curve``: the schedule, the markdown counts, the demand level, the aging
+buckets and the discount curve are written here again from MODEL.md sections 2, 6 and 6a.
+From ``finance`` it takes only the inputs (the category table, the assumptions, the lot
 frame) and ``finance.market.calendar.month_offsets`` for the month-end days.
 
 ``main`` times ``finance.evaluate`` on a generated inventory (the whole valuation, not just
 the holding loss, so the ratio is conservative), times this reference on a handful of its
-lots, checks that the two agree within Monte Carlo error, and prints a Markdown table. It
-exits with status 1 when they disagree (or the speed-up is below 100x).
+lots, checks that the two agree within Monte Carlo error (plus :data:`DEMAND_BIN_ALLOWANCE`
+for the engine's demand bins), and prints a Markdown table. It exits with status 1 when
+they disagree (or the speed-up is below 100x).
 
 Scope
 -----
@@ -33,6 +34,20 @@ Modelling notes
   lognormal with E[X(t)] = 1. ``ql.GeometricBrownianMotionProcess(1, 0, sigma)`` would also
   be a martingale, but QuantLib steps it with an arithmetic Euler scheme
   (x + sigma x sqrt(dt) dw), which is not lognormal and can go negative; it is not used.
+* Demand risk (section 6a) is continuous, path by path: the price Brownian motion at
+  exactly t = 1 year is on the QuantLib time grid, W(1) = (ln X(1) + sigma^2 / 2) / sigma
+  is recovered from the path (for sigma = 0 it is drawn as its own standard normal),
+  V = rho_PD W(1) + sqrt(1 - rho_PD^2) xi with xi standard normal from its own generator
+  (NumPy's, seeded with the lot's seed), and D = exp(sigma_D V - sigma_D^2 / 2) scales the
+  monthly rate of sale for the whole horizon. The engine's demand bins are not reproduced:
+  this is the continuous law the bins approximate. Unsold stock stays held (storage) until
+  the horizon's orderly sale, as in section 6.
+* Aging reserve (section 6a): a unit sold ``d`` days after t0 is ``a = age0 + d`` days old,
+  with ``age0`` the lot's ``age_days`` (or, when blank, t0 minus its ``received_date``),
+  and fetches ``P (1 - reserve(a))`` with the category's ``aging_reserve`` for the buckets
+  0-90, 91-180, 181-365, 366-730 and over 730 days (upper ends inclusive). The reserve
+  applies to the monthly sales and to the horizon's orderly sale alike; the selling cost
+  is a fraction of the price fetched, and storage (a fraction of ``p``) does not see it.
 * The curve is a ``ql.ZeroCurve`` (linear in the continuously compounded zero rate,
   Actual/365 Fixed) through t0 at the first rate and one pillar per tenor, each tenor
   advanced from t0 on QuantLib's China SSE calendar, modified following; beyond the last
@@ -63,6 +78,11 @@ from finance.market.calendar import month_offsets
 DAYS_PER_YEAR = 365.0
 #: Agreement threshold: |naive - closed form| in naive standard errors.
 MAX_Z = 4.0
+#: Allowance beside MAX_Z standard errors, as a fraction of the naive loss, for the engine's
+#: demand bins (tilted weights): they put its expected loss below the continuous law's,
+#: measured 0.08-0.29% of the loss against a quadrature over the demand level on
+#: zero-volatility lots, about 0.15-0.35% with volatility (200,000 paths).
+DEMAND_BIN_ALLOWANCE = 0.003
 #: Speed-up the issue asks for.
 MIN_SPEEDUP = 100.0
 
@@ -118,6 +138,54 @@ def season_end_count(season_ends: tuple[str, ...] | list[str], t0: dt.date, day:
     return count
 
 
+#: Upper ends (days of age, inclusive) of the aging buckets but the last (MODEL.md 6a).
+AGING_EDGES = (90, 180, 365, 730)
+
+
+def reserve_at(aging_reserve: tuple[float, ...] | list[float], age: float) -> float:
+    """Aging reserve fraction of a unit ``age`` days old.
+
+    Parameters
+    ----------
+    aging_reserve : sequence of float
+        The category's five reserve fractions for 0-90, 91-180, 181-365, 366-730 and over
+        730 days of age.
+    age : float
+        Age in days.
+
+    Returns
+    -------
+    float
+    """
+    bucket = 0
+    while bucket < len(AGING_EDGES) and age > AGING_EDGES[bucket]:
+        bucket += 1
+    return float(aging_reserve[bucket])
+
+
+def lot_age(lot_row: pd.Series, t0: dt.date) -> float:
+    """A lot's age in days at ``t0``: its ``age_days``, or t0 minus its ``received_date``.
+
+    Parameters
+    ----------
+    lot_row : pandas.Series
+        One row of a :func:`finance.load_inventory` frame.
+    t0 : datetime.date
+        Valuation date.
+
+    Returns
+    -------
+    float
+    """
+    age = lot_row.get("age_days", np.nan)
+    if age is not None and not pd.isna(age):
+        return float(age)
+    received = lot_row.get("received_date", pd.NaT)
+    if received is None or pd.isna(received):
+        raise ValueError("the lot has neither age_days nor received_date")
+    return float((t0 - pd.Timestamp(received).date()).days)
+
+
 def _zero_curve(
     today: ql.Date, curve: tuple[tuple[str, float], ...]
 ) -> tuple[ql.ZeroCurve, float, float]:
@@ -158,29 +226,34 @@ def naive_holding_loss(
 ) -> tuple[float, float]:
     """Expected holding loss of one lot by plain Monte Carlo with QuantLib.
 
-    The schedule of MODEL.md sections 6 and 7a for a lot without expiry: at each month end
-    (t0 + m months, m = 1..horizon_months, unadjusted) ``min(rate, units left)`` units are
-    invoiced at ``P = p exp(-erosion t) (1 - markdown)^n(t) X(t)``, collected ``dso_days``
-    later less the bad debt ``customer_pd * customer_lgd``, and ``selling_cost * P`` is
-    paid on the sale day; storage ``storage_cost / 12 * units held * p`` is billed at the
-    start of each month; what is left at the horizon T sells for cash at ``P(T) (1 -
-    orderly_discount)``. Everything is discounted on the assumptions' zero curve.
+    The schedule of MODEL.md sections 6, 6a and 7a for a lot without expiry: at each month
+    end (t0 + m months, m = 1..horizon_months, unadjusted) ``min(rate D, units left)``
+    units are invoiced at ``P (1 - reserve(a))``, ``P = p exp(-erosion t) (1 -
+    markdown)^n(t) X(t)``, ``a`` the lot's age on the sale day, collected ``dso_days``
+    later less the bad debt ``customer_pd * customer_lgd``, and ``selling_cost`` times that
+    price is paid on the sale day; storage ``storage_cost / 12 * units held * p`` is billed
+    at the start of each month; what is left at the horizon T sells for cash at ``P(T) (1 -
+    reserve(a_T)) (1 - orderly_discount)``. Everything is discounted on the assumptions'
+    zero curve. ``D = exp(sigma_D V - sigma_D^2 / 2)`` is the path's demand level, ``V =
+    rho_PD W(1) + sqrt(1 - rho_PD^2) xi`` (see the module's notes).
 
     Parameters
     ----------
     lot_row : pandas.Series
         One row of a :func:`finance.load_inventory` frame: ``quantity``, ``unit_price``,
         ``monthly_sales`` (blank: ``quantity / months_to_clear``), optional ``sigma`` and
-        ``erosion`` overrides, ``expiry_date`` (must be blank).
+        ``erosion`` overrides, ``expiry_date`` (must be blank), ``age_days`` (blank:
+        from ``received_date``).
     category : Category
-        The lot's category (must have ``shelf_life_days == 0``).
+        The lot's category (must have ``shelf_life_days == 0``); its ``demand_sigma`` and
+        ``aging_reserve`` are used.
     assumptions : Assumptions
-        Valuation date, horizon and zero curve.
+        Valuation date, horizon, zero curve and ``price_demand_correlation``.
     paths : int
         Monte Carlo paths, at least 2.
     seed : int
         Seed of QuantLib's uniform generator, positive (QuantLib takes 0 as "seed from the
-        clock").
+        clock"); NumPy's generator of the demand noise xi takes it too.
 
     Returns
     -------
@@ -210,6 +283,11 @@ def naive_holding_loss(
     months = assumptions.horizon_months
     days = [int(d) for d in month_offsets(t0, months)]
     times = [d / DAYS_PER_YEAR for d in days]
+    sigma_d = category.demand_sigma
+    rho_pd = assumptions.price_demand_correlation
+    # Aging: what is left of the price after the reserve, on each month end's sale day.
+    age0 = lot_age(lot_row, t0)
+    kept = [1.0 - reserve_at(category.aging_reserve, age0 + days[m]) for m in range(months + 1)]
 
     # Deterministic part of the price and the discount factors, per month position.
     trend = [
@@ -240,23 +318,36 @@ def naive_holding_loss(
         process = ql.GeneralizedBlackScholesProcess(
             ql.QuoteHandle(ql.SimpleQuote(1.0)), flat, flat, vol
         )
-        grid = ql.TimeGrid(times[1:])
+        # The month ends and t = 1 year exactly (for W(1)); positions on the grid of each.
+        points = sorted(set(times[1:]) | {1.0})
+        grid = ql.TimeGrid(points)
+        if len(grid) != len(points) + 1:
+            raise RuntimeError("QuantLib's time grid merged two of its points")
+        at = {t: j + 1 for j, t in enumerate(points)}
+        month_at = [0] + [at[t] for t in times[1:]]
+        one_year = at[1.0]
         rng = ql.GaussianRandomSequenceGenerator(
             ql.UniformRandomSequenceGenerator(len(grid) - 1, ql.UniformRandomGenerator(seed))
         )
         generator = ql.GaussianPathGenerator(process, grid, rng, False)
+        noise = np.random.default_rng(seed).standard_normal((paths, 2))
 
         for i in range(paths):
             x = generator.next().value()
+            # W(1) from the path (X(1) = exp(sigma W(1) - sigma^2 / 2)), or its own draw.
+            w1 = (math.log(x[one_year]) / sigma + sigma / 2.0) if sigma > 0 else noise[i, 1]
+            v = rho_pd * w1 + math.sqrt(1.0 - rho_pd * rho_pd) * noise[i, 0]
+            sales = rate * math.exp(sigma_d * v - sigma_d * sigma_d / 2.0)
             left = q
             pv = 0.0
             for m in range(1, months + 1):
                 pv -= storage_rate * left * df[m - 1]  # billed in advance on the units held
-                sold = min(rate, left)
-                price = trend[m] * x[m]
+                sold = min(sales, left)
+                price = trend[m] * x[month_at[m]] * kept[m]
                 pv += sold * price * (collected * df_in[m] - selling * df[m])
                 left -= sold
-            pv += left * net_orderly * trend[months] * x[months] * df[months]
+            final = trend[months] * x[month_at[months]] * kept[months]
+            pv += left * net_orderly * final * df[months]
             values[i] = pv
 
     mean = q * p - float(values.mean())
@@ -321,14 +412,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((row["sku"], row["category"], closed[pos], mean, se))
     naive = (time.perf_counter() - start) / len(chosen)
 
-    z, rel, of_mv = [], [], []
+    z, rel, of_mv, within = [], [], [], []
     for pos, (_, _, exact, mean, se) in zip(chosen, rows, strict=True):
         diff = abs(mean - exact)
         z.append(diff / se if se > 0 else (0.0 if diff <= 1e-9 * abs(exact) else math.inf))
+        within.append(diff <= MAX_Z * se + DEMAND_BIN_ALLOWANCE * abs(mean) + 1e-9 * abs(exact))
         rel.append(diff / abs(mean) if mean else 0.0)
         of_mv.append(diff / float(lots["quantity"].iloc[pos] * lots["unit_price"].iloc[pos]))
     speedup = naive / vectorised
-    agree = max(z) < MAX_Z
+    agree = all(within)
 
     print(
         "| lots compared | naive paths | naive s/lot | vectorised s/lot | speed-up "
@@ -351,7 +443,10 @@ def main(argv: list[str] | None = None) -> int:
         for (sku, cat, exact, mean, se), zi in zip(rows, z, strict=True):
             print(f"| {sku} | {cat} | {exact:,.2f} | {mean:,.2f} | {se:,.2f} | {zi:.2f} |")
     if not agree:
-        print(f"FAIL: naive and closed form differ by more than {MAX_Z} standard errors")
+        print(
+            f"FAIL: naive and closed form differ by more than {MAX_Z} standard errors "
+            f"plus {DEMAND_BIN_ALLOWANCE:.1%} of the loss"
+        )
     if speedup < MIN_SPEEDUP:
         print(f"FAIL: speed-up below {MIN_SPEEDUP:.0f}x")
     return 0 if agree and speedup >= MIN_SPEEDUP else 1
