@@ -162,7 +162,7 @@ def test_cli_on_the_shipped_sample(tmp_path, capsys, lang):
     categories = load_assumptions(out).categories
     estimates = {(r["category"], r["field"]): float(r["estimate"]) for r in rows}
     for (name, field), value in estimates.items():
-        if field in ("sigma", "markdown", "months_to_clear"):
+        if field in ("sigma", "markdown", "months_to_clear", "demand_sigma"):
             assert getattr(categories[name], field) == pytest.approx(value, abs=1e-6)
         elif field == "erosion":  # written within the table's bounds: 0 for rising prices
             assert categories[name].erosion == pytest.approx(max(value, 0.0), abs=1e-6)
@@ -170,6 +170,24 @@ def test_cli_on_the_shipped_sample(tmp_path, capsys, lang):
         assert "价格波动率" in printed.out and "标准误" in printed.out and "服装" in printed.out
     else:
         assert "std error" in printed.out and "apparel" in printed.out
+
+
+def test_the_written_toml_is_an_assumptions_file_carrying_demand_sigma(tmp_path, capsys):
+    """The TOML loads the way ``evaluate --assumptions`` reads it, demand_sigma included."""
+    from finance.inputs.assumptions import parse_assumptions, read_assumptions_file
+
+    code, out, printed = _run(tmp_path, capsys, "en")
+    assert code == 0, printed.err
+    assert "calibration.csv only" not in printed.out
+    written = tomllib.loads(out.read_text(encoding="utf-8"))["categories"]
+    assert all("demand_sigma" in fields for fields in written.values())
+    assumptions = parse_assumptions(read_assumptions_file(str(out)), file=out.name)
+    shipped = load_assumptions().categories
+    for name, fields in written.items():
+        assert assumptions.categories[name].demand_sigma == fields["demand_sigma"]
+        assert assumptions.categories[name].demand_sigma != shipped[name].demand_sigma
+        # The fields the history does not speak of keep the shipped defaults.
+        assert assumptions.categories[name].aging_reserve == shipped[name].aging_reserve
 
 
 def test_the_shipped_sample_is_the_documented_draw():

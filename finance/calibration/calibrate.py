@@ -7,11 +7,10 @@
 
 What is written where
 ---------------------
-- The TOML holds ``sigma``, ``erosion``, ``markdown`` (a category with season ends only) and
-  ``months_to_clear`` (when the stock on hand is known), each brought within the bounds the
-  category table takes (a negative erosion, prices rising, is written as 0; a note says so).
-  ``demand_sigma`` is not a category field yet, and the assumptions refuse an unknown key:
-  it is in ``calibration.csv`` only.
+- The TOML holds ``sigma``, ``erosion``, ``markdown`` (a category with season ends only),
+  ``months_to_clear`` (when the stock on hand is known) and ``demand_sigma``, each brought
+  within the bounds the category table takes (a negative erosion, prices rising, is written
+  as 0; a note says so).
 - ``calibration.csv`` holds every estimate as estimated (unbounded), with its standard error.
 - A category left out (too little history, a gap, a price <= 0, units < 0) is in neither
   table: it keeps its default. Its problem is printed, and written as a comment at the top of
@@ -52,6 +51,7 @@ TOML_BOUNDS: Mapping[str, tuple[float, float]] = {
     "erosion": (0.0, UPPER_BOUNDS["erosion"]),
     "markdown": (0.0, 1.0),
     "months_to_clear": (MIN_MONTHS_TO_CLEAR, UPPER_BOUNDS["months_to_clear"]),
+    "demand_sigma": (0.0, UPPER_BOUNDS["demand_sigma"]),
 }
 #: The report's columns.
 COLUMNS: tuple[str, ...] = ("category", "field", "estimate", "std_error", "months")
@@ -134,14 +134,6 @@ def calibrate(
                 "(give --stock INVENTORY or a stock_on_hand column)",
                 "calibration.no_stock",
                 categories=no_stock,
-            )
-        )
-    if out:
-        notes.append(
-            Text(
-                "demand_sigma is reported in calibration.csv only: it is not a "
-                "category field the assumptions take yet",
-                "calibration.demand_sigma_csv_only",
             )
         )
     return Calibration(history.file, tuple(out), history.problems, tuple(notes))
