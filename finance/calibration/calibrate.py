@@ -33,7 +33,7 @@ from finance.calibration.estimate import (
     estimate_prices,
     season_end_changes,
 )
-from finance.calibration.history import History
+from finance.calibration.history import CategoryHistory, History
 from finance.errors import Problem
 from finance.inputs.categories import (
     FALLBACK_CATEGORY,
@@ -99,34 +99,12 @@ def calibrate(
     notes: list[Text] = []
     no_stock: list[str] = []
     for h in history.categories:
-        category = table.get(h.name, table.get(FALLBACK_CATEGORY))
-        season_months = sorted({int(s[:2]) for s in category.season_ends}) if category else []
-        season_end = season_end_changes(int(h.first_month[5:]), h.months, season_months)
-        estimates = estimate_prices(h.prices, season_end, with_markdown=bool(season_months))
         on_hand = stock.get(h.name) if stock is not None else h.stock
         if on_hand is None:
             no_stock.append(h.name)
-        estimates += estimate_demand(h.units, on_hand)
-        overrides: dict[str, float] = {}
-        for e in estimates:
-            if e.field not in TOML_BOUNDS:
-                continue
-            lo, hi = TOML_BOUNDS[e.field]
-            value = min(max(e.estimate, lo), hi)
-            if value != e.estimate:
-                notes.append(
-                    Text(
-                        f"{h.name}: {e.field} estimated {e.estimate:.4g}, written as {value:g} "
-                        "(the category table's bound)",
-                        "calibration.bounded",
-                        category=h.name,
-                        field=e.field,
-                        estimate=f"{e.estimate:.4g}",
-                        value=f"{value:g}",
-                    )
-                )
-            overrides[e.field] = round(value, 6)
-        out.append(CategoryCalibration(h.name, h.months, tuple(estimates), overrides))
+        fitted, bounded = fit_category(h, table, on_hand)
+        out.append(fitted)
+        notes += bounded
     if no_stock:
         notes.append(
             Text(
@@ -137,6 +115,43 @@ def calibrate(
             )
         )
     return Calibration(history.file, tuple(out), history.problems, tuple(notes))
+
+
+def season_months(name: str, categories: Mapping[str, Category]) -> list[int]:
+    """Calendar months (1-12) of category ``name``'s season ends (``generic``'s if unknown)."""
+    category = categories.get(name, categories.get(FALLBACK_CATEGORY))
+    return sorted({int(s[:2]) for s in category.season_ends}) if category else []
+
+
+def fit_category(
+    h: CategoryHistory, categories: Mapping[str, Category], on_hand: float | None
+) -> tuple[CategoryCalibration, list[Text]]:
+    """One category's estimates and TOML overrides, and a note for each bounded value."""
+    months = season_months(h.name, categories)
+    season_end = season_end_changes(int(h.first_month[5:]), h.months, months)
+    estimates = estimate_prices(h.prices, season_end, with_markdown=bool(months))
+    estimates += estimate_demand(h.units, on_hand)
+    overrides: dict[str, float] = {}
+    notes: list[Text] = []
+    for e in estimates:
+        if e.field not in TOML_BOUNDS:
+            continue
+        lo, hi = TOML_BOUNDS[e.field]
+        value = min(max(e.estimate, lo), hi)
+        if value != e.estimate:
+            notes.append(
+                Text(
+                    f"{h.name}: {e.field} estimated {e.estimate:.4g}, written as {value:g} "
+                    "(the category table's bound)",
+                    "calibration.bounded",
+                    category=h.name,
+                    field=e.field,
+                    estimate=f"{e.estimate:.4g}",
+                    value=f"{value:g}",
+                )
+            )
+        overrides[e.field] = round(value, 6)
+    return CategoryCalibration(h.name, h.months, tuple(estimates), overrides), notes
 
 
 def calibration_frame(calibration: Calibration) -> pd.DataFrame:
@@ -195,17 +210,27 @@ def _cell(text: str, width: int, left: bool) -> str:
 
 
 def write_calibration(
-    calibration: Calibration, out: str | Path, lang: str = DEFAULT
-) -> tuple[Path, Path]:
-    """Write the TOML at ``out`` and ``calibration.csv`` beside it, each whole or not at all.
+    calibration: Calibration,
+    out: str | Path,
+    lang: str = DEFAULT,
+    backtest: pd.DataFrame | None = None,
+) -> tuple[Path, ...]:
+    """Write the TOML at ``out``, ``calibration.csv`` and ``backtest.csv`` beside it.
 
-    Both files are made in memory first, so that a failure while making either writes
-    neither; each is then written through a temporary file (:func:`atomic_write`).
+    ``backtest.csv`` is written when ``backtest`` (its frame,
+    :func:`finance.calibration.backtest.backtest_frame`) is given. Each file is whole or not
+    at all: every file is made in memory first, so that a failure while making any writes none; each
+    is then written through a temporary file (:func:`atomic_write`). Returns the paths
+    written: the TOML, ``calibration.csv``, then ``backtest.csv`` when given.
     """
     out = Path(out)
     toml = calibration_toml(calibration, lang)
     report = safe_csv_bytes(calibration_frame(calibration))
+    tested = None if backtest is None else safe_csv_bytes(backtest)
     csv_path = out.parent / "calibration.csv"
+    written = [out, csv_path]
+    if tested is not None:
+        written.append(atomic_write(out.parent / "backtest.csv", tested))
     atomic_write(csv_path, report)
     atomic_write(out, toml)
-    return out, csv_path
+    return tuple(written)
