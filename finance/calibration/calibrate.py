@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import tomli_w
 
@@ -152,6 +153,38 @@ def fit_category(
             )
         overrides[e.field] = round(value, 6)
     return CategoryCalibration(h.name, h.months, tuple(estimates), overrides), notes
+
+
+def history_frame(
+    h: CategoryHistory, fit: CategoryCalibration, categories: Mapping[str, Category]
+) -> pd.DataFrame:
+    """One category's history beside what was fitted to it, for charts.
+
+    Columns: ``month`` (``YYYY-MM``), ``price``, ``trend`` (the fitted median path: the log
+    price's drift ``-erosion/12 - sigma^2/24`` a month and ``log(1 - markdown)`` at each
+    season end, from the estimates as estimated, through the history's mean log price),
+    ``season_end`` (the month follows a season end: its price carries the markdown),
+    ``units``, ``level`` (mean units sold a month).
+    """
+    found = {e.field: e.estimate for e in fit.estimates}
+    months = season_months(h.name, categories)
+    season_end = season_end_changes(int(h.first_month[5:]), h.months, months)
+    steps = np.full(h.months - 1, -found["erosion"] / 12 - found["sigma"] ** 2 / 24)
+    steps[season_end] += np.log1p(-min(found.get("markdown", 0.0), 1 - 1e-12))
+    shape = np.concatenate(([0.0], np.cumsum(steps)))
+    log_price = np.log(h.prices)
+    trend = np.exp(shape + (log_price - shape).mean())
+    first = int(h.first_month[:4]) * 12 + int(h.first_month[5:]) - 1
+    return pd.DataFrame(
+        {
+            "month": [f"{p // 12:04d}-{p % 12 + 1:02d}" for p in range(first, first + h.months)],
+            "price": h.prices,
+            "trend": trend,
+            "season_end": np.concatenate(([False], season_end)),
+            "units": h.units,
+            "level": float(h.units.mean()),
+        }
+    )
 
 
 def calibration_frame(calibration: Calibration) -> pd.DataFrame:
