@@ -317,9 +317,19 @@ def month_paths(
     domain, colours = list(labels), [c for _, c, _ in series.values()]
     layers = []
     if band is not None:
-        lower, upper, band_label, band_colour = band
-        domain.append(band_label)
-        colours.append(band_colour)
+        domain.append(band[2])
+        colours.append(band[3])
+    if marks is not None:
+        domain.append(marks[2])
+        colours.append(marks[3])
+    scale = alt.Scale(domain=domain, range=colours)
+    # The legend's symbols drawn whole: the band's area would lend them its transparency.
+    legend = alt.Legend(
+        title=titles["series"], orient="bottom", symbolStrokeWidth=3, symbolOpacity=1
+    )
+    color = alt.Color("series:N", scale=scale, sort=domain, legend=legend)
+    if band is not None:
+        lower, upper, band_label, _ = band
         layers.append(
             alt.Chart(data.assign(series=band_label))
             .mark_area(opacity=0.22)
@@ -327,7 +337,7 @@ def month_paths(
                 x=x,
                 y=alt.Y(f"{lower}:Q"),
                 y2=alt.Y2(f"{upper}:Q"),
-                color=alt.Color("series:N"),
+                color=color,
                 tooltip=[
                     tip_month,
                     alt.Tooltip(f"{lower}:Q", title=f"{band_label} ↓", format=y_format),
@@ -335,12 +345,6 @@ def month_paths(
                 ],
             )
         )
-    if marks is not None:
-        flag, value, mark_label, mark_colour = marks
-        domain.append(mark_label)
-        colours.append(mark_colour)
-    scale = alt.Scale(domain=domain, range=colours)
-    legend = alt.Legend(title=titles["series"], orient="bottom", symbolStrokeWidth=3)
     dashes = alt.Scale(domain=labels, range=[d for _, _, d in series.values()])
     layers.append(
         alt.Chart(long)
@@ -348,7 +352,7 @@ def month_paths(
         .encode(
             x=x,
             y=alt.Y("value:Q", title=titles["value"], axis=alt.Axis(format=y_format)),
-            color=alt.Color("series:N", scale=scale, sort=domain, legend=legend),
+            color=color,
             strokeDash=alt.StrokeDash("series:N", scale=dashes, legend=None),
             tooltip=[
                 tip_month,
@@ -358,13 +362,14 @@ def month_paths(
         )
     )
     if marks is not None:
+        flag, value, mark_label, _ = marks
         layers.append(
             alt.Chart(data[data[flag]].assign(series=mark_label))
             .mark_point(shape="triangle-down", size=140, filled=True, opacity=1)
             .encode(
                 x=x,
                 y=alt.Y(f"{value}:Q"),
-                color=alt.Color("series:N"),
+                color=color,
                 tooltip=[tip_month, alt.Tooltip("series:N", title=titles["series"])],
             )
         )
