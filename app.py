@@ -44,6 +44,7 @@ pages = [
         default=True,
     ),
     st.Page("app_pages/assumptions.py", title=t("nav.assumptions"), icon=":material/tune:"),
+    st.Page("app_pages/calibrate.py", title=t("nav.calibrate"), icon=":material/query_stats:"),
     st.Page(
         "app_pages/collateral.py", title=t("nav.collateral"), icon=":material/account_balance:"
     ),

@@ -12,8 +12,9 @@ the files: ``xlsx`` the CSV tables and ``valuation.xlsx``, ``csv`` the CSV table
 ``parquet`` the same tables as Parquet.
 
 ``calibrate HISTORY --out CATEGORIES.toml [--stock INVENTORY]`` estimates category fields
-from a monthly history (:mod:`finance.calibration`), writes the TOML and ``calibration.csv``
-beside it (each through a temporary file) and prints the estimates; it exits 2 on a
+from a monthly history (:mod:`finance.calibration`), writes the TOML, ``calibration.csv``
+and ``backtest.csv`` beside it (each through a temporary file) and prints the estimates and
+the backtest's summary (the last 12 months against the model fitted before); it exits 2 on a
 file-level defect, or when every category is left out for too little history.
 
 ``--lang en|zh`` sets the language of the printed report, every error line and the
@@ -719,7 +720,15 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     """Estimate category fields from a history; write the TOML and ``calibration.csv``."""
-    from finance.calibration import calibrate, format_calibration, read_history, write_calibration
+    from finance.calibration import (
+        backtest,
+        backtest_frame,
+        calibrate,
+        format_backtest,
+        format_calibration,
+        read_history,
+        write_calibration,
+    )
 
     out = Path(args.out)
     if out.suffix.lower() != ".toml":
@@ -745,9 +754,15 @@ def _calibrate(args: argparse.Namespace) -> int:
     if not result.categories:
         # Nothing to write: every category was left out, and each problem says why.
         raise InputError(result.problems)
-    toml, csv_path = write_calibration(result, out, args.lang)
+    tested = backtest(history)
+    toml, csv_path, backtest_path = write_calibration(
+        result, out, args.lang, backtest_frame(tested)
+    )
     print(format_calibration(result, args.lang))
-    print("\n" + t("calibration.wrote", args.lang, toml=toml, csv=csv_path))
+    print("\n" + format_backtest(tested, args.lang))
+    files = {"toml": toml, "csv": csv_path, "backtest": backtest_path}
+    wrote = t("calibration.wrote_backtest", args.lang, **files)
+    print("\n" + wrote)
     return 0
 
 

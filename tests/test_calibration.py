@@ -162,7 +162,7 @@ def test_cli_on_the_shipped_sample(tmp_path, capsys, lang):
     categories = load_assumptions(out).categories
     estimates = {(r["category"], r["field"]): float(r["estimate"]) for r in rows}
     for (name, field), value in estimates.items():
-        if field in ("sigma", "markdown", "months_to_clear"):
+        if field in ("sigma", "markdown", "months_to_clear", "demand_sigma"):
             assert getattr(categories[name], field) == pytest.approx(value, abs=1e-6)
         elif field == "erosion":  # written within the table's bounds: 0 for rising prices
             assert categories[name].erosion == pytest.approx(max(value, 0.0), abs=1e-6)
@@ -170,6 +170,24 @@ def test_cli_on_the_shipped_sample(tmp_path, capsys, lang):
         assert "价格波动率" in printed.out and "标准误" in printed.out and "服装" in printed.out
     else:
         assert "std error" in printed.out and "apparel" in printed.out
+
+
+def test_the_written_toml_is_an_assumptions_file_carrying_demand_sigma(tmp_path, capsys):
+    """The TOML loads the way ``evaluate --assumptions`` reads it, demand_sigma included."""
+    from finance.inputs.assumptions import parse_assumptions, read_assumptions_file
+
+    code, out, printed = _run(tmp_path, capsys, "en")
+    assert code == 0, printed.err
+    assert "calibration.csv only" not in printed.out
+    written = tomllib.loads(out.read_text(encoding="utf-8"))["categories"]
+    assert all("demand_sigma" in fields for fields in written.values())
+    assumptions = parse_assumptions(read_assumptions_file(str(out)), file=out.name)
+    shipped = load_assumptions().categories
+    for name, fields in written.items():
+        assert assumptions.categories[name].demand_sigma == fields["demand_sigma"]
+        assert assumptions.categories[name].demand_sigma != shipped[name].demand_sigma
+        # The fields the history does not speak of keep the shipped defaults.
+        assert assumptions.categories[name].aging_reserve == shipped[name].aging_reserve
 
 
 def test_the_shipped_sample_is_the_documented_draw():
@@ -228,3 +246,84 @@ def test_chinese_headers_and_sku_rows_are_one_category_month(tmp_path):
     assert [c.months for c in read.categories] == [30, 30]
     apparel = read.categories[0]
     assert np.allclose(apparel.prices, history[history["category"] == "apparel"]["avg_price"])
+
+
+def _estimates_of(folder) -> pd.DataFrame:
+    frame = pd.read_csv(folder / "calibration.csv", encoding="utf-8-sig")
+    return frame.set_index(["category", "field"]).sort_index()
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "parquet"])
+def test_xlsx_and_parquet_histories_give_the_csv_estimates(tmp_path, suffix):
+    history = pd.read_csv(SAMPLE)
+    path = tmp_path / f"history.{suffix}"
+    if suffix == "xlsx":
+        history.to_excel(path, index=False)
+    else:
+        history.to_parquet(path, index=False)
+    for name, source in (("from_csv", SAMPLE), ("from_file", path)):
+        (tmp_path / name).mkdir()
+        out = tmp_path / name / "categories.toml"
+        assert main(["calibrate", str(source), "--out", str(out), "--lang", "en"]) == 0
+    expected, found = _estimates_of(tmp_path / "from_csv"), _estimates_of(tmp_path / "from_file")
+    pd.testing.assert_frame_equal(found, expected, rtol=1e-12)
+    written = (tmp_path / "from_file" / "categories.toml").read_text(encoding="utf-8")
+    assert (
+        tomllib.loads(written)["categories"]
+        == tomllib.loads((tmp_path / "from_csv" / "categories.toml").read_text(encoding="utf-8"))[
+            "categories"
+        ]
+    )
+
+
+def test_chinese_headers_with_sku_rows_through_the_cli(tmp_path, capsys):
+    """月份, 类别, 均价, 销量 with each category's month split over two SKUs at one price."""
+    history = pd.read_csv(SAMPLE)
+    halves = [
+        history.assign(sku=f"{s}-" + history["category"], units_sold=history["units_sold"] / 2)
+        for s in ("A", "B")
+    ]
+    chinese = pd.concat(halves).rename(
+        columns={"month": "月份", "category": "类别", "avg_price": "均价", "units_sold": "销量",
+                 "sku": "商品编码", "stock_on_hand": "库存"}
+    )  # fmt: skip
+    # The stock column is a month's units on hand: half of it on each SKU's row.
+    chinese["库存"] = chinese["库存"] / 2
+    path = tmp_path / "历史.xlsx"
+    chinese.to_excel(path, index=False)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert main(["calibrate", str(SAMPLE), "--out", str(tmp_path / "a" / "c.toml")]) == 0
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "b" / "c.toml"),
+                 "--lang", "zh"]) == 0  # fmt: skip
+    assert "服装" in capsys.readouterr().out
+    expected, found = _estimates_of(tmp_path / "a"), _estimates_of(tmp_path / "b")
+    pd.testing.assert_frame_equal(found, expected, rtol=1e-9)
+
+
+def test_stock_from_an_inventory_gives_months_to_clear(tmp_path, capsys):
+    """``--stock INVENTORY``: months_to_clear = the inventory's units by category / mean sales."""
+    from finance.inputs.inventory import load_inventory
+
+    inventory = DATA_DIR / "sample_inventory.csv"
+    history = pd.read_csv(SAMPLE).drop(columns="stock_on_hand")
+    path = tmp_path / "h.csv"
+    history.to_csv(path, index=False)
+    out = tmp_path / "c.toml"
+    assert main(["calibrate", str(path), "--out", str(out), "--stock", str(inventory),
+                 "--lang", "en"]) == 0  # fmt: skip
+    assert "no stock on hand" not in capsys.readouterr().out
+    on_hand = load_inventory(inventory).groupby("category")["quantity"].sum()
+    mean_sales = history.groupby("category")["units_sold"].mean()
+    found = _estimates_of(tmp_path)["estimate"]
+    written = tomllib.loads(out.read_text(encoding="utf-8"))["categories"]
+    for name in mean_sales.index:
+        expected = on_hand[name] / mean_sales[name]
+        assert found[(name, "months_to_clear")] == pytest.approx(expected, rel=1e-12)
+        assert written[name]["months_to_clear"] == pytest.approx(expected, abs=1e-6)
+    # Without the inventory and without the column, months_to_clear is not estimated: said so.
+    (tmp_path / "none").mkdir()
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "none" / "c.toml"),
+                 "--lang", "en"]) == 0  # fmt: skip
+    assert "no stock on hand" in capsys.readouterr().out
+    assert "months_to_clear" not in set(_estimates_of(tmp_path / "none").reset_index()["field"])

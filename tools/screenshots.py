@@ -6,6 +6,7 @@ finish running, and saves ``OUT/<lang>-<page>.png``.
 
     python tools/screenshots.py [--out DIR] [--pages inventory,financing] [--lang en,zh]
 
+``--pages calibrate`` shows the Calibrate page with the sample history calibrated.
 ``--pages mapping`` shows the Inventory page's mapping step: a Kingdee-style stock list
 (the end-to-end test's) uploaded, one category name the evaluator does not know.
 """
@@ -27,6 +28,7 @@ from tests.e2e.helpers import (  # noqa: E402
     BROWSER_ARGS,
     LOCALES,
     PAGES,
+    catalog,
     chromium_path,
     serve_app,
     upload,
@@ -67,6 +69,11 @@ def main() -> None:
                 wait_for_run(page)
                 if name == "mapping":
                     upload(page, "库存明细表.csv", ERP_CSV)
+                if name == "calibrate":  # the page with the sample history calibrated
+                    main = page.get_by_test_id("stMain")
+                    main.get_by_role("button", name=catalog(lang)["calibrate.use_sample"]).click()
+                    main.get_by_text(catalog(lang)["calibrate.backtest"], exact=True).wait_for()
+                    wait_for_run(page)
                 page.wait_for_timeout(CHART_DRAW_MS)
                 # The page scrolls inside Streamlit's main block, not the document: grow
                 # the viewport to the block's height for a whole-page picture.

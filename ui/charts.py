@@ -280,3 +280,97 @@ def share_bars(
         .encode(x=alt.X("middle:Q"), text=alt.Text("share:Q", format=".0%"))
     )
     return (bars + text).properties(height=alt.Step(30))
+
+
+def month_paths(
+    frame: pd.DataFrame,
+    series: dict[str, tuple[str, str, list[int]]],
+    titles: dict[str, str],
+    *,
+    band: tuple[str, str, str, str] | None = None,
+    marks: tuple[str, str, str, str] | None = None,
+    y_format: str = ",.2f",
+    height: int = 300,
+) -> alt.Chart:
+    """Monthly lines over ``frame["month"]`` (``YYYY-MM``), an optional band and marked months.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row a month: ``month`` and the columns named below.
+    series : dict
+        Column -> (shown label, colour, dash pattern), one line each, in the legend's order.
+    titles : dict
+        ``month``, ``value`` and ``series``: the axes' and the legend's titles (translated).
+    band : (lower column, upper column, shown label, colour), optional
+        A shaded band between two columns.
+    marks : (flag column, value column, shown label, colour), optional
+        A point on ``value column`` in each month whose flag is true.
+    """
+    data = frame.assign(month=pd.to_datetime(frame["month"], format="%Y-%m"))
+    # Months written as numbers: Vega's own month names are English whatever the language.
+    x = alt.X("month:T", title=titles["month"], axis=alt.Axis(format="%Y-%m", labelAngle=0))
+    tip_month = alt.Tooltip("month:T", title=titles["month"], format="%Y-%m")
+    labels = [shown for shown, _, _ in series.values()]
+    long = data.melt(id_vars="month", value_vars=list(series), var_name="key", value_name="value")
+    long["series"] = long["key"].map({k: v[0] for k, v in series.items()})
+    domain, colours = list(labels), [c for _, c, _ in series.values()]
+    layers = []
+    if band is not None:
+        domain.append(band[2])
+        colours.append(band[3])
+    if marks is not None:
+        domain.append(marks[2])
+        colours.append(marks[3])
+    scale = alt.Scale(domain=domain, range=colours)
+    # The legend's symbols drawn whole: the band's area would lend them its transparency.
+    legend = alt.Legend(
+        title=titles["series"], orient="bottom", symbolStrokeWidth=3, symbolOpacity=1
+    )
+    color = alt.Color("series:N", scale=scale, sort=domain, legend=legend)
+    if band is not None:
+        lower, upper, band_label, _ = band
+        layers.append(
+            alt.Chart(data.assign(series=band_label))
+            .mark_area(opacity=0.22)
+            .encode(
+                x=x,
+                y=alt.Y(f"{lower}:Q"),
+                y2=alt.Y2(f"{upper}:Q"),
+                color=color,
+                tooltip=[
+                    tip_month,
+                    alt.Tooltip(f"{lower}:Q", title=f"{band_label} ↓", format=y_format),
+                    alt.Tooltip(f"{upper}:Q", title=f"{band_label} ↑", format=y_format),
+                ],
+            )
+        )
+    dashes = alt.Scale(domain=labels, range=[d for _, _, d in series.values()])
+    layers.append(
+        alt.Chart(long)
+        .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2.2)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=titles["value"], axis=alt.Axis(format=y_format)),
+            color=color,
+            strokeDash=alt.StrokeDash("series:N", scale=dashes, legend=None),
+            tooltip=[
+                tip_month,
+                alt.Tooltip("series:N", title=titles["series"]),
+                alt.Tooltip("value:Q", title=titles["value"], format=y_format),
+            ],
+        )
+    )
+    if marks is not None:
+        flag, value, mark_label, _ = marks
+        layers.append(
+            alt.Chart(data[data[flag]].assign(series=mark_label))
+            .mark_point(shape="triangle-down", size=140, filled=True, opacity=1)
+            .encode(
+                x=x,
+                y=alt.Y(f"{value}:Q"),
+                color=color,
+                tooltip=[tip_month, alt.Tooltip("series:N", title=titles["series"])],
+            )
+        )
+    return alt.layer(*layers).resolve_scale(color="shared").properties(height=height)

@@ -23,9 +23,11 @@ import streamlit as st
 
 from finance import Assumptions, InputError, ValuationResult, evaluate, load_inventory
 from finance.analysis.stress import StressResult, stress_test
+from finance.calibration import Backtest, Calibration, History, backtest, calibrate, read_history
 from finance.errors import Problem
 from finance.inputs.assumptions import parse_assumptions
 from finance.inputs.categories import Category
+from finance.inputs.reading import Limits
 from finance.paths import DATA_DIR
 from finance.report.assumptions_toml import assumptions_toml
 from finance.risk.profiles import haircut_profile, value_decay
@@ -47,6 +49,12 @@ READ_LIMITS: Mapping[str, int] = {
     "max_cells": 32 * MAX_LOTS,
     "max_text": MAX_UPLOAD_MB * 2**20 // 3,
 }
+#: What a history upload may hold: a few categories or SKUs over some years, far below an
+#: inventory's limits (the page's uploader takes at most HISTORY_MB).
+HISTORY_MB = 10
+HISTORY_LIMITS = Limits(
+    bytes=HISTORY_MB * 2**20, rows=200_000, cells=2_000_000, text=HISTORY_MB * 2**20 // 3
+)
 
 #: How long a cached result is kept (every st.cache_data below): a server that runs for
 #: weeks must not hold every session's results for ever. With ``max_entries`` on each and
@@ -146,6 +154,47 @@ def inputs_from(
     lots_key = digest(f"{data_key}:{name}:{categories_key}".encode())
     a_key = digest(assumptions_toml(assumptions))
     return Inputs(assumptions, lots, lots_key, a_key, name, upload is None), None
+
+
+#: The shipped monthly sales history (the Calibrate page's sample).
+SAMPLE_HISTORY = DATA_DIR / "sample_history.csv"
+
+
+@functools.cache
+def sample_history() -> tuple[str, bytes, str]:
+    """The shipped sample history as an upload: name, bytes and digest."""
+    data = SAMPLE_HISTORY.read_bytes()
+    return SAMPLE_HISTORY.name, data, digest(data)
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """A history read, calibrated and backtested (:mod:`finance.calibration`)."""
+
+    history: History
+    calibration: Calibration
+    backtest: Backtest
+
+
+@st.cache_data(show_spinner=False, max_entries=16, ttl=CACHE_TTL)
+def _calibrated(
+    data_key: str, name: str, categories_key: str, _data: bytes, _categories: Mapping[str, Category]
+) -> tuple[Calibrated | None, Problems | None]:
+    try:
+        history = read_history(_data, name=name, categories=_categories, limits=HISTORY_LIMITS)
+    except InputError as exc:
+        return None, exc.problems
+    calibration = calibrate(history, categories=_categories)
+    return Calibrated(history, calibration, backtest(history, categories=_categories)), None
+
+
+def calibrated(
+    upload: tuple[str, bytes, str], assumptions: Assumptions
+) -> tuple[Calibrated | None, Problems | None]:
+    """The history's estimates and backtest with the session's categories, or its problems."""
+    name, data, data_key = upload
+    categories_key = digest(repr(sorted(assumptions.categories.items())).encode("utf-8"))
+    return _calibrated(data_key, name, categories_key, data, assumptions.categories)
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=CACHE_TTL)

@@ -14,6 +14,9 @@ LANG = "lang"
 #: The uploaded inventory as ``(name, bytes, digest)`` (``compute.as_upload``); None means
 #: the shipped sample.
 INVENTORY = "inventory"
+#: The monthly sales history the Calibrate page reads, ``(name, bytes, digest)``; None: none
+#: chosen yet.
+HISTORY = "calibrate_history"
 #: The user's assumptions document (overrides of data/assumptions.toml, TOML form).
 ASSUMPTIONS = "assumptions_doc"
 #: Problems of the last assumptions file the user tried to load.
@@ -47,6 +50,13 @@ DETAILS_TAB = "fin_details_tab"
 #: Whether the Financing page's stress test is open (it runs when opened).
 STRESS_OPEN = "fin_stress_open"
 STRESS_RUN = "stress_run"
+CALIBRATE_UPLOAD = "calibrate_upload"
+CALIBRATE_UPLOAD_SEEN = "calibrate_upload_seen"
+CALIBRATE_SAMPLE = "calibrate_sample"
+CALIBRATE_APPLY = "calibrate_apply"
+#: Categories whose estimates were last applied to the session's assumptions.
+CALIBRATE_APPLIED = "calibrate_applied"
+CALIBRATE_CATEGORY = "calibrate_category"
 
 
 def init_state(default_lang: str) -> None:

@@ -7,11 +7,10 @@
 
 What is written where
 ---------------------
-- The TOML holds ``sigma``, ``erosion``, ``markdown`` (a category with season ends only) and
-  ``months_to_clear`` (when the stock on hand is known), each brought within the bounds the
-  category table takes (a negative erosion, prices rising, is written as 0; a note says so).
-  ``demand_sigma`` is not a category field yet, and the assumptions refuse an unknown key:
-  it is in ``calibration.csv`` only.
+- The TOML holds ``sigma``, ``erosion``, ``markdown`` (a category with season ends only),
+  ``months_to_clear`` (when the stock on hand is known) and ``demand_sigma``, each brought
+  within the bounds the category table takes (a negative erosion, prices rising, is written
+  as 0; a note says so).
 - ``calibration.csv`` holds every estimate as estimated (unbounded), with its standard error.
 - A category left out (too little history, a gap, a price <= 0, units < 0) is in neither
   table: it keeps its default. Its problem is printed, and written as a comment at the top of
@@ -24,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import tomli_w
 
@@ -34,7 +34,7 @@ from finance.calibration.estimate import (
     estimate_prices,
     season_end_changes,
 )
-from finance.calibration.history import History
+from finance.calibration.history import CategoryHistory, History
 from finance.errors import Problem
 from finance.inputs.categories import (
     FALLBACK_CATEGORY,
@@ -52,6 +52,7 @@ TOML_BOUNDS: Mapping[str, tuple[float, float]] = {
     "erosion": (0.0, UPPER_BOUNDS["erosion"]),
     "markdown": (0.0, 1.0),
     "months_to_clear": (MIN_MONTHS_TO_CLEAR, UPPER_BOUNDS["months_to_clear"]),
+    "demand_sigma": (0.0, UPPER_BOUNDS["demand_sigma"]),
 }
 #: The report's columns.
 COLUMNS: tuple[str, ...] = ("category", "field", "estimate", "std_error", "months")
@@ -99,34 +100,12 @@ def calibrate(
     notes: list[Text] = []
     no_stock: list[str] = []
     for h in history.categories:
-        category = table.get(h.name, table.get(FALLBACK_CATEGORY))
-        season_months = sorted({int(s[:2]) for s in category.season_ends}) if category else []
-        season_end = season_end_changes(int(h.first_month[5:]), h.months, season_months)
-        estimates = estimate_prices(h.prices, season_end, with_markdown=bool(season_months))
         on_hand = stock.get(h.name) if stock is not None else h.stock
         if on_hand is None:
             no_stock.append(h.name)
-        estimates += estimate_demand(h.units, on_hand)
-        overrides: dict[str, float] = {}
-        for e in estimates:
-            if e.field not in TOML_BOUNDS:
-                continue
-            lo, hi = TOML_BOUNDS[e.field]
-            value = min(max(e.estimate, lo), hi)
-            if value != e.estimate:
-                notes.append(
-                    Text(
-                        f"{h.name}: {e.field} estimated {e.estimate:.4g}, written as {value:g} "
-                        "(the category table's bound)",
-                        "calibration.bounded",
-                        category=h.name,
-                        field=e.field,
-                        estimate=f"{e.estimate:.4g}",
-                        value=f"{value:g}",
-                    )
-                )
-            overrides[e.field] = round(value, 6)
-        out.append(CategoryCalibration(h.name, h.months, tuple(estimates), overrides))
+        fitted, bounded = fit_category(h, table, on_hand)
+        out.append(fitted)
+        notes += bounded
     if no_stock:
         notes.append(
             Text(
@@ -136,15 +115,76 @@ def calibrate(
                 categories=no_stock,
             )
         )
-    if out:
-        notes.append(
-            Text(
-                "demand_sigma is reported in calibration.csv only: it is not a "
-                "category field the assumptions take yet",
-                "calibration.demand_sigma_csv_only",
-            )
-        )
     return Calibration(history.file, tuple(out), history.problems, tuple(notes))
+
+
+def season_months(name: str, categories: Mapping[str, Category]) -> list[int]:
+    """Calendar months (1-12) of category ``name``'s season ends (``generic``'s if unknown)."""
+    category = categories.get(name, categories.get(FALLBACK_CATEGORY))
+    return sorted({int(s[:2]) for s in category.season_ends}) if category else []
+
+
+def fit_category(
+    h: CategoryHistory, categories: Mapping[str, Category], on_hand: float | None
+) -> tuple[CategoryCalibration, list[Text]]:
+    """One category's estimates and TOML overrides, and a note for each bounded value."""
+    months = season_months(h.name, categories)
+    season_end = season_end_changes(int(h.first_month[5:]), h.months, months)
+    estimates = estimate_prices(h.prices, season_end, with_markdown=bool(months))
+    estimates += estimate_demand(h.units, on_hand)
+    overrides: dict[str, float] = {}
+    notes: list[Text] = []
+    for e in estimates:
+        if e.field not in TOML_BOUNDS:
+            continue
+        lo, hi = TOML_BOUNDS[e.field]
+        value = min(max(e.estimate, lo), hi)
+        if value != e.estimate:
+            notes.append(
+                Text(
+                    f"{h.name}: {e.field} estimated {e.estimate:.4g}, written as {value:g} "
+                    "(the category table's bound)",
+                    "calibration.bounded",
+                    category=h.name,
+                    field=e.field,
+                    estimate=f"{e.estimate:.4g}",
+                    value=f"{value:g}",
+                )
+            )
+        overrides[e.field] = round(value, 6)
+    return CategoryCalibration(h.name, h.months, tuple(estimates), overrides), notes
+
+
+def history_frame(
+    h: CategoryHistory, fit: CategoryCalibration, categories: Mapping[str, Category]
+) -> pd.DataFrame:
+    """One category's history beside what was fitted to it, for charts.
+
+    Columns: ``month`` (``YYYY-MM``), ``price``, ``trend`` (the fitted median path: the log
+    price's drift ``-erosion/12 - sigma^2/24`` a month and ``log(1 - markdown)`` at each
+    season end, from the estimates as estimated, through the history's mean log price),
+    ``season_end`` (the month follows a season end: its price carries the markdown),
+    ``units``, ``level`` (mean units sold a month).
+    """
+    found = {e.field: e.estimate for e in fit.estimates}
+    months = season_months(h.name, categories)
+    season_end = season_end_changes(int(h.first_month[5:]), h.months, months)
+    steps = np.full(h.months - 1, -found["erosion"] / 12 - found["sigma"] ** 2 / 24)
+    steps[season_end] += np.log1p(-min(found.get("markdown", 0.0), 1 - 1e-12))
+    shape = np.concatenate(([0.0], np.cumsum(steps)))
+    log_price = np.log(h.prices)
+    trend = np.exp(shape + (log_price - shape).mean())
+    first = int(h.first_month[:4]) * 12 + int(h.first_month[5:]) - 1
+    return pd.DataFrame(
+        {
+            "month": [f"{p // 12:04d}-{p % 12 + 1:02d}" for p in range(first, first + h.months)],
+            "price": h.prices,
+            "trend": trend,
+            "season_end": np.concatenate(([False], season_end)),
+            "units": h.units,
+            "level": float(h.units.mean()),
+        }
+    )
 
 
 def calibration_frame(calibration: Calibration) -> pd.DataFrame:
@@ -203,17 +243,27 @@ def _cell(text: str, width: int, left: bool) -> str:
 
 
 def write_calibration(
-    calibration: Calibration, out: str | Path, lang: str = DEFAULT
-) -> tuple[Path, Path]:
-    """Write the TOML at ``out`` and ``calibration.csv`` beside it, each whole or not at all.
+    calibration: Calibration,
+    out: str | Path,
+    lang: str = DEFAULT,
+    backtest: pd.DataFrame | None = None,
+) -> tuple[Path, ...]:
+    """Write the TOML at ``out``, ``calibration.csv`` and ``backtest.csv`` beside it.
 
-    Both files are made in memory first, so that a failure while making either writes
-    neither; each is then written through a temporary file (:func:`atomic_write`).
+    ``backtest.csv`` is written when ``backtest`` (its frame,
+    :func:`finance.calibration.backtest.backtest_frame`) is given. Each file is whole or not
+    at all: every file is made in memory first, so that a failure while making any writes none; each
+    is then written through a temporary file (:func:`atomic_write`). Returns the paths
+    written: the TOML, ``calibration.csv``, then ``backtest.csv`` when given.
     """
     out = Path(out)
     toml = calibration_toml(calibration, lang)
     report = safe_csv_bytes(calibration_frame(calibration))
+    tested = None if backtest is None else safe_csv_bytes(backtest)
     csv_path = out.parent / "calibration.csv"
+    written = [out, csv_path]
+    if tested is not None:
+        written.append(atomic_write(out.parent / "backtest.csv", tested))
     atomic_write(csv_path, report)
     atomic_write(out, toml)
-    return out, csv_path
+    return tuple(written)

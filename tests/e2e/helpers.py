@@ -39,6 +39,7 @@ LOCALES = {"en": "en-US", "zh": "zh-CN"}
 PAGES = {
     "inventory": "",
     "assumptions": "assumptions",
+    "calibrate": "calibrate",
     "collateral": "collateral",
     "risk": "risk",
     "financing": "financing",

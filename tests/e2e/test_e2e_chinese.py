@@ -148,6 +148,12 @@ def test_a_chinese_session_shows_no_english_on_any_page(new_page, app_url: str) 
         expect(main.locator("h1")).to_have_text(ZH[f"{name}.title"])
         wait_for_run(page)
         assert _page_words(page) == {}, name
+        if name == "calibrate":
+            # The sample history calibrated: the estimates, charts and backtest in Chinese.
+            main.get_by_role("button", name=ZH["calibrate.use_sample"]).click()
+            expect(main.get_by_text(ZH["calibrate.backtest"], exact=True)).to_be_visible()
+            wait_for_run(page)
+            assert _page_words(page) == {}, "calibrate with the sample history"
 
     # The problems of a bad file: every message, header and value in the problems table.
     go_to(page, ZH["nav.inventory"])
