@@ -1,16 +1,18 @@
-"""Holding: keep the stock and sell it in the normal course (docs/model.md sections 6, 7a).
+"""Holding: keep the stock and sell it in the normal course (docs/model.md sections 6, 6a, 7a).
 
 Schedule of one lot, months m = 1..horizon_months after t0 (dates by QuantLib, t0 + m
 months, unadjusted):
 
 * at each month end before the forced-sale day, ``min(rate, units left)`` units are
-  invoiced at ``P(t)``; ``rate`` is ``monthly_sales`` or ``quantity / months_to_clear``.
-  The sale is on the company's trade terms: the invoice is collected ``dso_days`` later,
-  less the expected bad debt ``customer_pd * customer_lgd``; the selling cost
-  ``selling_cost * P(t)`` is paid on the sale day;
+  invoiced at ``P(t) (1 - reserve(age))``; ``rate`` is ``monthly_sales`` or ``quantity /
+  months_to_clear``, times the scenario's demand level ``D`` of the lot's category, and
+  ``reserve`` the aging reserve of the lot's age on the day. The sale is on the company's
+  trade terms: the invoice is collected ``dso_days`` later, less the expected bad debt
+  ``customer_pd * customer_lgd``; the selling cost ``selling_cost * P(t)`` (of the price
+  net of the reserve) is paid on the sale day;
 * a lot with an expiry is sold in a forced sale ``T_f`` days before it (on t0 when that
-  day has passed) at ``P(t) (1 - d_f)``, for cash on the day;
-* what is left at the horizon goes in an orderly sale at ``P(t) (1 - d_o)``, for cash;
+  day has passed) at ``P(t) (1 - reserve) (1 - d_f)``, for cash on the day;
+* what is left at the horizon goes in an orderly sale at ``P(t) (1 - reserve) (1 - d_o)``;
 * storage is billed monthly in advance, ``storage_cost / 12 * units held * p`` at the
   start of each month the lot is held (storage follows the goods, not their price).
 
@@ -18,15 +20,19 @@ A share ``w`` of a lot held on its own sells ``w`` of the lot's rate: every figu
 schedule is linear in the share held, so a lot split between routes is valued part by
 part, and the mix (docs/model.md section 8a) is a linear programme.
 
-Because E[X(t)] = 1 the expected figures are exact per lot without simulation; for the
-distribution, values are totalled per shock group and month (a final sale counts at the
-month end nearest its day), and each scenario weighs those totals with its shocks:
-groups x months x scenarios, never lots x scenarios.
+The schedule is computed per demand bin (:mod:`finance.risk.demand`): lots x bins, never
+lots x scenarios. The expected figures weigh the bins with their price-tilted weights, so
+they are exact per lot without simulation; for the distribution, values are totalled per
+bin, shock group and month (a final sale counts at the month end nearest its day), and
+each scenario weighs its bin's totals with its shocks: bins x groups x months x scenarios.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -37,6 +43,8 @@ from finance.inputs.categories import AGING_BUCKET_DAYS, AGING_BUCKETS
 from finance.market.curve import DiscountTable, flat_discount
 from finance.market.scenarios import PriceScenarios, nearest_grid_index
 from finance.risk.demand import DEMAND_DAY, DemandBins
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -407,6 +415,19 @@ class _Cells:
         return cls(index=index, base=base, group=group, keep=1.0 - reserve)
 
 
+#: Threads the demand bins are spread over (numpy lets go of the GIL in the bins' array
+#: work, so a second core shortens the schedule).
+BIN_THREADS = 2
+
+
+def _over_bins(work: Callable[[int], T], n_bins: int) -> list[T]:
+    """``work(b)`` for every bin, in bin order; on threads when there are several bins."""
+    if n_bins == 1:
+        return [work(0)]
+    with ThreadPoolExecutor(max_workers=BIN_THREADS) as pool:
+        return list(pool.map(work, range(n_bins)))
+
+
 def hold(
     lots: Lots,
     counts: np.ndarray,
@@ -488,41 +509,49 @@ def hold(
     df_sale = curve.discount(sale_day)
     if per_lot is None:
         timeline = SaleTimeline.of(lots, month_days)
-        schedules = tuple(
-            _Sales.of(lots, month_days, demand.levels[lots.category, b], timeline)
-            for b in range(n_bins)
-        )
         # The final sale's price per unit: expected price factor, less the reserve of the
-        # lot's age on the day, times the bins' tilted weights on that day.
+        # lot's age on the day.
         sale_factor = price_factor(lots, counts, sale_day) * (
             1.0 - aging_reserve_of(lots, lots.age_days + sale_day)
         )
         dc_sale = flat_discount(company_rate, sale_day)
-        value_pv, value_c, costs_pv, costs_c, storage_pv = np.zeros((5, n))
-        gross_by_bin = np.empty((n_bins, n))
-        # Sale days only matter up to a year (the demand level's correlation is at t = 1).
+        discounts = np.stack([df_in, dc_in, df_end, dc_end], axis=1)[None]  # (1, M, 4)
         if n_bins > 1:
+            # The bins' tilted weights on each lot's sale day (only days up to a year
+            # matter: the demand level's correlation is taken at t = 1).
             sale_tilt = demand.tilted(lots.group_sigma, np.arange(DEMAND_DAY + 1))  # (G, L, D)
-            # Each lot's row of (group, capped sale day) in a bin's (G, D) table.
             tilt_at = lots.group * (DEMAND_DAY + 1) + np.minimum(sale_day, DEMAND_DAY)
-        gross = np.zeros(n)
-        for b, sales in enumerate(schedules):
+
+        def one_bin(b: int) -> tuple[_Sales, np.ndarray]:
+            """Bin ``b``'s schedule and its per-lot sums, weighted by the bin's weights."""
+            sales = _Sales.of(lots, month_days, demand.levels[lots.category, b], timeline)
             tables = factors * tilt[cells.group, b, :]  # (C, M)
-            sold = p[:, None] * sales.weigh_many(
-                tables[:, :, None] * np.stack([df_in, dc_in, df_end, dc_end], axis=1)[None], cell
+            sold = sales.weigh_many(tables[:, :, None] * discounts, cell)
+            sold *= p[:, None]
+            gross_b = sales.left_final * p * sale_factor
+            weight = sale_tilt[:, b, :].ravel()[tilt_at] if n_bins > 1 else 1.0
+            sums = np.stack(
+                [
+                    collected * sold[:, 0],
+                    collected * sold[:, 1],
+                    selling_cost * sold[:, 2],
+                    selling_cost * sold[:, 3] + mass[b] * storage_rate * sales.held_weigh(dc_start),
+                    mass[b] * storage_rate * sales.held_weigh(df_start),
+                    gross_b,
+                    gross_b * weight,
+                ]
             )
-            value_pv += collected * sold[:, 0]
-            value_c += collected * sold[:, 1]
-            costs_pv += selling_cost * sold[:, 2]
-            costs_c += selling_cost * sold[:, 3]
-            held_pv = sales.held_weigh(df_start)
-            storage_pv += mass[b] * storage_rate * held_pv
-            costs_c += mass[b] * storage_rate * sales.held_weigh(dc_start)
-            gross_by_bin[b] = sales.left_final * p * sale_factor
-            if n_bins > 1:
-                gross += gross_by_bin[b] * sale_tilt[:, b, :].ravel()[tilt_at]
-            else:
-                gross = gross_by_bin[0]
+            return sales, sums
+
+        by_bin = _over_bins(one_bin, n_bins)
+        schedules = tuple(sales for sales, _ in by_bin)
+        gross_by_bin = np.stack([sums[5] for _, sums in by_bin])
+        # Summed in bin order whatever order the threads finished in: the same figures
+        # on every run.
+        total = by_bin[0][1].copy()
+        for _, sums in by_bin[1:]:
+            total += sums
+        value_pv, value_c, costs_pv, costs_c, storage_pv, _, gross = total
         costs_pv += storage_pv
         value_pv += gross * df_sale
         value_c += gross * dc_sale
@@ -550,21 +579,25 @@ def hold(
     final_cells = lots.group * (months + 1) + nearest
     size = n_groups * (months + 1)
     net_in = collected * df_in[None, :] - group_selling_cost[:, None] * df_end[None, :]
-    for b, sales in enumerate(schedules):
+
+    def one_bin_totals(b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Bin ``b``'s sales and storage per row, group and month, and its final sales."""
+        sales = schedules[b]
         sold = sales.group_sold(w * p, factors, pairs, key, n_groups)  # (W, G, M)
         held = sales.group_held(w * storage_rate, lots.group, n_groups)
+        final = gross_by_bin[b] * df_sale
+        value = _stacked_totals(final, w, final_cells, size)
+        net = _stacked_totals(final * (1.0 - discount), w, final_cells, size)
+        return sold, held, value, net
+
+    for b, (sold, held, value, net) in enumerate(_over_bins(one_bin_totals, n_bins)):
         invoices[:, :, 1:] += sold * tilt[None, :, b, :]
         billed += mass[b] * held
         group_value[:, b, :, 1:] = sold * (collected * df_in)
         group_net[:, b, :, 1:] = sold * net_in[None]
         group_storage[:, b] = held @ df_start
-        final = gross_by_bin[b] * df_sale
-        group_value[:, b] += _stacked_totals(final, w, final_cells, size).reshape(
-            rows, n_groups, months + 1
-        )
-        group_net[:, b] += _stacked_totals(final * (1.0 - discount), w, final_cells, size).reshape(
-            rows, n_groups, months + 1
-        )
+        group_value[:, b] += value.reshape(rows, n_groups, months + 1)
+        group_net[:, b] += net.reshape(rows, n_groups, months + 1)
 
     # Expected flows per category (a group lies in one category; the selling cost is the
     # category's).
