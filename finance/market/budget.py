@@ -38,9 +38,8 @@ _FLOAT = 8  # bytes of a float64
 # estimate is an upper bound, within a factor of two of the measured peak.
 _PER_CATEGORY_STEP = 1.0  # W_k on the grid (its draws are made in place)
 _PER_GROUP_STEP = 1.0  # the group shocks X_g on the grid
-# The shocks at the month ends, read by the holding losses, and each scenario's demand bin's
-# month-end values beside them (docs/model.md section 6a).
-_PER_GROUP_MONTH = 2.0
+_PER_GROUP_MONTH = 1.0  # the shocks at the month ends, read by the holding losses
+_PER_GROUP_BIN = 8.0  # each group's value in each of the 8 demand bins (docs/model.md 6a)
 _PER_CATEGORY_ASSESSMENT = 3.0  # the loan's horizon increments (common, own, one temporary)
 _PER_GROUP_ASSESSMENT = 1.0  # ...gathered per shock group
 _PER_CATEGORY = 16.0  # per-scenario losses by category: every route's ledger and the mix's
@@ -96,10 +95,10 @@ class SimulationSize:
 def estimate_bytes(size: SimulationSize) -> int:
     """Bytes the valuation of ``size`` needs at its peak, from the sizes alone.
 
-    ``8 x 1.1 x [S x (K T + G (T + 2 M) + 3 K J + G J + 16 K + 64) + 16 K D]``: per
+    ``8 x 1.1 x [S x (K T + G (T + M + 8) + 3 K J + G J + 16 K + 64) + 16 K D]``: per
     scenario, the Brownian motions W_k on the grid (K T), the group shocks (G T), their
-    month-end slice the holding losses read and the values of each scenario's demand bin
-    beside it (2 G M), the pledge loan's horizon increments (3 K J,
+    month-end slice the holding losses read (G M) and the groups' values in each of the 8
+    demand bins (8 G), the pledge loan's horizon increments (3 K J,
     gathered per group: G J), the per-category losses of every route and the mix (16 K) and
     per-scenario totals (64); and the per-category cash flows by day of every ledger
     (16 K D). A tenth more for numpy's temporaries. Lots add only per-lot arrays, never
@@ -116,6 +115,7 @@ def estimate_bytes(size: SimulationSize) -> int:
         _PER_CATEGORY_STEP * k * t
         + _PER_GROUP_STEP * g * t
         + _PER_GROUP_MONTH * g * m
+        + _PER_GROUP_BIN * g
         + _PER_CATEGORY_ASSESSMENT * k * j
         + _PER_GROUP_ASSESSMENT * g * j
         + _PER_CATEGORY * k

@@ -635,15 +635,28 @@ def hold(
     )
 
 
-def _by_scenario(
-    table: np.ndarray, held: HoldingResult, lots: Lots, scenarios: PriceScenarios
-) -> np.ndarray:
-    """Each scenario's row of a per-bin group table: ``table[bin of (s, group), group]``.
+def _scenario_bins(held: HoldingResult, lots: Lots, scenarios: PriceScenarios) -> np.ndarray:
+    """Each scenario's demand bin for each shock group (its category's), shape (S, G)."""
+    return held.demand.scenario_bins(scenarios)[:, lots.group_category]
 
-    ``table`` is (L, G, ...); the result (S, G, ...).
+
+def _shocked(
+    table: np.ndarray, held: HoldingResult, lots: Lots, scenarios: PriceScenarios, shocks
+) -> np.ndarray:
+    """``sum_j X[s, g, j] table[bin(s, g), g, j]`` over the month positions: (S, G).
+
+    ``table`` is (L, G, M + 1), values per demand bin before the shocks. Every bin is
+    weighed with every scenario's shocks (a batched product per group, (G, S, L)) and
+    each scenario keeps its own bin's: smaller than gathering each scenario's (G, M + 1)
+    rows of the table.
     """
-    bins = held.demand.scenario_bins(scenarios)[:, lots.group_category]  # (S, G)
-    return table[bins, np.arange(lots.n_groups)[None, :]]
+    # (G, S, M + 1): the month-end shocks, laid out per group for the batched product.
+    at_months = shocks.transpose(1, 0, 2)[:, :, scenarios.index_of(held.month_days)]
+    if held.demand.n_bins == 1:
+        return (at_months @ table[0][:, :, None])[:, :, 0].T
+    per_bin = at_months @ table.transpose(1, 2, 0)  # (G, S, L)
+    bins = _scenario_bins(held, lots, scenarios)  # (S, G)
+    return np.take_along_axis(per_bin, bins.T[:, :, None], axis=2)[:, :, 0].T
 
 
 def group_losses(
@@ -671,11 +684,7 @@ def group_losses(
     numpy.ndarray, shape (S, G)
     """
     fixed = np.bincount(lots.group, weights=weights * held.market_value, minlength=lots.n_groups)
-    at_months = shocks[:, :, scenarios.index_of(held.month_days)]
-    if held.demand.n_bins == 1:
-        return fixed[None, :] - np.einsum("sgj,gj->sg", at_months, held.group_value[row, 0])
-    value = _by_scenario(held.group_value[row], held, lots, scenarios)
-    return fixed[None, :] - np.einsum("sgj,sgj->sg", at_months, value)
+    return fixed[None, :] - _shocked(held.group_value[row], held, lots, scenarios, shocks)
 
 
 def holding_losses(
@@ -693,11 +702,10 @@ def holding_losses(
     -------
     numpy.ndarray, shape (S,)
     """
-    at_months = shocks[:, :, scenarios.index_of(held.month_days)]
     market = float(held.market_value.sum())
+    net = _shocked(held.group_net[0], held, lots, scenarios, shocks).sum(axis=1)
     if held.demand.n_bins == 1:
-        fixed = market + float(held.storage_pv.sum())
-        return fixed - np.einsum("sgj,gj->s", at_months, held.group_net[0, 0])
-    net = _by_scenario(held.group_net[0], held, lots, scenarios)
-    storage = _by_scenario(held.group_storage[0], held, lots, scenarios).sum(axis=1)
-    return market + storage - np.einsum("sgj,sgj->s", at_months, net)
+        return market + float(held.storage_pv.sum()) - net
+    bins = _scenario_bins(held, lots, scenarios)
+    storage = held.group_storage[0][bins, np.arange(lots.n_groups)[None, :]].sum(axis=1)
+    return market + storage - net
