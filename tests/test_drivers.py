@@ -14,6 +14,7 @@ from finance.analysis.drivers import (
     DEMAND_SCALES,
     PARTS,
     SENSITIVITY_COLUMNS,
+    demand_sensitivity,
     loss_drivers,
 )
 from finance.paths import DATA_DIR
@@ -207,3 +208,12 @@ def test_p95_rises_with_demand_volatility_when_correlated(sample_drivers, rho):
     at_09 = grid[grid["price_demand_correlation"] == 0.9].set_index("demand_sigma_scale")
     at_0 = grid[grid["price_demand_correlation"] == 0.0].set_index("demand_sigma_scale")
     assert np.all((at_09 - at_0)["holding_loss_p95"].loc[[0.5, 1.0, 1.5, 2.0]] > 0)
+
+
+def test_grid_alone_and_split_alone(sample, sample_assumptions, sample_drivers):
+    grid = demand_sensitivity(sample, sample_assumptions)
+    assert grid.equals(sample_drivers.sensitivity)
+    split = loss_drivers(sample, sample_assumptions, scales=())
+    assert list(split.sensitivity.columns) == list(SENSITIVITY_COLUMNS)
+    assert split.sensitivity.empty
+    assert split.parts == sample_drivers.parts

@@ -36,7 +36,7 @@ from finance.collateral.lots import Lots, prepare_lots
 from finance.inputs.assumptions import Assumptions
 from finance.inputs.categories import AGING_BUCKETS
 from finance.market.calendar import month_offsets
-from finance.market.curve import build_discount_table
+from finance.market.curve import DiscountTable, build_discount_table
 from finance.market.scenarios import simulate_brownian
 from finance.risk.demand import DEMAND_DAY, DemandBins
 from finance.risk.holding import HoldingResult, hold, holding_losses
@@ -84,7 +84,7 @@ class LossDrivers:
         ``expected_holding_loss`` and ``holding_loss_p95`` (currency, on the curve), the
         scales :data:`DEMAND_SCALES` of every category's ``demand_sigma`` and the
         correlations :data:`DEMAND_CORRELATIONS` plus the assumptions' own, all on one set
-        of scenarios.
+        of scenarios (:func:`demand_sensitivity`); empty when no scale was asked for.
     """
 
     price: float
@@ -112,6 +112,41 @@ def _without_aging(assumptions: Assumptions) -> dict:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    """What every run of the holding schedule of one inventory shares."""
+
+    assumptions: Assumptions
+    lots: Lots
+    month_days: np.ndarray
+    counts: np.ndarray
+    curve: DiscountTable
+
+    @classmethod
+    def of(cls, lots: pd.DataFrame, assumptions: Assumptions) -> _Schedule:
+        a = assumptions
+        prepared = prepare_lots(lots, a.categories, a.valuation_date)
+        month_days = month_offsets(a.valuation_date, a.horizon_months)
+        # The curve covers the last collection; the season-end counts the horizon.
+        max_day = int(max(month_days[-1], DEMAND_DAY)) + int(a.trade.dso_days) + 1
+        counts = markdown_counts(prepared.categories, a.valuation_date, max_day)
+        curve = build_discount_table(a.valuation_date, a.curve_map, max_day)
+        return cls(a, prepared, month_days, counts, curve)
+
+    @property
+    def demand_sigma(self) -> np.ndarray:
+        """Each category's ``demand_sigma``, shape (K,)."""
+        return self.lots.category_param("demand_sigma")
+
+    def run(self, demand: DemandBins, lots: Lots | None = None) -> HoldingResult:
+        """The schedule of every whole lot (of ``lots``, by default the inventory's)."""
+        a = self.assumptions
+        on = self.lots if lots is None else lots
+        return hold(
+            on, self.counts, self.month_days, self.curve, a.discount_rate, a.trade, demand=demand
+        )
+
+
 def loss_drivers(
     lots: pd.DataFrame,
     assumptions: Assumptions,
@@ -122,7 +157,8 @@ def loss_drivers(
     """Split the expected holding loss by driver and its 95% quantile against demand risk.
 
     Runs only the holding schedule of docs/model.md sections 6 and 6a ("Where the holding
-    loss comes from"), not the whole valuation.
+    loss comes from"), not the whole valuation: three runs for the split, one per point
+    of the sensitivity grid (:func:`demand_sensitivity`).
 
     Parameters
     ----------
@@ -130,7 +166,8 @@ def loss_drivers(
         Validated inventory from :func:`finance.load_inventory`.
     assumptions : Assumptions
     scales : sequence of float, optional
-        Factors on every category's ``demand_sigma`` in the sensitivity grid.
+        Factors on every category's ``demand_sigma`` in the sensitivity grid; empty: no
+        grid (an empty ``sensitivity``), the split alone.
     correlations : sequence of float, optional
         ``price_demand_correlation`` values of the grid; the assumptions' own is added
         when not among them.
@@ -139,10 +176,7 @@ def loss_drivers(
     -------
     LossDrivers
         ``holding_loss`` equals :func:`finance.evaluate.evaluate`'s summary
-        ``expected_holding_loss`` and ``holding_loss_at_company_rate`` its namesake; the
-        sensitivity's 95% losses are read on scenarios of their own (the same count and
-        seed, a shorter grid), so they can differ slightly from the summary's
-        ``holding_loss_p95``.
+        ``expected_holding_loss`` and ``holding_loss_at_company_rate`` its namesake.
 
     Raises
     ------
@@ -150,30 +184,64 @@ def loss_drivers(
         A lot inconsistent with the assumptions (as :func:`finance.evaluate.evaluate`).
     """
     a = assumptions
-    t0 = a.valuation_date
-    prepared = prepare_lots(lots, a.categories, t0)
-    plain = prepare_lots(lots, _without_aging(a), t0)
-    month_days = month_offsets(t0, a.horizon_months)
-    # The curve covers the last collection; the season-end counts the horizon and a year.
-    max_day = int(max(month_days[-1], DEMAND_DAY)) + int(a.trade.dso_days) + 1
-    counts = markdown_counts(prepared.categories, t0, max_day)
-    curve = build_discount_table(t0, a.curve_map, max_day)
-    demand_sigma = prepared.category_param("demand_sigma")
-
-    def run(on: Lots, demand: DemandBins) -> HoldingResult:
-        return hold(on, counts, month_days, curve, a.discount_rate, a.trade, demand=demand)
-
-    n_categories = len(prepared.category_names)
-    section_6 = run(plain, DemandBins.none(n_categories))
-    with_demand = run(plain, DemandBins.of(demand_sigma, a.price_demand_correlation))
-    full = run(prepared, DemandBins.of(demand_sigma, a.price_demand_correlation))
+    schedule = _Schedule.of(lots, a)
+    plain = prepare_lots(lots, _without_aging(a), a.valuation_date)
+    bins = DemandBins.of(schedule.demand_sigma, a.price_demand_correlation)
+    section_6 = schedule.run(DemandBins.none(len(schedule.lots.category_names)), plain)
+    with_demand = schedule.run(bins, plain)
+    full = schedule.run(bins)
     base_loss = float(section_6.holding_loss.sum())
     demand_loss = float(with_demand.holding_loss.sum())
     full_loss = float(full.holding_loss.sum())
     at_rate = float(full.holding_loss_at_company_rate.sum())
+    return LossDrivers(
+        price=float(section_6.expected_loss.sum()),
+        costs=float(section_6.costs_pv.sum()),
+        demand=demand_loss - base_loss,
+        age=full_loss - demand_loss,
+        carrying_cost=at_rate - full_loss,
+        market_value=float(schedule.lots.market_value.sum()),
+        holding_loss=full_loss,
+        holding_loss_at_company_rate=at_rate,
+        sensitivity=_sensitivity(schedule, scales, correlations),
+    )
 
+
+def demand_sensitivity(
+    lots: pd.DataFrame,
+    assumptions: Assumptions,
+    scales: Sequence[float] = DEMAND_SCALES,
+    correlations: Sequence[float] = DEMAND_CORRELATIONS,
+) -> pd.DataFrame:
+    """The expected and 95% holding loss against demand volatility and its correlation.
+
+    Every category's ``demand_sigma`` times each of ``scales``, with
+    ``price_demand_correlation`` each of ``correlations`` and the assumptions' own (docs/
+    model.md section 6a), the rest of the model as the assumptions say. Every point is
+    read on one set of scenarios (the assumptions' count, seed and price correlation, on
+    the month ends and the demand day), so that the points differ by the drivers only,
+    not by noise; the full valuation's grid has more days, so its own 95% loss can differ
+    slightly from the point of the assumptions' own drivers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SENSITIVITY_COLUMNS`: ``demand_sigma_scale``,
+        ``price_demand_correlation``, ``expected_holding_loss`` and ``holding_loss_p95``
+        (currency, PV on the curve), scales outer, correlations ascending inner.
+    """
+    return _sensitivity(_Schedule.of(lots, assumptions), scales, correlations)
+
+
+def _sensitivity(
+    schedule: _Schedule, scales: Sequence[float], correlations: Sequence[float]
+) -> pd.DataFrame:
+    a, prepared = schedule.assumptions, schedule.lots
+    if not len(scales):
+        return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in SENSITIVITY_COLUMNS})
     # One set of scenarios for every point of the grid: month ends and the demand day.
-    grid = np.concatenate([month_days, [DEMAND_DAY]])
+    grid = np.concatenate([schedule.month_days, [DEMAND_DAY]])
+    n_categories = len(prepared.category_names)
     scenarios = simulate_brownian(n_categories, a.correlation, grid, a.scenarios, a.seed)
     shocks = scenarios.shocks(prepared.group_category, prepared.group_sigma)
     rhos = sorted({*(float(c) for c in correlations), float(a.price_demand_correlation)})
@@ -181,27 +249,15 @@ def loss_drivers(
     for scale in scales:
         shared: tuple[float, float] | None = None
         for rho in rhos:
-            bins = DemandBins.of(demand_sigma * float(scale), rho)
+            bins = DemandBins.of(schedule.demand_sigma * float(scale), rho)
             if bins.n_bins == 1 and shared is not None:
                 # No demand risk: the correlation does not enter, the point is the same.
                 rows.append((float(scale), rho, *shared))
                 continue
-            held = run(prepared, bins)
+            held = schedule.run(bins)
             losses = holding_losses(held, prepared, scenarios, shocks)
             point = (float(held.holding_loss.sum()), float(np.quantile(losses, 0.95)))
             if bins.n_bins == 1:
                 shared = point
             rows.append((float(scale), rho, *point))
-    sensitivity = pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
-
-    return LossDrivers(
-        price=float(section_6.expected_loss.sum()),
-        costs=float(section_6.costs_pv.sum()),
-        demand=demand_loss - base_loss,
-        age=full_loss - demand_loss,
-        carrying_cost=at_rate - full_loss,
-        market_value=float(prepared.market_value.sum()),
-        holding_loss=full_loss,
-        holding_loss_at_company_rate=at_rate,
-        sensitivity=sensitivity,
-    )
+    return pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
