@@ -1,12 +1,19 @@
 """Risk: how the stock loses value, the holding loss distribution, the haircut's drivers."""
 
+import pandas as pd
 import streamlit as st
 
+from finance.analysis.drivers import PARTS
 from finance.risk.profiles import ALL
 from ui import charts, compute, session
-from ui.formatting import money, money_metric, pct, table
+from ui.formatting import money, money_metric, pct, plain, table
 from ui.i18n import label, lang, t
-from ui.state import RISK_CATEGORY
+from ui.state import RISK_CATEGORY, RISK_GRID_OPEN
+
+#: Inventories up to this many lots open the demand-risk grid with the page (it reruns the
+#: holding schedule 20 times: 0.5 s at the sample's 240 lots, 0.7 s at 10,000, 3 s at
+#: 100,000); larger ones compute it when the user opens it.
+GRID_OPEN_LOTS = 20_000
 
 given = session.inputs()
 result = session.result(given)
@@ -37,6 +44,93 @@ money_metric(
 )
 money_metric(cols[2], t("metric.holding_loss_p95"), s["holding_loss_p95"], currency)
 money_metric(cols[3], t("metric.holding_loss_p99"), s["holding_loss_p99"], currency)
+
+st.subheader(t("risk.drivers"))
+st.caption(t("risk.drivers_caption", rate=rate))
+drivers, problems = compute.drivers(given)
+if drivers is None:
+    session.show_problems(
+        problems, t("problems.valuation", n=len(problems), file=plain(given.source))
+    )
+else:
+    parts = {label("driver", k): v for k, v in drivers.parts.items()}
+    st.altair_chart(
+        charts.waterfall(
+            parts,
+            label("driver", "total"),
+            t("risk.drivers_axis", currency=currency),
+            t("col.driver"),
+        ),
+        width="stretch",
+    )
+    st.caption(t("risk.drivers_table", value=money(drivers.market_value, currency)))
+    keys = [*PARTS, "total"]
+    amounts = [*drivers.parts.values(), drivers.holding_loss_at_company_rate]
+    mv = drivers.market_value
+    table(
+        pd.DataFrame(
+            {
+                "driver": [label("driver", k) for k in keys],
+                "amount": amounts,
+                "share_of_market_value": [a / mv if mv else float("nan") for a in amounts],
+            }
+        ),
+        currency,
+    )
+
+st.subheader(t("risk.sensitivity"))
+# The grid reruns the holding schedule once a point: with the page for a small inventory,
+# on request for a large one, so that the figures above are not kept waiting.
+grid_box = st.expander(
+    t("risk.sensitivity_open"),
+    expanded=len(given.lots) <= GRID_OPEN_LOTS,
+    key=RISK_GRID_OPEN,
+    on_change="rerun",
+)
+with grid_box:
+    if grid_box.open:
+        grid, problems = compute.demand_grid(given)
+        if grid is None:
+            session.show_problems(
+                problems, t("problems.valuation", n=len(problems), file=plain(given.source))
+            )
+        else:
+            a = given.assumptions
+            own = grid[
+                (grid["demand_sigma_scale"] == 1.0)
+                & (grid["price_demand_correlation"] == a.price_demand_correlation)
+            ]["holding_loss_p95"].iloc[0]
+            st.caption(
+                t(
+                    "risk.sensitivity_caption",
+                    point=money(own, currency),
+                    scenarios=f"{a.scenarios:,}",
+                    headline=money(s["holding_loss_p95"], currency),
+                )
+            )
+            shown = grid.assign(
+                line=grid["price_demand_correlation"].map(
+                    lambda r: t("risk.sensitivity_line", rho=f"{r:g}")
+                )
+            )
+            titles = {
+                "demand_sigma_scale": t("risk.sensitivity_scale"),
+                "holding_loss_p95": f"{t('col.holding_loss_p95')} ({currency})",
+                "line": t("col.price_demand_correlation"),
+            }
+            st.altair_chart(
+                charts.lines(
+                    shown,
+                    "demand_sigma_scale",
+                    "holding_loss_p95",
+                    "line",
+                    titles,
+                    mark=(1.0, float(own), t("risk.sensitivity_mark")),
+                    y_zero=False,
+                    x_ticks=sorted(grid["demand_sigma_scale"].unique().tolist()),
+                ),
+                width="stretch",
+            )
 
 st.subheader(t("risk.decay"))
 st.caption(t("risk.decay_caption"))

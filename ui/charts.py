@@ -37,6 +37,63 @@ def ranked_bars(frame: pd.DataFrame, y: str, x: str, x_title: str) -> alt.Chart:
     return (bars + text).properties(height=max(36 * len(frame), 120))
 
 
+#: Colours of a waterfall: a part that adds to the loss, one that takes from it, the total.
+WATERFALL_COLOURS = ("#b5543c", "#2e8b57", "#1f5f8b")
+
+
+def waterfall(parts: dict[str, float], total: str, x_title: str, tip_title: str) -> alt.LayerChart:
+    """A horizontal waterfall: each part a bar from the running total before it, then the total.
+
+    ``parts`` maps each shown label to its amount, in the order they add up; ``total`` is
+    the last bar's label (the sum). Every bar is labelled with its amount.
+    """
+    names = [*parts, total]
+    amounts = np.array(list(parts.values()), dtype=float)
+    end = np.cumsum(amounts)
+    start = end - amounts
+    grand = float(end[-1]) if len(end) else 0.0
+    kind = [0 if v >= 0 else 1 for v in amounts] + [2]
+    data = pd.DataFrame(
+        {
+            "name": names,
+            "start": [*start, 0.0],
+            "end": [*end, grand],
+            "amount": [*amounts, grand],
+            "kind": kind,
+        }
+    )
+    data["tip"] = data[["start", "end"]].max(axis=1)
+    span = max(float(data[["start", "end"]].abs().to_numpy().max()), 1.0)
+    low = min(0.0, float(data[["start", "end"]].to_numpy().min()))
+    # Room right of the longest bar for its label.
+    scale = alt.Scale(domain=[low, span * 1.22], nice=False)
+    y = alt.Y("name:N", sort=names, title=None, axis=alt.Axis(labelLimit=300))
+    bars = (
+        alt.Chart(data)
+        .mark_bar(height=alt.RelativeBandSize(0.7))
+        .encode(
+            y=y,
+            x=alt.X("start:Q", title=x_title, scale=scale, axis=alt.Axis(format=",.0f")),
+            x2="end:Q",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=[0, 1, 2], range=list(WATERFALL_COLOURS)),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title=tip_title),
+                alt.Tooltip("amount:Q", title=x_title, format=",.0f"),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=5, fontSize=12)
+        .encode(y=y, x=alt.X("tip:Q", scale=scale), text=alt.Text("amount:Q", format=",.0f"))
+    )
+    return alt.layer(bars, text).properties(height=44 * len(data) + 30)
+
+
 #: One colour per category key, the same in every language (labels differ, keys do not);
 #: copper is copper-coloured and steel slate, so the two never read as one.
 CATEGORY_COLOURS = {
@@ -82,11 +139,17 @@ def lines(
     y_format: str = ",.0f",
     colours: dict[str, str] | None = None,
     dashes: dict[str, list[int]] | None = None,
-) -> alt.Chart:
+    mark: tuple[float, float, str] | None = None,
+    y_zero: bool = True,
+    x_ticks: list[float] | None = None,
+) -> alt.Chart | alt.LayerChart:
     """One line per ``color`` value, each with its own colour and dash pattern.
 
     ``colours`` maps each value to its colour (in that order in the legend); without it the
-    values are ordered as they first appear in the frame.
+    values are ordered as they first appear in the frame. ``mark`` (x, y, label) rings one
+    point, named in a legend of its own, e.g. the current assumptions' point.
+    ``y_zero=False`` lets the y axis start near the smallest value (lines that differ by a
+    few percent); ``x_ticks`` are the only x values labelled (the points of a grid).
     """
     domain = list(colours) if colours else list(dict.fromkeys(frame[color]))
     scale = (
@@ -100,12 +163,21 @@ def lines(
     ]
     # One legend for colour and dash (same field, same title): a short line of each.
     legend = alt.Legend(title=titles[color], symbolType="stroke", symbolStrokeWidth=3)
-    return (
+    chart = (
         alt.Chart(frame)
         .mark_line(point=True, strokeWidth=2.5)
         .encode(
-            x=alt.X(f"{x}:Q", title=titles[x]),
-            y=alt.Y(f"{y}:Q", title=titles[y], axis=alt.Axis(format=y_format)),
+            x=alt.X(
+                f"{x}:Q",
+                title=titles[x],
+                axis=alt.Axis(values=x_ticks) if x_ticks else alt.Axis(),
+            ),
+            y=alt.Y(
+                f"{y}:Q",
+                title=titles[y],
+                axis=alt.Axis(format=y_format),
+                scale=alt.Scale(zero=y_zero),
+            ),
             color=alt.Color(f"{color}:N", scale=scale, sort=domain, legend=legend),
             strokeDash=alt.StrokeDash(
                 f"{color}:N",
@@ -119,8 +191,30 @@ def lines(
                 alt.Tooltip(f"{y}:Q", title=titles[y], format=y_format),
             ],
         )
-        .properties(height=340)
     )
+    if mark is None:
+        return chart.properties(height=340)
+    at = pd.DataFrame({"x": [mark[0]], "y": [mark[1]], "label": [mark[2]]})
+    # A dark ring named in a legend of its own: a label by the point would cross the lines.
+    ring = (
+        alt.Chart(at)
+        .mark_point(size=360, filled=False, strokeWidth=2.5, color="#222")
+        .encode(
+            x=alt.X("x:Q", title=titles[x]),
+            y=alt.Y("y:Q", title=titles[y]),
+            shape=alt.Shape(
+                "label:N",
+                scale=alt.Scale(domain=[mark[2]], range=["circle"]),
+                legend=alt.Legend(title=None, symbolStrokeColor="#222", symbolSize=200),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title=titles[color]),
+                alt.Tooltip("x:Q", title=titles[x]),
+                alt.Tooltip("y:Q", title=titles[y], format=y_format),
+            ],
+        )
+    )
+    return alt.layer(chart, ring).properties(height=340)
 
 
 def histogram(values: np.ndarray, marks: dict[str, float], x_title: str, y_title: str) -> alt.Chart:

@@ -22,7 +22,7 @@ COUNTS = {"lots", "quantity", "days", "age_days", "days_to_expiry", "liquidation
           "aging_limit_days", "row", "month", "days_to_cash"}  # fmt: skip
 EXTRA_MONEY = {"cost_value", "lendable_before_concentration", "expected_value", "erosion_loss",
                "markdown_loss", "expiry_loss", "loss", "amount"}  # fmt: skip
-EXTRA_PERCENT = {"rate", "coverage_pct"}
+EXTRA_PERCENT = {"rate", "coverage_pct", "share_of_market_value"}
 #: Money in tables: thousands separators, the cent, a leading minus (the workbook's
 #: ``#,##0.00``; Streamlit's "accounting" would show a loss in parentheses instead).
 MONEY_FORMAT = "%,.2f"

@@ -43,6 +43,8 @@ CHANNEL_BASE = "channel_editor_base"
 CURVE_BASE = "curve_editor_base"
 RESET = "reset_assumptions"
 RISK_CATEGORY = "risk_category"
+#: Whether the Risk page's demand-risk grid is open (it runs when opened).
+RISK_GRID_OPEN = "risk_grid_open"
 CASH_TARGET = "fin_cash_target"
 MAX_LOSS = "fin_max_loss_p95"
 #: The Financing page's structure tab shown (per language: the labels are translated).

@@ -1,4 +1,4 @@
-"""Runs over the whole valuation: stress tests and sensitivities.
+"""Runs over the valuation: stress tests, sensitivities and the holding loss's drivers.
 
-They call ``evaluate``, so they sit above it.
+They call ``evaluate`` or the layers under it, so they sit above it.
 """
