@@ -63,8 +63,9 @@ The ``lots`` column counts the lots a line covers: all rows of the line's set fo
 ``opening``, ``received``, ``sold_or_removed``, the ``turned_*`` lines, ``unmatched`` and
 ``closing`` (received or sold ineligible lots included, though they add nothing); for
 ``quantity_change``, ``price_change`` and ``haircut_change`` the matched lots whose term
-moves either column by half a cent or more; for ``concentration`` the lot identities with an
-excess at either date. Money is not rounded here: round to cents when presenting.
+moves either column by half a cent or more; for ``concentration`` the lot identities whose
+excess (summed over its rows) changed by half a cent or more. Money is not rounded here:
+round to cents when presenting.
 """
 
 from __future__ import annotations
@@ -226,15 +227,13 @@ def rollforward(opening: pd.DataFrame, closing: pd.DataFrame) -> pd.DataFrame:
         name = f"turned_ineligible:{reason}" if reason else "turned_ineligible"
         lines.append(_line(name, -mv1[which], -(mv1 * a0)[which], int(which.sum())))
     lines.append(_line("turned_eligible", mv0[into], (mv0 * a1)[into], int(into.sum())))
-    excess_keys = set(o["key"][o["excess"].to_numpy() > 0]) | set(
-        c["key"][c["excess"].to_numpy() > 0]
-    )
+    excess = c.groupby("key")["excess"].sum().sub(o.groupby("key")["excess"].sum(), fill_value=0)
     lines.append(
         _line(
             "concentration",
             0.0,
             np.concatenate([-c["excess"].to_numpy(), o["excess"].to_numpy()]),
-            len(excess_keys),
+            int((excess.abs() >= _COUNTS).sum()),
         )
     )
     lines.append(
