@@ -12,7 +12,7 @@ import textwrap
 
 import pandas as pd
 import pytest
-from conftest import SHIPPED_CATEGORIES
+from conftest import SHIPPED_CATEGORIES, make_assumptions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -83,6 +83,7 @@ def test_defaults_are_typed_and_match_the_shipped_file(defaults):
         ("scenarios", 10000, int),
         ("seed", 7, int),
         ("cash_target", 0.0, float),
+        ("alert_change", 0.10, float),
     ]
     for key, value, kind in expected:
         got = getattr(a, key)
@@ -293,6 +294,9 @@ def test_unknown_key_is_an_error_naming_it(tmp_path, text, key):
         ("correlation = -0.1\n", "correlation"),
         ("margin_period_days = -1\n", "margin_period_days"),
         ("concentration_limit = 0\n", "concentration_limit"),
+        ("alert_change = -0.01\n", "alert_change"),
+        ("alert_change = 1.01\n", "alert_change"),
+        ("alert_change = nan\n", "alert_change"),
         ("confidence = nan\n", "confidence"),
         ("[categories.copper]\nsigma = -0.1\n", "categories.copper.sigma"),
         ("[pledge_loan]\nupfront_fee = 1.0\n", "pledge_loan.upfront_fee"),
@@ -810,3 +814,8 @@ def test_a_new_row_on_a_channel_with_no_generic_row_needs_every_term(monkeypatch
     whole = {**term, "fee": 0.0, "capacity": 0.5, "days_to_cash": 3}
     a = parse_assumptions({"liquidate": {"terms": [whole]}}, today=T0)
     assert a.liquidate.terms == (ChannelTerms("barter", "steel", 0.1, 0.0, 0.5, 3),)
+
+
+@pytest.mark.parametrize("value", [0, 0.0, 0.25, 1])
+def test_alert_change_takes_any_fraction(value):
+    assert make_assumptions(alert_change=value).alert_change == float(value)

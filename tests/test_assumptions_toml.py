@@ -34,6 +34,7 @@ OVERRIDES = {
     "correlation": 0.45,
     "discount_rate": 0.065,
     "concentration_limit": 0.3,
+    "alert_change": 0.15,
     "scenarios": 2000,
     "seed": 123,
     "cash_target": 2_500_000.5,

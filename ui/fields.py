@@ -74,6 +74,7 @@ LENDER = (
     Field("", "correlation", "pct"),
     Field("", "concentration_limit", "pct"),
     Field("", "nolv_advance", "pct"),
+    Field("", "alert_change", "pct"),
 )
 PLEDGE_LOAN = (
     Field("pledge_loan", "requested", "money"),

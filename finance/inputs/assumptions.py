@@ -234,6 +234,9 @@ class Assumptions:
     price_demand_correlation : float
         rho_PD, correlation of each category's demand level with its price shock over the
         first year, in [-1, 1] (docs/model.md section 6a).
+    alert_change : float
+        Change in eligible collateral value since the borrower's last run, as a fraction of
+        the last run's, above which an alert is raised (docs/model.md section 10), in [0, 1].
     discount_rate : float
         The company's discount rate for ``npv``, an effective annual rate (Actual/365 Fixed)
         as treasurers quote it.
@@ -279,6 +282,7 @@ class Assumptions:
     cash_target: float
     max_loss_p95: float
     price_demand_correlation: float
+    alert_change: float
     curve: tuple[tuple[str, float], ...]
     categories: dict[str, Category] = field(hash=False)
     pledge_loan: PledgeLoanTerms
@@ -437,6 +441,7 @@ TOP_LEVEL: dict[str, Check] = {
     "cash_target": AMOUNT,
     "max_loss_p95": AMOUNT,
     "price_demand_correlation": _number(-1, 1),
+    "alert_change": FRACTION,
 }
 
 SECTIONS: dict[str, dict[str, Check]] = {
@@ -1029,6 +1034,7 @@ def parse_assumptions(
         cash_target=float(merged["cash_target"]),
         max_loss_p95=float(merged["max_loss_p95"]),
         price_demand_correlation=float(merged["price_demand_correlation"]),
+        alert_change=float(merged["alert_change"]),
         curve=tuple((str(k).strip().upper(), float(v)) for k, v in merged["curve"].items()),
         categories=categories,
         pledge_loan=section(PledgeLoanTerms, "pledge_loan"),

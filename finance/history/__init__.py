@@ -1,0 +1,20 @@
+"""The lender's view over time (docs/model.md section 10): roll-forward and alerts.
+
+Pure functions on runs' results: no database, no files. :func:`rollforward` reconciles two
+runs' lots tables; :func:`alerts` compares a run with the borrower's previous one.
+"""
+
+from finance.history.alerts import CODES, Alert, RunView, alerts, run_view
+from finance.history.rollforward import COLUMNS, for_presentation, movements, rollforward
+
+__all__ = [
+    "CODES",
+    "COLUMNS",
+    "Alert",
+    "RunView",
+    "alerts",
+    "for_presentation",
+    "movements",
+    "rollforward",
+    "run_view",
+]
