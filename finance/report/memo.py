@@ -178,8 +178,8 @@ class _Memo(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.words_lang = lang
         self.header_text = header_text
-        for style in ("", "B"):  # the font has no bold: "B" is the same face
-            self.add_font(_FONT, style, str(font), collection_font_number=0)
+        # One face: the font has no bold, and :meth:`bold` draws it stroked instead.
+        self.add_font(_FONT, "", str(font), collection_font_number=0)
         self.set_margins(18, 20, 18)
         self.set_auto_page_break(True, margin=18)
         self.alias_nb_pages("{nb}")
