@@ -113,6 +113,7 @@ _IDENTITY_ORDER = (
     "borrower",
     "user",
     "created_at",
+    "inventory_file",
     "inputs_hash",
     "inventory_hash",
     "assumptions_hash",
