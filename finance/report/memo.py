@@ -483,7 +483,7 @@ def _histogram(pdf: _Memo, losses: np.ndarray, summary: Mapping[str, Any], heigh
         tick += step
     pdf.set_xy(x0, base + 4.5)
     pdf.cell(width, 3.5, t("memo.chart_losses_axis", lang, currency=currency), align="C")
-    pdf.set_xy(pdf.l_margin, y0 - 3.4)
+    pdf.set_xy(pdf.l_margin, y0 - 6.2)
     pdf.cell(20, 3, t("memo.chart_scenarios", lang), align="L")
     pdf.set_line_width(0.45)
     placed: list[tuple[float, float]] = []
@@ -785,7 +785,7 @@ def credit_memo(
     if rec.allocation:
         pdf.heading(t("memo.allocation", lang), size=10.5, before=1)
         pdf.table_of(
-            (t("memo.category", lang), t("memo.route", lang), t("memo.share", lang)),
+            (t("memo.category", lang), t("memo.route", lang), t("memo.allocation_share", lang)),
             [(category(c), _option_name(r, lang), _pct(sh)) for c, r, sh in rec.allocation],
             (0.4, 0.4, 0.2),
             ("LEFT", "LEFT", "RIGHT"),
