@@ -5,7 +5,7 @@ import streamlit as st
 from finance.report.assumptions_toml import assumptions_toml
 from finance.report.csv import export_table, safe_csv_bytes
 from finance.report.excel import EXCEL_MAX_ROWS, workbook_bytes
-from ui import session
+from ui import compute, session
 from ui.formatting import money_metric
 from ui.i18n import lang, t
 
@@ -40,6 +40,21 @@ else:
         type="primary",
     )
     st.caption(t("export.workbook_caption"))
+
+st.subheader(t("export.memo"))
+# Built when clicked, on the download's own thread, through the cache: the same memo
+# again costs nothing.
+identity = {"inventory_file": given.source, "package_version": compute.package_version()}
+st.download_button(
+    t("export.memo_button"),
+    data=lambda: compute.memo_pdf(given, result, language, identity),
+    file_name=f"credit-memo-{stamp}-{language}.pdf",
+    mime="application/pdf",
+    key="download_memo",
+    on_click="ignore",
+    icon=":material/picture_as_pdf:",
+)
+st.caption(t("export.memo_caption"))
 
 st.subheader(t("export.csv"))
 # Built when clicked, on the download's own thread (no QuantLib involved): the tables the

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import importlib.metadata
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from finance.inputs.categories import Category
 from finance.inputs.reading import Limits
 from finance.paths import DATA_DIR
 from finance.report.assumptions_toml import assumptions_toml
+from finance.report.memo import credit_memo
 from finance.risk.profiles import haircut_profile, value_decay
 from ui.i18n import label, t
 from ui.template import unknown_category_names
@@ -320,3 +322,49 @@ def demand_grid(given: Inputs) -> tuple[pd.DataFrame | None, Problems | None]:
     240 lots, 3 s at 100,000 lots and 13 s at 480,000.
     """
     return _demand_grid(given.lots_key, given.assumptions_key, given.lots, given.assumptions)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
+def _memo(
+    lots_key: str,
+    a_key: str,
+    lang: str,
+    identity_key: str,
+    _result: ValuationResult,
+    _a: Assumptions,
+    _identity: Mapping[str, str],
+) -> bytes:
+    return credit_memo(_result, _a, lang=lang, identity=_identity)
+
+
+@functools.cache
+def package_version() -> str:
+    """The installed package's version ("" when it is run from a checkout not installed)."""
+    try:
+        return importlib.metadata.version("inventory-financing-evaluator")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def memo_pdf(
+    given: Inputs,
+    result: ValuationResult,
+    lang: str,
+    identity: Mapping[str, str] | None = None,
+) -> bytes:
+    """The PDF credit memo of the session's valuation in ``lang`` (cached).
+
+    Safe on a download's own thread (no element is drawn); ``identity`` is shown on the
+    memo's first page (:func:`finance.report.memo.credit_memo`).
+    """
+    identity = dict(identity or {})
+    identity_key = digest(repr(sorted(identity.items())).encode("utf-8"))
+    return _memo(
+        given.lots_key,
+        given.assumptions_key,
+        lang,
+        identity_key,
+        result,
+        given.assumptions,
+        identity,
+    )
