@@ -241,11 +241,10 @@ def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
                     help=say("also reprice under price, volatility and rate stresses and "
                              "tabulate the borrowing base against confidence and margin period",
                              "help.stress"))  # fmt: skip
-    url = "URL" if english else t("help.url_metavar", lang)
-    ev.add_argument("--db", nargs="?", const=DEFAULT_DB, default=None, metavar=url,
+    ev.add_argument("--db", nargs="?", const=DEFAULT_DB, default=None, metavar="URL",
                     help=say("record the run in a database (SQLAlchemy URL; %(const)s in the "
                              "working folder when given without one)", "help.db"))  # fmt: skip
-    ev.add_argument("--borrower", metavar="NAME" if english else t("help.name_metavar", lang),
+    ev.add_argument("--borrower", metavar="NAME",
                     help=say("the borrower whose inventory it is (required with --db)",
                              "help.borrower"))  # fmt: skip
     sa = sub.add_parser(
@@ -279,10 +278,10 @@ def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
         help=say("list the runs recorded in a database", "help.history_cmd"),
         **formatting,
     )
-    hi.add_argument("--db", nargs="?", const=DEFAULT_DB, default=DEFAULT_DB, metavar=url,
+    hi.add_argument("--db", nargs="?", const=DEFAULT_DB, default=DEFAULT_DB, metavar="URL",
                     help=say("the run database (SQLAlchemy URL; default: %(default)s)",
                              "help.history_db"))  # fmt: skip
-    hi.add_argument("--borrower", metavar="NAME" if english else t("help.name_metavar", lang),
+    hi.add_argument("--borrower", metavar="NAME",
                     help=say("only this borrower's runs", "help.history_borrower"))  # fmt: skip
     hi.add_argument("--json", action="store_true",
                     help=say("print the runs as a JSON list", "help.history_json"))  # fmt: skip
