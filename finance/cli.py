@@ -468,7 +468,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     # The output folder is checked (and its staging folder made) before anything is read
     # or valued: a bad --out costs no valuation. Every file is written into the staging
-    # folder, which replaces --out only when the block ends without an error.
+    # folder, which replaces --out only when the block ends without an error. The run
+    # database (--db) is opened, and migrated if new, before either.
     store = _store_for_evaluate(args)
     inputs = [args.inventory] + ([args.assumptions] if args.assumptions else [])
     recorded = None
