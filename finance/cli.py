@@ -1,4 +1,4 @@
-"""Command line: ``python -m finance evaluate``, ``sample`` and ``calibrate``.
+"""Command line: ``python -m finance evaluate``, ``sample``, ``calibrate`` and ``history``.
 
 Exit codes: 0 success; 2 bad input (every problem on stderr, one a line, and the output
 folder left as it was), an output folder that may not be replaced or cannot be written
@@ -53,6 +53,11 @@ from finance.locale import (
     render,
     t,
 )
+
+#: The database ``--db`` records into when given without a URL (a file in the working folder);
+#: :data:`finance.history.store.DEFAULT_URL`, repeated here so that the command line does not
+#: import SQLAlchemy before it is needed.
+DEFAULT_DB = "sqlite:///valuations.db"
 
 
 def session_lang(argv: Sequence[str]) -> str:
@@ -236,6 +241,12 @@ def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
                     help=say("also reprice under price, volatility and rate stresses and "
                              "tabulate the borrowing base against confidence and margin period",
                              "help.stress"))  # fmt: skip
+    ev.add_argument("--db", nargs="?", const=DEFAULT_DB, default=None, metavar="URL",
+                    help=say("record the run in a database (SQLAlchemy URL; %(const)s in the "
+                             "working folder when given without one)", "help.db"))  # fmt: skip
+    ev.add_argument("--borrower", metavar="NAME",
+                    help=say("the borrower whose inventory it is (required with --db)",
+                             "help.borrower"))  # fmt: skip
     sa = sub.add_parser(
         "sample", help=say("write a synthetic inventory", "help.sample"), **formatting
     )
@@ -261,6 +272,20 @@ def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
                     help=say("inventory file whose quantities give the stock on hand "
                              "(for months_to_clear)", "help.stock"))  # fmt: skip
     ca.add_argument("--lang", choices=LANGUAGES, default=None,
+                    help=say("language of the messages", "help.sample_lang"))  # fmt: skip
+    hi = sub.add_parser(
+        "history",
+        help=say("list the runs recorded in a database", "help.history_cmd"),
+        **formatting,
+    )
+    hi.add_argument("--db", nargs="?", const=DEFAULT_DB, default=DEFAULT_DB, metavar="URL",
+                    help=say("the run database (SQLAlchemy URL; default: %(default)s)",
+                             "help.history_db"))  # fmt: skip
+    hi.add_argument("--borrower", metavar="NAME",
+                    help=say("only this borrower's runs", "help.history_borrower"))  # fmt: skip
+    hi.add_argument("--json", action="store_true",
+                    help=say("print the runs as a JSON list", "help.history_json"))  # fmt: skip
+    hi.add_argument("--lang", choices=LANGUAGES, default=None,
                     help=say("language of the messages", "help.sample_lang"))  # fmt: skip
     if not english:
         # Named by its choices, as the usage line shows it, where English says "command".
@@ -305,10 +330,31 @@ def _import_scipy() -> None:
         importlib.import_module(module)
 
 
-def _value_and_write(args: argparse.Namespace, folder: Path) -> tuple[Any, Any, list[str]]:
+def _inventory_source(path: str) -> str | bytes:
+    """The inventory file's bytes, read once (what is valued is what is recorded).
+
+    The path itself when the file cannot be read here or is larger than the reader takes:
+    :func:`finance.inputs.inventory.load_inventory` then says what is wrong with it.
+    """
+    from finance.inputs.reading import MAX_FILE_BYTES
+
+    try:
+        file = Path(path)
+        if file.is_file() and file.stat().st_size <= MAX_FILE_BYTES:
+            return file.read_bytes()
+    except OSError:
+        pass
+    return path
+
+
+def _value_and_write(
+    args: argparse.Namespace, folder: Path
+) -> tuple[Any, Any, list[str], Any, str | bytes]:
     """Read the inputs, value them and write the run's files into ``folder``.
 
-    Returns the result, the stress test (or None) and the names of the files written.
+    Returns the result, the stress test (or None), the names of the files written, the
+    assumptions and the inventory as read (its bytes when the run is to be recorded, else
+    its path).
     """
     from finance.evaluate import evaluate
     from finance.inputs.inventory import load_inventory
@@ -350,7 +396,10 @@ def _value_and_write(args: argparse.Namespace, folder: Path) -> tuple[Any, Any, 
     try:
         categories = assumptions.categories if assumptions is not None else None
         names = assumptions.category_names if assumptions is not None else None
-        lots = load_inventory(args.inventory, categories=categories, category_names=names)
+        source = _inventory_source(args.inventory) if args.db is not None else args.inventory
+        lots = load_inventory(
+            source, name=Path(args.inventory).name, categories=categories, category_names=names
+        )
     except InputError as exc:
         problems += exc.problems
     if problems or assumptions is None:
@@ -378,7 +427,7 @@ def _value_and_write(args: argparse.Namespace, folder: Path) -> tuple[Any, Any, 
             base=result,
             progress=lambda f, s: bar(0.5 + f / 2, f"{step('stress')}: {step(s)}"),
         )
-    return result, stress, _write_files(args, folder, result, stress)
+    return result, stress, _write_files(args, folder, result, stress), assumptions, source
 
 
 def _write_files(args: argparse.Namespace, folder: Path, result: Any, stress: Any) -> list[str]:
@@ -419,10 +468,22 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     # The output folder is checked (and its staging folder made) before anything is read
     # or valued: a bad --out costs no valuation. Every file is written into the staging
-    # folder, which replaces --out only when the block ends without an error.
+    # folder, which replaces --out only when the block ends without an error. The run
+    # database (--db) is opened, and migrated if new, before either.
+    store = _store_for_evaluate(args)
     inputs = [args.inventory] + ([args.assumptions] if args.assumptions else [])
-    with replacing(args.out, inputs=inputs) as staging:
-        result, stress, files = _value_and_write(args, staging)
+    recorded = None
+    try:
+        with replacing(args.out, inputs=inputs) as staging:
+            result, stress, files, assumptions, source = _value_and_write(args, staging)
+            if store is not None:
+                # Recorded before the output folder is replaced: a run the database refuses
+                # leaves the previous output as it was.
+                data = source if isinstance(source, bytes) else Path(args.inventory).read_bytes()
+                recorded = _record(store, args, result, assumptions, data)
+    finally:
+        if store is not None:
+            store.close()
     out = Path(args.out)
     lang = args.lang
 
@@ -450,7 +511,137 @@ def _evaluate(args: argparse.Namespace) -> int:
         if stress is not None:
             print("\n" + format_stress(stress, result.summary["currency"], lang))
         print("\n" + t("cli.wrote", lang, files=", ".join(str(out / f) for f in files)))
+    if recorded is not None:
+        # With --json, stdout holds the JSON only.
+        print(t("cli.recorded", lang, id=recorded, borrower=args.borrower.strip(), db=store.url),
+              file=sys.stderr if args.json else sys.stdout)  # fmt: skip
     return 0
+
+
+def _open_store(url: str, *, create: bool = True) -> Any:
+    """The run history at ``url``; a database that cannot be opened is an input problem."""
+    from finance.history.store import StoreError, open_store
+
+    try:
+        return open_store(url, create=create)
+    except StoreError as exc:
+        message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
+        raise InputError([Problem("--db", message)]) from None
+
+
+def _store_for_evaluate(args: argparse.Namespace) -> Any:
+    """The store ``--db`` names (checked and opened before anything is valued), or None."""
+    if args.db is None and args.borrower is None:
+        return None
+    if args.db is None:
+        message = Text("--borrower is used only with --db", "problem.borrower_without_db")
+        raise InputError([Problem("command line", message)])
+    if not (args.borrower or "").strip():
+        message = Text("--borrower NAME is required with --db", "problem.borrower_required")
+        raise InputError([Problem("command line", message)])
+    return _open_store(args.db)
+
+
+def _record(
+    store: Any, args: argparse.Namespace, result: Any, assumptions: Any, data: bytes
+) -> int:
+    """Record the run in ``store``; return its id."""
+    from finance.history.store import StoreError, default_user
+
+    try:
+        return store.record_run(
+            result,
+            assumptions,
+            data,
+            borrower=args.borrower,
+            user=default_user(),
+            inventory_name=Path(args.inventory).name,
+        )
+    except StoreError as exc:
+        message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
+        raise InputError([Problem("--db", message)]) from None
+
+
+def _history(args: argparse.Namespace) -> int:
+    """List the runs recorded in ``--db`` (as a table, or as JSON)."""
+    from finance.history.store import StoreError
+
+    lang = args.lang
+    with contextlib.closing(_open_store(args.db, create=False)) as store:
+        try:
+            runs = store.runs(args.borrower)
+        except StoreError as exc:
+            message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
+            raise InputError([Problem("--db", message)]) from None
+        shown = store.url
+    if args.json:
+        rows = [
+            {
+                "id": int(r.id),
+                "borrower": r.borrower,
+                "valuation_date": r.valuation_date.isoformat(),
+                "borrowing_base": _clean(r.borrowing_base),
+                "eligible_value": _clean(r.eligible_value),
+                "recommended_option": r.recommended_option,
+                "alerts": list(r.alerts),
+                "currency": r.currency,
+                "coverage": _clean(r.coverage),
+                "created_at": r.created_at.isoformat(),
+                "user": r.user,
+                "package_version": r.package_version,
+                "inventory_sha256": r.inventory_sha256,
+                "assumptions_sha256": r.assumptions_sha256,
+            }
+            for r in runs.itertuples()
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(format_history(runs, shown, lang, borrower=args.borrower))
+    return 0
+
+
+def format_history(runs: Any, db: str, lang: str = "en", *, borrower: str | None = None) -> str:
+    """The runs of :meth:`finance.history.store.Store.runs` as a plain-text table in ``lang``.
+
+    The inputs' hashes are shortened to their first 12 hexadecimal digits; the alerts are
+    their codes.
+    """
+    if runs.empty:
+        if borrower is not None:
+            return t("cli.history_none_for", lang, db=db, borrower=borrower)
+        return t("cli.history_none", lang, db=db)
+
+    def alerts(found: list[dict[str, Any]]) -> str:
+        codes = [label("alert", str(a.get("code", "")), lang) for a in found]
+        return ("、" if lang == "zh" else ", ").join(codes) or "-"
+
+    table = [
+        [
+            str(r.id),
+            r.borrower,
+            r.valuation_date.isoformat(),
+            r.inventory_sha256[:12],
+            r.assumptions_sha256[:12],
+            r.user,
+            f"{r.currency} {r.borrowing_base:,.0f}",
+            label("option", r.recommended_option, lang) if r.recommended_option else "-",
+            alerts(r.alerts),
+        ]
+        for r in runs.itertuples()
+    ]
+    keys = ("id", "borrower", "date", "inventory", "assumptions", "user", "borrowing_base",
+            "recommended", "alerts")  # fmt: skip
+    heads = [t(f"cli.history_{k}", lang) for k in keys]
+    right = {0, 6}
+    widths = [max(display_width(x) for x in [h, *(row[i] for row in table)])
+              for i, h in enumerate(heads)]  # fmt: skip
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            _cell(c, w, i in right) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([t("cli.history_title", lang, db=db), line(heads), *map(line, table)])
 
 
 def _money(value: float) -> str:
@@ -780,7 +971,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.lang = default_lang()
     lang = args.lang
     try:
-        run = {"evaluate": _evaluate, "sample": _sample, "calibrate": _calibrate}
+        run = {
+            "evaluate": _evaluate,
+            "sample": _sample,
+            "calibrate": _calibrate,
+            "history": _history,
+        }
         return run[args.command](args)
     except InputError as exc:
         for line in exc.render(lang):

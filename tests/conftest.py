@@ -99,3 +99,7 @@ def _pin_quantlib_date():
     settings.evaluationDate = ql.Date(T0.day, T0.month, T0.year)
     yield
     settings.evaluationDate = before
+
+
+# The run-history databases (a SQLite file, a PostgreSQL server for the session).
+from tests.history_db import database_url, postgres_server  # noqa: E402, F401

@@ -1,7 +1,8 @@
-"""The lender's view over time (docs/model.md section 10): roll-forward and alerts.
+"""The lender's view over time (docs/model.md section 10).
 
-Pure functions on runs' results: no database, no files. :func:`rollforward` reconciles two
-runs' lots tables; :func:`alerts` compares a run with the borrower's previous one.
+The run history (:mod:`finance.history.store`, SQLAlchemy with Alembic migrations), and pure
+functions on runs' results: :func:`rollforward` reconciles two runs' lots tables;
+:func:`alerts` compares a run with the borrower's previous one.
 """
 
 from finance.history.alerts import CODES, Alert, RunView, alerts, run_view
