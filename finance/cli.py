@@ -287,6 +287,38 @@ def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
                     help=say("print the runs as a JSON list", "help.history_json"))  # fmt: skip
     hi.add_argument("--lang", choices=LANGUAGES, default=None,
                     help=say("language of the messages", "help.sample_lang"))  # fmt: skip
+    rf = sub.add_parser(
+        "rollforward",
+        help=say("reconcile two runs of a borrower: opening, movements, closing",
+                 "help.rollforward_cmd"),
+        **formatting,
+    )  # fmt: skip
+    rf.add_argument("run_a", type=whole, metavar="RUN_A",
+                    help=say("the opening run's id", "help.run_a"))  # fmt: skip
+    rf.add_argument("run_b", type=whole, metavar="RUN_B",
+                    help=say("the closing run's id", "help.run_b"))  # fmt: skip
+    rf.add_argument("--db", nargs="?", const=DEFAULT_DB, default=DEFAULT_DB, metavar="URL",
+                    help=say("the run database (SQLAlchemy URL; default: %(default)s)",
+                             "help.history_db"))  # fmt: skip
+    rf.add_argument("--out", default=".",
+                    help=say("folder to write rollforward.csv in (default: %(default)s)",
+                             "help.rollforward_out"))  # fmt: skip
+    rf.add_argument("--lang", choices=LANGUAGES, default=None,
+                    help=say("language of the messages", "help.sample_lang"))  # fmt: skip
+    rp = sub.add_parser(
+        "report",
+        help=say("write a recorded run's PDF credit memo", "help.report_cmd"),
+        **formatting,
+    )
+    rp.add_argument("run", type=whole, metavar="RUN", help=say("the run's id", "help.run"))
+    rp.add_argument("--db", nargs="?", const=DEFAULT_DB, default=DEFAULT_DB, metavar="URL",
+                    help=say("the run database (SQLAlchemy URL; default: %(default)s)",
+                             "help.history_db"))  # fmt: skip
+    rp.add_argument("--pdf", required=True, metavar="FILE.pdf",
+                    help=say("the PDF file to write", "help.pdf"))  # fmt: skip
+    rp.add_argument("--lang", choices=LANGUAGES, default=None,
+                    help=say("language of the memo and the messages",
+                             "help.report_lang"))  # fmt: skip
     if not english:
         # Named by its choices, as the usage line shows it, where English says "command".
         sub.metavar = "{" + ",".join(sub.choices) + "}"
@@ -480,7 +512,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                 # Recorded before the output folder is replaced: a run the database refuses
                 # leaves the previous output as it was.
                 data = source if isinstance(source, bytes) else Path(args.inventory).read_bytes()
-                recorded = _record(store, args, result, assumptions, data)
+                recorded, raised = _record(store, args, result, assumptions, data)
     finally:
         if store is not None:
             store.close()
@@ -513,8 +545,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         print("\n" + t("cli.wrote", lang, files=", ".join(str(out / f) for f in files)))
     if recorded is not None:
         # With --json, stdout holds the JSON only.
+        where = sys.stderr if args.json else sys.stdout
         print(t("cli.recorded", lang, id=recorded, borrower=args.borrower.strip(), db=store.url),
-              file=sys.stderr if args.json else sys.stdout)  # fmt: skip
+              file=where)  # fmt: skip
+        for alert in raised:
+            print(t("cli.alert", lang, message=render(alert.message, lang)), file=where)
     return 0
 
 
@@ -545,18 +580,30 @@ def _store_for_evaluate(args: argparse.Namespace) -> Any:
 def _record(
     store: Any, args: argparse.Namespace, result: Any, assumptions: Any, data: bytes
 ) -> int:
-    """Record the run in ``store``; return its id."""
+    """Record the run in ``store`` with its alerts against the borrower's last run.
+
+    Returns the run's id and the alerts.
+    """
+    from finance.history.alerts import alert_record, alerts, run_view, stored_view
     from finance.history.store import StoreError, default_user
 
+    borrower = args.borrower.strip()
     try:
-        return store.record_run(
+        last = store.previous_run(borrower)
+        before = None
+        if last is not None:
+            before = stored_view(borrower, last.summary, last.lots, last.load_assumptions())
+        raised = alerts(before, run_view(result, borrower), assumptions)
+        run_id = store.record_run(
             result,
             assumptions,
             data,
-            borrower=args.borrower,
+            borrower=borrower,
             user=default_user(),
             inventory_name=Path(args.inventory).name,
+            alerts=[alert_record(a) for a in raised],
         )
+        return run_id, raised
     except StoreError as exc:
         message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
         raise InputError([Problem("--db", message)]) from None
@@ -564,6 +611,7 @@ def _record(
 
 def _history(args: argparse.Namespace) -> int:
     """List the runs recorded in ``--db`` (as a table, or as JSON)."""
+    from finance.history.alerts import alert_message
     from finance.history.store import StoreError
 
     lang = args.lang
@@ -583,7 +631,8 @@ def _history(args: argparse.Namespace) -> int:
                 "borrowing_base": _clean(r.borrowing_base),
                 "eligible_value": _clean(r.eligible_value),
                 "recommended_option": r.recommended_option,
-                "alerts": list(r.alerts),
+                "alerts": [a["code"] for a in r.alerts],
+                "alert_messages": [render(alert_message(a), lang) for a in r.alerts],
                 "currency": r.currency,
                 "coverage": _clean(r.coverage),
                 "created_at": r.created_at.isoformat(),
@@ -600,6 +649,120 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stored(store: Any, run_id: int) -> Any:
+    """Run ``run_id`` of ``store``; an unknown id is an input problem."""
+    from finance.history.store import StoreError
+
+    try:
+        return store.load_run(run_id)
+    except KeyError:
+        message = Text(f"no run {run_id} in {store.url}", "problem.no_run", id=run_id, db=store.url)
+        raise InputError([Problem("RUN", message)]) from None
+    except StoreError as exc:
+        message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
+        raise InputError([Problem("--db", message)]) from None
+
+
+def _rollforward(args: argparse.Namespace) -> int:
+    """Write and print the roll-forward between two runs of one borrower (MODEL.md 10)."""
+    from finance.history.rollforward import for_presentation, rollforward
+    from finance.report.output import replace_file, write_failed
+
+    lang = args.lang
+    with contextlib.closing(_open_store(args.db, create=False)) as store:
+        opening, closing = _stored(store, args.run_a), _stored(store, args.run_b)
+    if opening.borrower != closing.borrower:
+        message = Text(
+            f"runs {opening.id} and {closing.id} are of different borrowers "
+            f"({opening.borrower}, {closing.borrower})",
+            "problem.runs_borrowers",
+            a=opening.id,
+            b=closing.id,
+            first=opening.borrower,
+            second=closing.borrower,
+        )
+        raise InputError([Problem("RUN_B", message)])
+    table = for_presentation(rollforward(opening.lots, closing.lots))
+    out = Path(args.out) / "rollforward.csv"
+    try:
+        replace_file(out, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    except OSError as exc:
+        raise write_failed(args.out, out.parent, exc) from exc
+    print(format_rollforward(table, opening, closing, lang))
+    print("\n" + t("cli.wrote", lang, files=str(out)))
+    return 0
+
+
+def format_rollforward(table: Any, opening: Any, closing: Any, lang: str = "en") -> str:
+    """The roll-forward as a plain-text table in ``lang``, its lines named."""
+    title = t(
+        "cli.rollforward_title",
+        lang,
+        borrower=closing.borrower,
+        a=opening.id,
+        a_date=opening.valuation_date.isoformat(),
+        b=closing.id,
+        b_date=closing.valuation_date.isoformat(),
+        currency=closing.currency,
+    )
+    heads = [t(f"cli.rollforward_{k}", lang) for k in ("line", "eligible", "base", "lots")]
+
+    def name(line: str) -> str:
+        base, _, reason = line.partition(":")
+        if reason:
+            return f"{label('rollforward', base, lang)}: {label('reason', reason, lang)}"
+        return label("rollforward", base, lang)
+
+    rows = [
+        [name(r.line), f"{r.eligible_value:,.2f}", f"{r.borrowing_base:,.2f}", str(int(r.lots))]
+        for r in table.itertuples()
+    ]
+    widths = [max(display_width(x) for x in [h, *(row[i] for row in rows)])
+              for i, h in enumerate(heads)]  # fmt: skip
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            _cell(c, w, i > 0) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([title, line(heads), *(line(r) for r in rows)])
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Write a recorded run's PDF credit memo, its figures valued again from its inputs."""
+    from finance.evaluate import evaluate
+    from finance.report.memo import FontNotFoundError, credit_memo
+    from finance.report.output import replace_file, write_failed
+
+    lang = args.lang
+    with contextlib.closing(_open_store(args.db, create=False)) as store:
+        run = _stored(store, args.run)
+    assumptions = run.load_assumptions()
+    # The stored inputs valued again give the stored figures (the run is reproducible):
+    # the memo needs the whole result, its scenarios included, which the store keeps not.
+    result = evaluate(run.load_inventory(assumptions), assumptions)
+    identity = {
+        "run_id": str(run.id),
+        "borrower": run.borrower,
+        "user": run.user,
+        "created_at": run.created_at.isoformat(timespec="seconds"),
+        "inventory_hash": run.inventory_sha256,
+        "assumptions_hash": run.assumptions_sha256,
+        "package_version": run.package_version,
+    }
+    try:
+        pdf = credit_memo(result, assumptions, lang=lang, identity=identity)
+    except FontNotFoundError as exc:
+        raise InputError([Problem("--pdf", Text(str(exc), "problem.no_cjk_font"))]) from None
+    target = Path(args.pdf)
+    try:
+        replace_file(target, pdf)
+    except OSError as exc:
+        raise write_failed(args.pdf, target.parent, exc) from exc
+    print(t("cli.wrote", lang, files=str(target)))
+    return 0
+
+
 def format_history(runs: Any, db: str, lang: str = "en", *, borrower: str | None = None) -> str:
     """The runs of :meth:`finance.history.store.Store.runs` as a plain-text table in ``lang``.
 
@@ -612,7 +775,7 @@ def format_history(runs: Any, db: str, lang: str = "en", *, borrower: str | None
         return t("cli.history_none", lang, db=db)
 
     def alerts(found: list[dict[str, Any]]) -> str:
-        codes = [label("alert", str(a.get("code", "")), lang) for a in found]
+        codes = [label("alert_name", str(a.get("code", "")), lang) for a in found]
         return ("、" if lang == "zh" else ", ").join(codes) or "-"
 
     table = [
@@ -976,6 +1139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sample": _sample,
             "calibrate": _calibrate,
             "history": _history,
+            "rollforward": _rollforward,
+            "report": _report,
         }
         return run[args.command](args)
     except InputError as exc:

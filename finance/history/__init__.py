@@ -5,7 +5,16 @@ functions on runs' results: :func:`rollforward` reconciles two runs' lots tables
 :func:`alerts` compares a run with the borrower's previous one.
 """
 
-from finance.history.alerts import CODES, Alert, RunView, alerts, run_view
+from finance.history.alerts import (
+    CODES,
+    Alert,
+    RunView,
+    alert_message,
+    alert_record,
+    alerts,
+    run_view,
+    stored_view,
+)
 from finance.history.rollforward import COLUMNS, for_presentation, movements, rollforward
 
 __all__ = [
@@ -13,9 +22,12 @@ __all__ = [
     "COLUMNS",
     "Alert",
     "RunView",
+    "alert_message",
+    "alert_record",
     "alerts",
     "for_presentation",
     "movements",
     "rollforward",
     "run_view",
+    "stored_view",
 ]

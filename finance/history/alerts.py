@@ -133,6 +133,48 @@ def run_view(result: ValuationResult, borrower: str, loan: float | None = None) 
     )
 
 
+def alert_record(alert: Alert) -> dict[str, Any]:
+    """An alert as the run history keeps it (JSON): code, figures, message and its values.
+
+    :func:`alert_message` gives the message back, to render in any language.
+    """
+    return {
+        "code": alert.code,
+        "value": alert.value,
+        "threshold": alert.threshold,
+        "message": str(alert.message),
+        "params": dict(alert.message.params),
+    }
+
+
+def alert_message(record: Mapping[str, Any]) -> Text:
+    """The message of an alert kept by :func:`alert_record`, to render in any language."""
+    code = str(record["code"])
+    params = dict(record.get("params") or {})
+    return Text(str(record.get("message", code)), f"alert.{code}", **params)
+
+
+def stored_view(
+    borrower: str, summary: Mapping[str, Any], lots: pd.DataFrame, assumptions: Assumptions
+) -> RunView:
+    """The :class:`RunView` of a recorded run: its summary, lots table and assumptions.
+
+    The loan outstanding is the summary's ``loan_amount`` (what the run's pledge loan
+    draws; 0 when there is none).
+    """
+    terms = assumptions.pledge_loan
+    loan = summary.get("loan_amount")
+    return RunView(
+        borrower=borrower,
+        summary=dict(summary),
+        lots=lots,
+        loan=float(loan) if loan is not None and math.isfinite(float(loan)) else 0.0,
+        warning_line=float(terms.warning_line),
+        top_up_line=float(terms.top_up_line),
+        forced_sale_line=float(terms.forced_sale_line),
+    )
+
+
 def _alert(code: str, figure: float, threshold: float, /, **params: Any) -> Alert:
     key = f"alert.{code}"
     return Alert(code, Text(t(key, "en", **params), key, **params), float(figure), threshold)

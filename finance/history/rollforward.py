@@ -254,8 +254,19 @@ def movements(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def for_presentation(table: pd.DataFrame) -> pd.DataFrame:
-    """The roll-forward with money rounded to cents, for ``rollforward.csv`` and print."""
+    """The roll-forward with money in cents that still reconciles, for the CSV and print.
+
+    The opening and closing are rounded to cents; each movement is rounded to cents and the
+    cents the rounding loses or gains (a few at most) go to the movement whose rounding moved
+    it most, so the printed lines add up from opening to closing to the cent.
+    """
     shown = table.copy()
     for column in ("eligible_value", "borrowing_base"):
-        shown[column] = shown[column].round(2) + 0.0  # + 0.0: no "-0.0" in a file
+        cents = np.round(shown[column].to_numpy(dtype=np.float64) * 100.0)
+        moving = np.arange(1, len(shown) - 1)
+        if len(moving):
+            residual = cents[-1] - cents[0] - cents[moving].sum()
+            error = np.abs(shown[column].to_numpy()[moving] * 100.0 - cents[moving])
+            cents[moving[int(np.argmax(error))]] += residual
+        shown[column] = cents / 100.0 + 0.0  # + 0.0: no "-0.0" in a file
     return shown

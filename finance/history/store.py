@@ -436,15 +436,13 @@ class Store:
             alerts=list(r["alerts"]),
         )
 
-    def previous_run(self, borrower: str, before_id: int) -> StoredRun | None:
-        """The borrower's latest run recorded before run ``before_id``, or None."""
+    def previous_run(self, borrower: str, before_id: int | None = None) -> StoredRun | None:
+        """The borrower's latest run recorded before run ``before_id`` (None: of all), or None."""
         table = Run.__table__
-        query = (
-            select(table.c.id)
-            .where(table.c.borrower == borrower, table.c.id < int(before_id))
-            .order_by(table.c.id.desc())
-            .limit(1)
-        )
+        where = [table.c.borrower == borrower]
+        if before_id is not None:
+            where.append(table.c.id < int(before_id))
+        query = select(table.c.id).where(*where).order_by(table.c.id.desc()).limit(1)
         try:
             with self.engine.connect() as conn:
                 found = conn.execute(query).scalar()

@@ -35,6 +35,7 @@ import errno
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -200,6 +201,28 @@ def _fresh_folder(parent: Path, name: str, kind: str) -> Path:
 def _raise_if(problems: list[Problem]) -> None:
     if problems:
         raise InputError(problems)
+
+
+def replace_file(target: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` whole or not at all: a temporary file beside it, renamed.
+
+    A failed write leaves an earlier ``target`` as it was and no temporary file behind.
+
+    Raises
+    ------
+    OSError
+        When the folder is missing or not writable.
+    """
+    target = Path(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def write_failed(out: str | Path, folder: Path, exc: OSError) -> InputError:
