@@ -166,6 +166,7 @@ table(
             "erosion_loss",
             "markdown_loss",
             "expiry_loss",
+            "aging_loss",
         ]
     ],
     currency,

@@ -13,7 +13,7 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-from conftest import T0, lot_frame, make_assumptions
+from conftest import SECTION_6, T0, lot_frame, make_assumptions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,9 +29,10 @@ DECAY_COLUMNS = [
     "erosion_loss",
     "markdown_loss",
     "expiry_loss",
+    "aging_loss",
 ]
 PROFILE_COLUMNS = ["category", "horizon_days", "confidence", "haircut", "eligible_value"]
-LOSSES = ["erosion_loss", "markdown_loss", "expiry_loss"]
+LOSSES = ["erosion_loss", "markdown_loss", "expiry_loss", "aging_loss"]
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -65,9 +66,9 @@ def test_months_argument_overrides_the_horizon():
 
 
 def test_erosion_only_at_quantlib_month_ends():
-    # generic: erosion 0.10, no markdown, no expiry. Two lots: MV 1000 at the category's
-    # erosion, MV 500 with a lot override of 0.30.
-    a = make_assumptions(horizon_months=12)
+    # generic: erosion 0.10, no markdown, no expiry, no aging reserve. Two lots: MV 1000 at
+    # the category's erosion, MV 500 with a lot override of 0.30.
+    a = make_assumptions(horizon_months=12, categories={"generic": SECTION_6})
     frame = lot_frame({}, {"quantity": 50.0, "erosion": 0.30})
     g = rows_of(value_decay(frame, a), "generic")
     for m in range(13):
@@ -103,7 +104,7 @@ def test_markdown_step_at_a_season_end_inside_the_window():
     # EV = MV e^(-0.1 t) 0.7^n(t), n(t) = season ends in (t0, t0 + t].
     a = make_assumptions(
         horizon_months=12,
-        categories={"generic": {"markdown": 0.3, "season_ends": ["12-15", "06-30"]}},
+        categories={"generic": {"markdown": 0.3, "season_ends": ["12-15", "06-30"], **SECTION_6}},
     )
     g = rows_of(value_decay(lot_frame({}), a), "generic")
     season_ends = [dt.date(2026, 12, 15), dt.date(2027, 6, 30)]
@@ -386,3 +387,18 @@ def test_haircut_rises_with_horizon_and_confidence(case):
         grid = grid.sort_index().sort_index(axis=1).to_numpy()
         assert (np.diff(grid, axis=0) >= -1e-12).all()  # longer horizon
         assert (np.diff(grid, axis=1) >= -1e-12).all()  # higher confidence
+
+
+def test_the_aging_reserve_takes_its_bucket_as_the_stock_ages():
+    # generic: no markdown; erosion 0 and reserves [0, 10%, 30%, 50%, 80%] here. A lot aged
+    # 80 days is in the 91-180 bucket from day 11 on: month 1 (day 30+) keeps 90%; aged
+    # 175 days it crosses 180 within the first month and keeps 70% from month 1 on.
+    a = make_assumptions(
+        categories={"generic": {"erosion": 0.0, "aging_reserve": [0.0, 0.1, 0.3, 0.5, 0.8]}}
+    )
+    for age, kept in ((80.0, 0.9), (175.0, 0.7)):
+        f = value_decay(lot_frame({"age_days": age}), a, months=2)
+        f = f[f["category"] == "generic"].set_index("month")
+        assert f.loc[0, "aging_loss"] == pytest.approx(1000 * (0.0 if age <= 90 else 0.1))
+        assert f.loc[1, "expected_value"] == pytest.approx(1000 * kept)
+        assert f.loc[1, "aging_loss"] == pytest.approx(1000 * (1 - kept))

@@ -21,7 +21,7 @@ COUNTS = {"lots", "quantity", "days", "age_days", "days_to_expiry", "liquidation
           "horizon_days", "margin_period_days", "orderly_days", "forced_days", "shelf_life_days",
           "aging_limit_days", "row", "month", "days_to_cash"}  # fmt: skip
 EXTRA_MONEY = {"cost_value", "lendable_before_concentration", "expected_value", "erosion_loss",
-               "markdown_loss", "expiry_loss", "loss", "amount"}  # fmt: skip
+               "markdown_loss", "expiry_loss", "aging_loss", "loss", "amount"}  # fmt: skip
 EXTRA_PERCENT = {"rate", "coverage_pct", "share_of_market_value"}
 #: Money in tables: thousands separators, the cent, a leading minus (the workbook's
 #: ``#,##0.00``; Streamlit's "accounting" would show a loss in parentheses instead).

@@ -4,8 +4,9 @@ Two tables a treasurer and a lender read as charts:
 
 * :func:`value_decay`: expected value of today's stock, if it were neither sold nor
   replenished, at each month end per category, with the loss split by cause (price
-  erosion, season markdowns, expiry). It shows *why* stock loses value; the holding loss
-  of docs/model.md section 6 adds the sales schedule, storage and discounting on top.
+  erosion, season markdowns, expiry, the aging reserve). It shows *why* stock loses value;
+  the holding loss of docs/model.md section 6 adds the sales schedule, storage and
+  discounting on top.
 * :func:`haircut_profile`: the closed-form haircut (docs/model.md section 5), weighted by the
   eligible market value, against the liquidation horizon and the lender's confidence.
 """
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from finance.collateral.dynamics import markdown_counts, price_factor
+from finance.collateral.dynamics import aging_reserve_of, markdown_counts, price_factor
 from finance.collateral.eligibility import ineligible_reasons
 from finance.collateral.haircut import lognormal_haircut
 from finance.collateral.lots import prepare_lots
@@ -49,10 +50,12 @@ def value_decay(
     pandas.DataFrame
         One row per category and month m = 0..months: ``category``, ``month``, ``date``
         (t0 + m months, QuantLib, unadjusted), ``days``, ``market_value`` (today's, currency),
-        ``expected_value`` = sum of MV E[X] exp(-delta t)(1 - m)^n(t) S(t) (E[X] = 1), and the
-        loss to date split in the order the factors apply: ``erosion_loss`` = MV (1 - e),
-        ``markdown_loss`` = MV e (1 - M), ``expiry_loss`` = MV e M (1 - S). The three add up
-        to ``market_value - expected_value`` exactly.
+        ``expected_value`` = sum of MV E[X] exp(-delta t)(1 - m)^n(t) S(t) (1 - r(a + t))
+        (E[X] = 1; ``r`` the aging reserve of the lot's age then, docs/model.md section 6a),
+        and the loss to date split in the order the factors apply: ``erosion_loss`` =
+        MV (1 - e), ``markdown_loss`` = MV e (1 - M), ``expiry_loss`` = MV e M (1 - S),
+        ``aging_loss`` = MV e M S r. The four add up to ``market_value - expected_value``
+        exactly.
     """
     a = assumptions
     months = a.horizon_months if months is None else months
@@ -74,13 +77,15 @@ def value_decay(
         erosion = np.exp(-prepared.erosion * d / DAYS_PER_YEAR)
         marks = (1.0 - markdown) ** counts[prepared.category, d]
         expiry = np.where(d >= prepared.expiry_day, salvage, 1.0)
+        reserve = aging_reserve_of(prepared, prepared.age_days + int(d))
         parts = np.stack(
             [
                 mv,
-                mv * erosion * marks * expiry,
+                mv * erosion * marks * expiry * (1.0 - reserve),
                 mv * (1.0 - erosion),
                 mv * erosion * (1.0 - marks),
                 mv * erosion * marks * (1.0 - expiry),
+                mv * erosion * marks * expiry * reserve,
             ]
         )
         sums = np.zeros((len(parts), len(names)))
@@ -97,6 +102,7 @@ def value_decay(
                     "erosion_loss": sums[2],
                     "markdown_loss": sums[3],
                     "expiry_loss": sums[4],
+                    "aging_loss": sums[5],
                 }
             )
         )

@@ -31,7 +31,7 @@ def test_holding_loss_figures(open_page, sample_result):
     # Loss by cause after the horizon: the parts add up to the value lost.
     decay = next(d.value for d in at.dataframe if "erosion_loss" in d.value.columns)
     lost = decay["market_value"] - decay["expected_value"]
-    parts = decay["erosion_loss"] + decay["markdown_loss"] + decay["expiry_loss"]
+    parts = decay[["erosion_loss", "markdown_loss", "expiry_loss", "aging_loss"]].sum(axis=1)
     assert (lost - parts).abs().max() < 1e-6
     assert set(decay["category"]) >= {"Copper", "Apparel", "Food"}
 
