@@ -5,7 +5,16 @@ functions on runs' results: :func:`rollforward` reconciles two runs' lots tables
 :func:`alerts` compares a run with the borrower's previous one.
 """
 
-from finance.history.alerts import CODES, Alert, RunView, alerts, run_view
+from finance.history.alerts import (
+    CODES,
+    Alert,
+    RunView,
+    alerts,
+    as_record,
+    record_message,
+    run_view,
+    view_of,
+)
 from finance.history.rollforward import COLUMNS, for_presentation, movements, rollforward
 
 __all__ = [
@@ -14,8 +23,11 @@ __all__ = [
     "Alert",
     "RunView",
     "alerts",
+    "as_record",
     "for_presentation",
     "movements",
+    "record_message",
     "rollforward",
     "run_view",
+    "view_of",
 ]
