@@ -155,8 +155,9 @@ if found:
             if isinstance(s.get(k), int | float) and math.isfinite(s[k])
         ]
     )
-    st.markdown(f"**{t('history.trend_probabilities')}**")
-    st.altair_chart(
+    left, _ = st.columns(2)
+    left.markdown(f"**{t('history.trend_probabilities')}**")
+    left.altair_chart(
         charts.trend(
             prob_frame,
             "run",
@@ -217,6 +218,7 @@ if len(runs) >= 2:
         st.dataframe(
             view,
             hide_index=True,
+            height=35 * (len(view) + 1) + 3,  # every line in view: a statement, read whole
             column_config={
                 "line": st.column_config.Column(t("history.col.line"), pinned=True),
                 "eligible_value": st.column_config.NumberColumn(

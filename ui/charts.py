@@ -506,7 +506,11 @@ def trend(
         x=alt.X(f"{x}:N", sort=order, title=titles[x], axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{y}:Q", title=titles[y], axis=alt.Axis(format=y_format)),
         color=alt.Color(
-            f"{color}:N", scale=scale, sort=names, legend=alt.Legend(title=None, orient="top")
+            f"{color}:N",
+            scale=scale,
+            sort=names,
+            # One figure with lines across it: the axis names the figure, the legend the lines.
+            legend=None if rules and len(names) == 1 else alt.Legend(title=None, orient="top"),
         ),
         tooltip=[
             alt.Tooltip(f"{x}:N", title=titles[x]),
@@ -518,17 +522,29 @@ def trend(
         base.mark_line(strokeWidth=2.5),
         base.mark_point(size=70, filled=True),
     ]
-    if rules:
-        marks = pd.DataFrame({"name": list(rules), "value": list(rules.values())})
-        rule = alt.Chart(marks).encode(y=alt.Y("value:Q"))
-        layers.append(rule.mark_rule(color="#c0392b", strokeDash=[6, 3]))
-        layers.append(
-            rule.mark_text(align="left", dx=4, dy=-7, color="#c0392b", fontSize=11).encode(
-                x=alt.value(0), text="name:N"
-            )
+    if not rules:
+        return alt.layer(*layers).properties(height=300)
+    # The lines named in a legend of their own: close lines' labels would print over
+    # each other.
+    marks = pd.DataFrame({"name": list(rules), "value": list(rules.values())})
+    rule = (
+        alt.Chart(marks)
+        .mark_rule(strokeDash=[6, 3], strokeWidth=1.5)
+        .encode(
+            y=alt.Y("value:Q"),
+            color=alt.Color(
+                "name:N",
+                scale=alt.Scale(domain=list(rules), range=list(RULE_COLOURS[: len(rules)])),
+                sort=list(rules),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=[alt.Tooltip("name:N"), alt.Tooltip("value:Q", format=y_format)],
         )
-    return alt.layer(*layers).properties(height=300)
+    )
+    return alt.layer(*layers, rule).resolve_scale(color="independent").properties(height=300)
 
 
 #: Colours of the trend lines, in the order of the figures.
 TREND_COLOURS = ("#1f5f8b", "#2e8b57", "#b5543c", "#d4a017")
+#: Colours of the lines drawn across a trend (a loan's warning, top-up, forced-sale lines).
+RULE_COLOURS = ("#d4a017", "#e67e22", "#c0392b")
