@@ -138,7 +138,7 @@ if coverage.notna().any():
 
 # The pledge loan's trigger probabilities, where the runs' summaries recorded them.
 PROBABILITIES = ("p_warning", "p_top_up", "p_forced_sale", "margin_call_probability")
-summaries = [history.load(int(i)).summary for i in runs["id"]]
+summaries = [history.summary(int(i)) for i in runs["id"]]
 found = [k for k in PROBABILITIES if any(isinstance(s.get(k), int | float) for s in summaries)]
 if found:
     names = {

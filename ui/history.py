@@ -113,6 +113,16 @@ def load(run_id: int) -> StoredRun:
     return _load(db_url(), int(run_id))
 
 
+@st.cache_data(show_spinner=False, max_entries=2048, ttl=CACHE_TTL)
+def _summary(url: str, run_id: int) -> dict[str, Any]:
+    return _store(url).load_run(run_id).summary
+
+
+def summary(run_id: int) -> dict[str, Any]:
+    """The summary of run ``run_id`` (cached apart from the runs: it is small, runs many)."""
+    return _summary(db_url(), int(run_id))
+
+
 def runs() -> pd.DataFrame:
     """Every run of the database, oldest first (not cached: another session may save)."""
     return store().runs()
