@@ -51,5 +51,6 @@ pages = [
     st.Page("app_pages/risk.py", title=t("nav.risk"), icon=":material/trending_down:"),
     st.Page("app_pages/financing.py", title=t("nav.financing"), icon=":material/payments:"),
     st.Page("app_pages/export.py", title=t("nav.export"), icon=":material/download:"),
+    st.Page("app_pages/history.py", title=t("nav.history"), icon=":material/history:"),
 ]
 st.navigation(pages, position="sidebar").run()

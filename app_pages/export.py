@@ -1,13 +1,19 @@
-"""Export: the workbook, the CSVs, the certificate and the assumptions, to take away."""
+"""Export: the workbook, the CSVs, the certificate and the assumptions, to take away.
+
+And saving the valuation to the run history, for the History page.
+"""
 
 import streamlit as st
 
+from finance.history import record_message
+from finance.history.store import StoreError
 from finance.report.assumptions_toml import assumptions_toml
 from finance.report.csv import export_table, safe_csv_bytes
 from finance.report.excel import EXCEL_MAX_ROWS, workbook_bytes
-from ui import compute, session
-from ui.formatting import money_metric
+from ui import compute, history, session
+from ui.formatting import money_metric, plain
 from ui.i18n import lang, t
+from ui.state import BORROWER, BORROWER_INPUT, INVENTORY, SAVE_RUN
 
 given = session.inputs()
 result = session.result(given)
@@ -86,3 +92,43 @@ st.download_button(
     icon=":material/settings:",
 )
 st.caption(t("export.assumptions_caption"))
+
+st.subheader(t("history.save"))
+st.markdown(t("history.save_intro"))
+
+
+def _keep_borrower() -> None:
+    st.session_state[BORROWER] = st.session_state[BORROWER_INPUT].strip()
+
+
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+left.text_input(
+    t("history.save_borrower"),
+    value=st.session_state[BORROWER],
+    key=BORROWER_INPUT,
+    max_chars=200,
+    on_change=_keep_borrower,
+)
+if right.button(t("history.save_button"), key=SAVE_RUN, icon=":material/save:", width="stretch"):
+    borrower = st.session_state[BORROWER_INPUT].strip()
+    st.session_state[BORROWER] = borrower
+    if not borrower:
+        st.warning(t("history.save_needs_borrower"))
+    else:
+        upload = st.session_state.get(INVENTORY) or compute.sample_upload()
+        try:
+            run_id, raised = history.save_run(result, given.assumptions, upload, borrower)
+        except StoreError as exc:
+            st.error(t("history.db_error", url=plain(exc.url), reason=plain(exc.reason)))
+        else:
+            st.success(t("history.saved", id=run_id, borrower=plain(borrower)))
+            if raised:
+                st.warning(
+                    "\n".join(
+                        [t("history.saved_alerts", n=len(raised))]
+                        + [f"- {plain(record_message(a, language))}" for a in raised]
+                    )
+                )
+            else:
+                st.info(t("history.saved_no_alerts"))
+            st.page_link("app_pages/history.py", label=t("history.to_history"))

@@ -584,15 +584,13 @@ def _record(
 
     Returns the run's id and the alerts.
     """
-    from finance.history.alerts import alert_record, alerts, run_view, stored_view
+    from finance.history.alerts import alerts, as_record, run_view, view_of
     from finance.history.store import StoreError, default_user
 
     borrower = args.borrower.strip()
     try:
         last = store.previous_run(borrower)
-        before = None
-        if last is not None:
-            before = stored_view(borrower, last.summary, last.lots, last.load_assumptions())
+        before = None if last is None else view_of(last)
         raised = alerts(before, run_view(result, borrower), assumptions)
         run_id = store.record_run(
             result,
@@ -601,7 +599,7 @@ def _record(
             borrower=borrower,
             user=default_user(),
             inventory_name=Path(args.inventory).name,
-            alerts=[alert_record(a) for a in raised],
+            alerts=[as_record(a) for a in raised],
         )
         return run_id, raised
     except StoreError as exc:
@@ -611,7 +609,7 @@ def _record(
 
 def _history(args: argparse.Namespace) -> int:
     """List the runs recorded in ``--db`` (as a table, or as JSON)."""
-    from finance.history.alerts import alert_message
+    from finance.history.alerts import record_message
     from finance.history.store import StoreError
 
     lang = args.lang
@@ -632,7 +630,7 @@ def _history(args: argparse.Namespace) -> int:
                 "eligible_value": _clean(r.eligible_value),
                 "recommended_option": r.recommended_option,
                 "alerts": [a["code"] for a in r.alerts],
-                "alert_messages": [render(alert_message(a), lang) for a in r.alerts],
+                "alert_messages": [record_message(a, lang) for a in r.alerts],
                 "currency": r.currency,
                 "coverage": _clean(r.coverage),
                 "created_at": r.created_at.isoformat(),
@@ -775,7 +773,7 @@ def format_history(runs: Any, db: str, lang: str = "en", *, borrower: str | None
         return t("cli.history_none", lang, db=db)
 
     def alerts(found: list[dict[str, Any]]) -> str:
-        codes = [label("alert_name", str(a.get("code", "")), lang) for a in found]
+        codes = [label("alert_code", str(a.get("code", "")), lang) for a in found]
         return ("、" if lang == "zh" else ", ").join(codes) or "-"
 
     table = [

@@ -223,3 +223,35 @@ def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path):
     with open_store(f"sqlite:///{tmp_path / 'runs.db'}") as store, store.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_a_stored_run_gives_the_alerts_its_result_gives(tmp_path, valued):
+    # view_of reads a RunView back from a stored run: the same alerts as the result's own
+    # view, and a stored alert is said in either language without its parameters.
+    from finance.history import alerts, as_record, record_message, run_view, view_of
+    from finance.locale import render
+
+    result = valued[0]
+    strict = parse_assumptions(
+        {"scenarios": 300, "valuation_date": "2026-11-24", "concentration_limit": 0.05}
+    )
+    with open_store(f"sqlite:///{tmp_path / 'runs.db'}") as store:
+        first = store.load_run(_record(store, valued))
+        view = view_of(first)
+        direct = run_view(result, "Acme")
+        assert view.loan == pytest.approx(direct.loan) and view.loan > 0
+        assert view.coverage == pytest.approx(direct.coverage)
+        assert (view.warning_line, view.top_up_line, view.forced_sale_line) == (
+            direct.warning_line, direct.top_up_line, direct.forced_sale_line,
+        )  # fmt: skip
+        found = alerts(view, view_of(first, strict), strict)
+        assert found == alerts(direct, run_view(result, "Acme"), strict)
+        assert found and {a.code for a in found} == {"concentration"}
+        second = store.load_run(_record(store, valued, alerts=[as_record(a) for a in found]))
+    stored = second.alerts[0]
+    assert stored["code"] == "concentration" and stored["message"] == str(found[0].message)
+    assert record_message(stored, "zh") == render(found[0].message, "zh")
+    assert "集中度上限" in record_message(stored, "zh")
+    assert record_message(stored, "en") == str(found[0].message)
+    # An alert recorded without its words: the code's name in the language.
+    assert record_message({"code": "warning_line"}, "zh") == "触及警戒线"

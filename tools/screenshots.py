@@ -9,15 +9,22 @@ finish running, and saves ``OUT/<lang>-<page>.png``.
 ``--pages calibrate`` shows the Calibrate page with the sample history calibrated.
 ``--pages mapping`` shows the Inventory page's mapping step: a Kingdee-style stock list
 (the end-to-end test's) uploaded, one category name the evaluator does not know.
+``--pages history`` shows the History page with two runs of one borrower: unless
+``FINANCE_DB_URL`` names a database, a new one is made and the sample saved twice (a month
+apart, the second time with fewer lots, some aged or damaged, some half sold).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import io
+import os
 import sys
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
@@ -37,6 +44,41 @@ from tests.e2e.helpers import (  # noqa: E402
 from tests.e2e.test_e2e_mapping import ERP_CSV  # noqa: E402
 
 CHART_DRAW_MS = 800  # charts draw after the script finishes
+#: The borrower and the user of the runs the History page's screenshot shows.
+BORROWER, USER = "华东铜业有限公司", "li.wei"
+
+
+def _month_later(data: bytes) -> bytes:
+    """The sample a month on: 200 lots, five aged past any limit, ten damaged, some sold."""
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = frame.head(200).copy()
+    frame.loc[:4, "age_days"] = "5000"
+    frame.loc[5:14, "damaged"] = "True"
+    frame.loc[20:80, "quantity"] = [f"{float(q) * 0.5:.3f}" for q in frame.loc[20:80, "quantity"]]
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def seed_history(url: str) -> None:
+    """Save the sample twice for :data:`BORROWER` in the run database ``url``."""
+    from finance import evaluate, load_inventory, parse_assumptions
+    from finance.history import alerts, as_record, run_view, view_of
+    from finance.history.store import open_store
+
+    sample = (ROOT / "data" / "sample_inventory.csv").read_bytes()
+    with open_store(url) as store:
+        previous = None
+        for date, name, data in (
+            (dt.date(2026, 10, 31), "sample_inventory.csv", sample),
+            (dt.date(2026, 11, 30), "stock-2026-11.csv", _month_later(sample)),
+        ):
+            a = parse_assumptions({"valuation_date": date, "scenarios": 2000})
+            result = evaluate(load_inventory(data, name=name, categories=a.categories), a)
+            found = alerts(previous and view_of(previous), run_view(result, BORROWER), a)
+            run_id = store.record_run(
+                result, a, data, borrower=BORROWER, user=USER,
+                alerts=[as_record(x) for x in found], inventory_name=name,
+            )  # fmt: skip
+            previous = store.load_run(run_id)
 
 
 def main() -> None:
@@ -55,6 +97,10 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     log = Path(tempfile.mkstemp(suffix=".log")[1])
+    if "history" in args.pages.split(",") and not os.environ.get("FINANCE_DB_URL"):
+        database = log.with_suffix(".db")
+        seed_history(f"sqlite:///{database}")
+        os.environ["FINANCE_DB_URL"] = f"sqlite:///{database}"
     with serve_app(log) as url, sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium_path(), headless=True, args=BROWSER_ARGS

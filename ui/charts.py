@@ -39,13 +39,26 @@ def ranked_bars(frame: pd.DataFrame, y: str, x: str, x_title: str) -> alt.Chart:
 
 #: Colours of a waterfall: a part that adds to the loss, one that takes from it, the total.
 WATERFALL_COLOURS = ("#b5543c", "#2e8b57", "#1f5f8b")
+#: Colours of a roll-forward's waterfall: an increase of the collateral, a decrease, a total.
+ROLLFORWARD_COLOURS = ("#2e8b57", "#b5543c", "#1f5f8b")
 
 
-def waterfall(parts: dict[str, float], total: str, x_title: str, tip_title: str) -> alt.LayerChart:
+def waterfall(
+    parts: dict[str, float],
+    total: str,
+    x_title: str,
+    tip_title: str,
+    *,
+    colours: tuple[str, str, str] | None = None,
+    opening: bool = False,
+) -> alt.LayerChart:
     """A horizontal waterfall: each part a bar from the running total before it, then the total.
 
     ``parts`` maps each shown label to its amount, in the order they add up; ``total`` is
-    the last bar's label (the sum). Every bar is labelled with its amount.
+    the last bar's label (the sum). Every bar is labelled with its amount. ``colours`` are
+    those of a part that adds, one that takes away and the total (default
+    :data:`WATERFALL_COLOURS`, for a loss); ``opening`` draws the first part as a total (a
+    roll-forward's opening balance).
     """
     names = [*parts, total]
     amounts = np.array(list(parts.values()), dtype=float)
@@ -53,6 +66,8 @@ def waterfall(parts: dict[str, float], total: str, x_title: str, tip_title: str)
     start = end - amounts
     grand = float(end[-1]) if len(end) else 0.0
     kind = [0 if v >= 0 else 1 for v in amounts] + [2]
+    if opening and len(amounts):
+        kind[0] = 2
     data = pd.DataFrame(
         {
             "name": names,
@@ -77,7 +92,7 @@ def waterfall(parts: dict[str, float], total: str, x_title: str, tip_title: str)
             x2="end:Q",
             color=alt.Color(
                 "kind:N",
-                scale=alt.Scale(domain=[0, 1, 2], range=list(WATERFALL_COLOURS)),
+                scale=alt.Scale(domain=[0, 1, 2], range=list(colours or WATERFALL_COLOURS)),
                 legend=None,
             ),
             tooltip=[
@@ -468,3 +483,68 @@ def month_paths(
             )
         )
     return alt.layer(*layers).resolve_scale(color="shared").properties(height=height)
+
+
+def trend(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    titles: dict[str, str],
+    y_format: str = ",.0f",
+    rules: dict[str, float] | None = None,
+) -> alt.LayerChart:
+    """Figures over a sequence of runs: one line with points per ``color`` value.
+
+    ``x`` is a label per run, in the frame's order (runs, not a time axis: two runs may
+    share a date). ``rules`` draws labelled horizontal lines (e.g. a loan's coverage lines).
+    """
+    order = list(dict.fromkeys(frame[x]))
+    names = list(dict.fromkeys(frame[color]))
+    scale = alt.Scale(domain=names, range=[*TREND_COLOURS][: max(len(names), 1)])
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x}:N", sort=order, title=titles[x], axis=alt.Axis(labelAngle=0)),
+        y=alt.Y(f"{y}:Q", title=titles[y], axis=alt.Axis(format=y_format)),
+        color=alt.Color(
+            f"{color}:N",
+            scale=scale,
+            sort=names,
+            # One figure with lines across it: the axis names the figure, the legend the lines.
+            legend=None if rules and len(names) == 1 else alt.Legend(title=None, orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip(f"{x}:N", title=titles[x]),
+            alt.Tooltip(f"{color}:N", title=titles[color]),
+            alt.Tooltip(f"{y}:Q", title=titles[y], format=y_format),
+        ],
+    )
+    layers: list[alt.Chart] = [
+        base.mark_line(strokeWidth=2.5),
+        base.mark_point(size=70, filled=True),
+    ]
+    if not rules:
+        return alt.layer(*layers).properties(height=300)
+    # The lines named in a legend of their own: close lines' labels would print over
+    # each other.
+    marks = pd.DataFrame({"name": list(rules), "value": list(rules.values())})
+    rule = (
+        alt.Chart(marks)
+        .mark_rule(strokeDash=[6, 3], strokeWidth=1.5)
+        .encode(
+            y=alt.Y("value:Q"),
+            color=alt.Color(
+                "name:N",
+                scale=alt.Scale(domain=list(rules), range=list(RULE_COLOURS[: len(rules)])),
+                sort=list(rules),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=[alt.Tooltip("name:N"), alt.Tooltip("value:Q", format=y_format)],
+        )
+    )
+    return alt.layer(*layers, rule).resolve_scale(color="independent").properties(height=300)
+
+
+#: Colours of the trend lines, in the order of the figures.
+TREND_COLOURS = ("#1f5f8b", "#2e8b57", "#b5543c", "#d4a017")
+#: Colours of the lines drawn across a trend (a loan's warning, top-up, forced-sale lines).
+RULE_COLOURS = ("#d4a017", "#e67e22", "#c0392b")

@@ -23,6 +23,8 @@ ASSUMPTIONS = "assumptions_doc"
 ASSUMPTIONS_FILE_PROBLEMS = "assumptions_file_problems"
 #: The last valid assumptions, to fill the form while the document has problems.
 LAST_VALID = "assumptions_last_valid"
+#: The borrower the session saves runs for and looks at on the History page.
+BORROWER = "history_borrower"
 
 # Widget keys, page by page.
 LANG_PICKER = "lang_picker"
@@ -59,11 +61,22 @@ CALIBRATE_APPLY = "calibrate_apply"
 #: Categories whose estimates were last applied to the session's assumptions.
 CALIBRATE_APPLIED = "calibrate_applied"
 CALIBRATE_CATEGORY = "calibrate_category"
+BORROWER_INPUT = "history_borrower_input"
+SAVE_RUN = "history_save"
+HISTORY_BORROWER_PICK = "history_borrower_pick"
+ROLL_OPENING = "history_roll_opening"
+ROLL_CLOSING = "history_roll_closing"
+MEMO_RUN = "history_memo_run"
 
 
 def init_state(default_lang: str) -> None:
     """Seed the session's state once, before any widget is created."""
-    defaults: dict[str, Any] = {LANG: default_lang, INVENTORY: None, ASSUMPTIONS: {}}
+    defaults: dict[str, Any] = {
+        LANG: default_lang,
+        INVENTORY: None,
+        ASSUMPTIONS: {},
+        BORROWER: "",
+    }
     for key, value in defaults.items():
         if key not in st.session_state:
             st.session_state[key] = value

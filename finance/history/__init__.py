@@ -9,11 +9,11 @@ from finance.history.alerts import (
     CODES,
     Alert,
     RunView,
-    alert_message,
-    alert_record,
     alerts,
+    as_record,
+    record_message,
     run_view,
-    stored_view,
+    view_of,
 )
 from finance.history.rollforward import COLUMNS, for_presentation, movements, rollforward
 
@@ -22,12 +22,12 @@ __all__ = [
     "COLUMNS",
     "Alert",
     "RunView",
-    "alert_message",
-    "alert_record",
     "alerts",
+    "as_record",
     "for_presentation",
     "movements",
+    "record_message",
     "rollforward",
     "run_view",
-    "stored_view",
+    "view_of",
 ]

@@ -41,9 +41,10 @@ import pandas as pd
 from finance.collateral.eligibility import REASONS
 from finance.history.rollforward import lot_keys
 from finance.inputs.assumptions import Assumptions
-from finance.locale import Text, percent, t
+from finance.locale import LANGUAGES, Text, label, percent, render, t
 
 if TYPE_CHECKING:
+    from finance.history.store import StoredRun
     from finance.result import ValuationResult
 
 #: Every alert code, in the order :func:`alerts` reports them.
@@ -133,46 +134,55 @@ def run_view(result: ValuationResult, borrower: str, loan: float | None = None) 
     )
 
 
-def alert_record(alert: Alert) -> dict[str, Any]:
-    """An alert as the run history keeps it (JSON): code, figures, message and its values.
+def view_of(stored: StoredRun, assumptions: Assumptions | None = None) -> RunView:
+    """The :class:`RunView` of a recorded run (:meth:`finance.history.store.Store.load_run`).
 
-    :func:`alert_message` gives the message back, to render in any language.
+    The loan outstanding is the one the run drew (its summary's ``loan_amount``, 0 when
+    missing); the coverage lines are those of ``assumptions``, by default the run's own
+    (read back from its TOML).
     """
-    return {
-        "code": alert.code,
-        "value": alert.value,
-        "threshold": alert.threshold,
-        "message": str(alert.message),
-        "params": dict(alert.message.params),
-    }
-
-
-def alert_message(record: Mapping[str, Any]) -> Text:
-    """The message of an alert kept by :func:`alert_record`, to render in any language."""
-    code = str(record["code"])
-    params = dict(record.get("params") or {})
-    return Text(str(record.get("message", code)), f"alert.{code}", **params)
-
-
-def stored_view(
-    borrower: str, summary: Mapping[str, Any], lots: pd.DataFrame, assumptions: Assumptions
-) -> RunView:
-    """The :class:`RunView` of a recorded run: its summary, lots table and assumptions.
-
-    The loan outstanding is the summary's ``loan_amount`` (what the run's pledge loan
-    draws; 0 when there is none).
-    """
-    terms = assumptions.pledge_loan
-    loan = summary.get("loan_amount")
+    a = stored.load_assumptions() if assumptions is None else assumptions
+    terms = a.pledge_loan
+    loan = stored.summary.get("loan_amount")
     return RunView(
-        borrower=borrower,
-        summary=dict(summary),
-        lots=lots,
-        loan=float(loan) if loan is not None and math.isfinite(float(loan)) else 0.0,
+        borrower=stored.borrower,
+        summary=dict(stored.summary),
+        lots=stored.lots,
+        loan=float(loan) if isinstance(loan, int | float) and math.isfinite(loan) else 0.0,
         warning_line=float(terms.warning_line),
         top_up_line=float(terms.top_up_line),
         forced_sale_line=float(terms.forced_sale_line),
     )
+
+
+def as_record(alert: Alert) -> dict[str, Any]:
+    """An alert as the run history stores it: its code, figures and its words in each language.
+
+    ``message`` is the English text; ``messages`` maps each language (``en``, ``zh``) to the
+    message in it, so that a stored alert is said in any language without the parameters
+    it was made from.
+    """
+    return {
+        "code": alert.code,
+        "message": str(alert.message),
+        "messages": {lang: render(alert.message, lang, force=True) for lang in LANGUAGES},
+        "value": float(alert.value),
+        "threshold": float(alert.threshold),
+    }
+
+
+def record_message(record: Mapping[str, Any], lang: str) -> str:
+    """A stored alert's message in ``lang``.
+
+    From its ``messages`` when it has them; else (an alert recorded without them) the code's
+    name in ``lang``, and the English message after it when the language is English.
+    """
+    messages = record.get("messages")
+    if isinstance(messages, Mapping) and messages.get(lang):
+        return str(messages[lang])
+    name = label("alert_code", str(record.get("code", "")), lang)
+    english = record.get("message")
+    return f"{name}: {english}" if lang == "en" and english else name
 
 
 def _alert(code: str, figure: float, threshold: float, /, **params: Any) -> Alert:

@@ -44,6 +44,7 @@ PAGES = {
     "risk": "risk",
     "financing": "financing",
     "export": "export",
+    "history": "history",
 }
 
 #: Milliseconds. A first valuation takes seconds, the stress test a few more.
@@ -97,6 +98,8 @@ def serve_app(log: Path, deadline_s: float = HEALTH_DEADLINE_S) -> Iterator[str]
     ----------
     log : Path
         File that receives the server's stdout and stderr (quoted when it fails to start).
+        The app's run history is ``FINANCE_DB_URL`` when set, else a SQLite file beside
+        it (``log`` with the suffix ``.db``).
     deadline_s : float
         Seconds to wait for ``/_stcore/health`` to answer ``ok``.
 
@@ -117,8 +120,12 @@ def serve_app(log: Path, deadline_s: float = HEALTH_DEADLINE_S) -> Iterator[str]
         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    # The run history in a file next to the log, unless the caller names one: never the
+    # repository's valuations.db.
+    env = dict(os.environ)
+    env.setdefault("FINANCE_DB_URL", f"sqlite:///{log.with_suffix('.db')}")
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
             end = time.monotonic() + deadline_s
             while not _healthy(url):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from finance import evaluate, load_inventory, parse_assumptions
 from streamlit_app.support import DOC, SAMPLE
+from ui import history
+from ui.history import DB_ENV
 from ui.state import ASSUMPTIONS, LANG
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +21,16 @@ APP = ROOT / "app.py"
 def page_path(name: str) -> str:
     """The page module's path as st.navigation knows it."""
     return f"app_pages/{name}.py"
+
+
+@pytest.fixture(autouse=True)
+def run_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new run database per test (``FINANCE_DB_URL``), never the working folder's."""
+    url = f"sqlite:///{tmp_path / 'valuations.db'}"
+    monkeypatch.setenv(DB_ENV, url)
+    yield url
+    # One store per process and URL: let the test's go with its folder.
+    history._store.clear()
 
 
 @pytest.fixture

@@ -13,7 +13,16 @@ SAMPLE_TEXT = SAMPLE.read_text(encoding="utf-8-sig")
 T0 = dt.date(2026, 11, 24)
 #: The session's assumption overrides in every app test: a fixed date, fewer scenarios.
 DOC = {"valuation_date": T0, "scenarios": 2000}
-PAGES = ("inventory", "assumptions", "calibrate", "collateral", "risk", "financing", "export")
+PAGES = (
+    "inventory",
+    "assumptions",
+    "calibrate",
+    "collateral",
+    "risk",
+    "financing",
+    "export",
+    "history",
+)
 
 
 def sample_rows(n: int) -> bytes:

@@ -1,0 +1,161 @@
+"""The run history as the app uses it: which database, who is signed in, saving a run.
+
+The database is the one ``FINANCE_DB_URL`` names (a SQLAlchemy URL, e.g.
+``sqlite:////srv/finance/valuations.db`` or ``postgresql+psycopg://user:pass@host/db``),
+else ``sqlite:///valuations.db`` in the server's working folder. One
+:class:`finance.history.store.Store` per process and URL (``st.cache_resource``): its
+connection pool is shared by every session; SQLite runs in WAL mode with a busy timeout,
+so sessions saving at once wait for each other.
+
+The figures all come from ``finance``; this module only chooses the database, names the
+user, and reads runs back (cached by id: a run never changes once recorded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from finance import Assumptions, ValuationResult, evaluate
+from finance.history import alerts, as_record, run_view, view_of
+from finance.history.store import DEFAULT_URL, Store, StoredRun, default_user, open_store
+from finance.report.memo import credit_memo
+from ui.compute import CACHE_TTL
+
+#: The environment variable that names the run database.
+DB_ENV = "FINANCE_DB_URL"
+
+
+def db_url() -> str:
+    """The run database's URL: ``$FINANCE_DB_URL``, else ``sqlite:///valuations.db``."""
+    return os.environ.get(DB_ENV, "").strip() or DEFAULT_URL
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return open_store(url)
+
+
+def store() -> Store:
+    """The process's store for :func:`db_url` (opened, and migrated if new, on first use).
+
+    Raises
+    ------
+    finance.history.store.StoreError
+        The database cannot be opened (not cached: the next call tries again).
+    """
+    return _store(db_url())
+
+
+def current_user() -> str:
+    """Who is using the app: the signed-in user's name or e-mail, else the OS user.
+
+    Streamlit's sign-in (``st.login``) fills ``st.user`` when it is configured; without it
+    (or outside a signed-in session) the server's operating-system user is named.
+    """
+    try:
+        user = st.user
+        if user.get("is_logged_in"):
+            for key in ("name", "email"):
+                value = user.get(key)
+                if value and str(value).strip():
+                    return str(value).strip()
+    except Exception:  # no sign-in configured, or no script context
+        pass
+    return default_user()
+
+
+def save_run(
+    result: ValuationResult,
+    assumptions: Assumptions,
+    upload: tuple[str, bytes, str],
+    borrower: str,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Record the session's valuation for ``borrower``; return the run id and its alerts.
+
+    The alerts compare the valuation with the borrower's latest run in the database (none
+    for a first run) and are stored with the run, each with its words in every language.
+    Saving again records another run: the history is append-only.
+    """
+    name, data, _ = upload
+    borrower = borrower.strip()
+    runs = store().runs(borrower)
+    previous = load(int(runs["id"].iloc[-1])) if not runs.empty else None
+    found = alerts(
+        None if previous is None else view_of(previous),
+        run_view(result, borrower),
+        assumptions,
+    )
+    records = [as_record(a) for a in found]
+    run_id = store().record_run(
+        result,
+        assumptions,
+        data,
+        borrower=borrower,
+        user=current_user(),
+        alerts=records,
+        inventory_name=name,
+    )
+    return run_id, records
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_TTL)
+def _load(url: str, run_id: int) -> StoredRun:
+    return _store(url).load_run(run_id)
+
+
+def load(run_id: int) -> StoredRun:
+    """The run ``run_id`` of the current database (cached: runs are never changed)."""
+    return _load(db_url(), int(run_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=2048, ttl=CACHE_TTL)
+def _summary(url: str, run_id: int) -> dict[str, Any]:
+    return _store(url).load_run(run_id).summary
+
+
+def summary(run_id: int) -> dict[str, Any]:
+    """The summary of run ``run_id`` (cached apart from the runs: it is small, runs many)."""
+    return _summary(db_url(), int(run_id))
+
+
+def runs() -> pd.DataFrame:
+    """Every run of the database, oldest first (not cached: another session may save)."""
+    return store().runs()
+
+
+def identity(run: StoredRun) -> dict[str, str]:
+    """A stored run's identity, as the credit memo's first page shows it."""
+    created = run.created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return {
+        "run_id": str(run.id),
+        "borrower": run.borrower,
+        "user": run.user,
+        "created_at": created,
+        "inventory_file": run.inventory_name,
+        "inventory_hash": run.inventory_sha256,
+        "assumptions_hash": run.assumptions_sha256,
+        "package_version": run.package_version,
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
+def _memo(url: str, run_id: int, lang: str) -> bytes:
+    run = _load(url, run_id)
+    a = run.load_assumptions()
+    result = evaluate(run.load_inventory(a), a)
+    return credit_memo(result, a, lang=lang, identity=identity(run))
+
+
+def memo_pdf(run_id: int, lang: str, url: str | None = None) -> bytes:
+    """The credit memo of a stored run in ``lang``, valued again from its stored inputs.
+
+    The run keeps its inventory's bytes and its whole assumptions, so valuing them again
+    gives the figures it recorded. Safe on a download's own thread (no element is drawn;
+    pass ``url``, read on the script's thread); cached by database, run and language.
+    """
+    return _memo(url or db_url(), int(run_id), lang)
