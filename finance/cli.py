@@ -612,7 +612,7 @@ def format_history(runs: Any, db: str, lang: str = "en", *, borrower: str | None
         return t("cli.history_none", lang, db=db)
 
     def alerts(found: list[dict[str, Any]]) -> str:
-        codes = [label("alert", str(a.get("code", "")), lang) for a in found]
+        codes = [label("alert_code", str(a.get("code", "")), lang) for a in found]
         return ("、" if lang == "zh" else ", ").join(codes) or "-"
 
     table = [
