@@ -90,7 +90,14 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def serve_app(log: Path, deadline_s: float = HEALTH_DEADLINE_S) -> Iterator[str]:
+def serve_app(
+    log: Path,
+    deadline_s: float = HEALTH_DEADLINE_S,
+    *,
+    port: int | None = None,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """Run ``streamlit run app.py`` from the repository root until the block ends.
 
     Parameters
@@ -99,6 +106,12 @@ def serve_app(log: Path, deadline_s: float = HEALTH_DEADLINE_S) -> Iterator[str]
         File that receives the server's stdout and stderr (quoted when it fails to start).
     deadline_s : float
         Seconds to wait for ``/_stcore/health`` to answer ``ok``.
+    port : int, optional
+        The port to serve on (a free one by default).
+    args : sequence of str
+        More options for ``streamlit run`` (e.g. ``--secrets.files=...``).
+    env : dict of str to str, optional
+        Environment variables to set for the server, over the test's own.
 
     Yields
     ------
@@ -110,15 +123,18 @@ def serve_app(log: Path, deadline_s: float = HEALTH_DEADLINE_S) -> Iterator[str]
     RuntimeError
         If the server exits or is not healthy before the deadline.
     """
-    port = free_port()
+    port = port or free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
         "--server.address=127.0.0.1", f"--server.port={port}",
-        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
+        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none", *args,
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    environ = {**os.environ, **(env or {})}
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=environ
+        )
         try:
             end = time.monotonic() + deadline_s
             while not _healthy(url):
