@@ -213,3 +213,18 @@ def test_two_approvers_at_once_give_one_approval(database_url, valued):
         steps = store.reviews(run)
     assert steps["action"].tolist() == ["submitted", "approved"]
     assert steps["user"].iloc[-1] in ("bob", "bea")
+
+
+def test_the_runs_awaiting_a_decision(store, valued):
+    assert reviews.pending(store).empty
+    first, second, third = (_record(store, valued, user="rob") for _ in range(3))
+    store.submit(first, "alice", claims=BORROWER)
+    store.submit(second, "alice", claims=BORROWER)
+    store.review(second, "ann", "ok", claims=ANALYST)
+    store.submit(third, "amy", claims=BORROWER)
+    store.approve(third, "bob", claims=APPROVER)
+    waiting = reviews.pending(store)
+    assert waiting[["run_id", "status", "submitted_by", "recorded_by"]].values.tolist() == [
+        [first, "submitted", "alice", "rob"],
+        [second, "reviewed", "alice", "rob"],
+    ]

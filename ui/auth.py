@@ -81,6 +81,17 @@ def _store(url: str) -> Any:
     return open_store(url)
 
 
+def open_app_store() -> Any:
+    """The app's run database (one per process), or None: no URL, or it cannot be opened."""
+    url = db_url()
+    if url is None:
+        return None
+    try:
+        return _store(url)
+    except Exception:  # StoreError: shown where the database is used, not here
+        return None
+
+
 def current_role(store: Any = None) -> str | None:
     """The user's role: the provider's claims, else the ``roles`` table, else None.
 
@@ -97,11 +108,8 @@ def current_role(store: Any = None) -> str | None:
     role = role_from_claims(found)
     if role is not None:
         return role
-    if store is None and db_url() is not None:
-        try:
-            store = _store(db_url())
-        except Exception:  # the database cannot be opened: no role from it
-            return None
+    if store is None:
+        store = open_app_store()
     return None if store is None else store.role_of(user, found)
 
 

@@ -308,3 +308,32 @@ def status(store: Store, run_id: int) -> str | None:
     """The run's state: its last step (``submitted``...), or None before any."""
     steps = reviews(store, run_id)
     return None if steps.empty else str(steps["action"].iloc[-1])
+
+
+def pending(store: Store) -> pd.DataFrame:
+    """The runs awaiting a decision (last step ``submitted`` or ``reviewed``), oldest first.
+
+    Columns: ``run_id``, ``borrower``, ``valuation_date``, ``recorded_by``, ``status``,
+    ``submitted_by`` (who submitted it last).
+    """
+    steps = reviews(store)
+    columns = ["run_id", "borrower", "valuation_date", "recorded_by", "status", "submitted_by"]
+    if steps.empty:
+        return pd.DataFrame(columns=columns)
+    last = steps.groupby("run_id").tail(1).set_index("run_id")["action"]
+    waiting = last[last.isin(["submitted", "reviewed"])]
+    submitted = steps[steps["action"] == "submitted"].groupby("run_id")["user"].last()
+    runs = store.runs().set_index("id")
+    rows = [
+        (
+            int(run_id),
+            runs.at[run_id, "borrower"],
+            runs.at[run_id, "valuation_date"],
+            runs.at[run_id, "user"],
+            status,
+            submitted.get(run_id, ""),
+        )
+        for run_id, status in waiting.items()
+        if run_id in runs.index
+    ]
+    return pd.DataFrame(rows, columns=columns)

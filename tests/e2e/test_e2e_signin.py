@@ -9,12 +9,13 @@ run database (``FINANCE_DB_URL``). The flow:
 1. Alice (borrower) signs in; the sidebar shows her name and role.
 2. A run is saved for her and she submits it (:func:`save_and_submit`).
 3. She signs out (through the provider's end-session page) and the landing view is back.
-4. Bob (approver, by his ``groups`` claim) signs in and approves it (:func:`approve`).
+4. Bob (approver, by his ``groups`` claim) signs in, sees Alice's submission in the
+   sidebar's sign-off box and approves it there (:func:`approve`).
 5. Both names are on the run's sign-off (:func:`sign_off_names`).
 
-Steps 2, 4 and 5 go through ``finance.history`` for now: the save button and the History
-page are built on another branch; each step is one function here, to be replaced by the
-UI's clicks when they are joined.
+Steps 2 and 5 go through ``finance.history`` for now: the save button and the History page
+are built on another branch; each step is one function here, to be replaced by the UI's
+clicks (and :func:`approve` by the History page's button) when they are joined.
 """
 
 from __future__ import annotations
@@ -172,12 +173,21 @@ def save_and_submit(db_url: str, user: dict) -> int:
     return run
 
 
-def approve(db_url: str, run: int, user: dict) -> None:
-    """``user`` approves the run (later: the History page's Approve button)."""
-    from finance.history.store import open_store
+def approve(page: Page, run: int, submitter: dict) -> None:
+    """The signed-in approver approves the run in the sidebar's sign-off box.
 
-    with open_store(db_url) as store:
-        store.approve(run, user["email"], claims=user)
+    (Later: the History page's Approve button.)
+    """
+    from playwright.sync_api import expect
+
+    sidebar = page.get_by_test_id("stSidebar")
+    box = sidebar.get_by_test_id("stExpander").filter(has_text=EN["signoff.title"])
+    label = EN["signoff.run"].format(id=run, borrower="Acme", date="2026-11-24")
+    expect(box.get_by_role("combobox", name=EN["signoff.pick"])).to_have_value(label)
+    step = EN["signoff.step"].format(action=EN["signoff.submitted"], user=submitter["email"])
+    expect(box).to_contain_text(step)
+    box.get_by_role("button", name=EN["signoff.approve"]).click()
+    expect(box).to_contain_text(EN["signoff.none"])
 
 
 def sign_off_names(db_url: str, run: int) -> list[str]:
@@ -219,7 +229,7 @@ def test_two_users_sign_in_submit_and_approve(
 
         sign_in(page, app_url, provider, BOB["sub"])
         assert user_line(page) == EN["auth.user"].format(name=BOB["name"], role=EN["role.approver"])
-        approve(db_url, run, BOB)
+        approve(page, run, ALICE)
         assert sign_off_names(db_url, run) == [ALICE["email"], BOB["email"]]
     finally:
         context.close()
