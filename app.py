@@ -9,7 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.auth import require_sign_in, sidebar_user
 from ui.i18n import LANGUAGES, language_of, t
+from ui.signoff import sidebar_sign_off
 from ui.state import LANG, LANG_PICKER, init_state
 
 st.set_page_config(
@@ -35,6 +37,11 @@ with st.sidebar:
         key=LANG_PICKER,
         on_change=_pick_language,
     )
+    sidebar_user()
+# With [auth] in .streamlit/secrets.toml: a landing view until the user signs in.
+require_sign_in()
+with st.sidebar:
+    sidebar_sign_off()
 
 pages = [
     st.Page(

@@ -49,9 +49,9 @@ def _record(store: Store, valued, borrower: str = "Acme", **kwargs) -> int:
 def test_a_new_database_is_migrated_on_first_use(database_url):
     with open_store(database_url) as store:
         names = inspect(store.engine).get_table_names()
-        assert {"runs", "alembic_version"} <= set(names)
+        assert {"runs", "reviews", "roles", "alembic_version"} <= set(names)
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         runs = store.runs()
         assert runs.empty and list(runs.columns) == list(RUN_COLUMNS)
     # Opening it again finds it migrated and changes nothing.

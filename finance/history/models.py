@@ -1,9 +1,11 @@
 """The run history's tables, as SQLAlchemy 2.0 declarative models.
 
-One table, ``runs``: a row per valuation, written once and never updated (the history is
-append-only). The schema is created and changed only by the Alembic migrations in
-``finance/history/migrations``, which :func:`finance.history.store.open_store` applies;
-these models describe the schema the latest migration leaves.
+``runs``: a row per valuation, written once and never updated (the history is
+append-only); ``reviews``: each run's sign-off steps, append-only too; ``roles``: the users'
+roles when the identity provider does not name them. The schema is created and changed
+only by the Alembic migrations in ``finance/history/migrations``, which
+:func:`finance.history.store.open_store` applies; these models describe the schema the
+latest migration leaves.
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Double, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -54,3 +66,31 @@ class Run(Base):
     recommended_option: Mapped[str] = mapped_column(Text)
     coverage: Mapped[float | None] = mapped_column(Double, nullable=True)
     alerts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class Review(Base):
+    """One step of a run's sign-off: submitted, reviewed, approved or rejected.
+
+    Written once and never updated, like the runs: a run's state is what its reviews say,
+    read in order (:mod:`finance.history.reviews`). A partial unique index keeps a run to
+    one approval at most.
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    user: Mapped[str] = mapped_column("user_name", String(200))
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Role(Base):
+    """A user's role when the identity provider's claims name none (configuration)."""
+
+    __tablename__ = "roles"
+
+    user: Mapped[str] = mapped_column("user_name", String(200), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))

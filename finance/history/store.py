@@ -450,6 +450,45 @@ class Store:
             raise StoreError(self.url, _reason(exc, None)) from exc
         return None if found is None else self.load_run(found)
 
+    # Sign-off (finance.history.reviews): the same functions, as methods. Not set_role: the
+    # store has no method that changes a row (the roles are set by reviews.set_role).
+
+    def submit(self, run_id: int, user: str, **kwargs: Any) -> int:
+        """A borrower submits a run: :func:`finance.history.reviews.submit`."""
+        from finance.history import reviews
+
+        return reviews.submit(self, run_id, user, **kwargs)
+
+    def review(self, run_id: int, user: str, comment: str = "", **kwargs: Any) -> int:
+        """An analyst reviews a run: :func:`finance.history.reviews.review`."""
+        from finance.history import reviews
+
+        return reviews.review(self, run_id, user, comment, **kwargs)
+
+    def approve(self, run_id: int, user: str, **kwargs: Any) -> int:
+        """An approver approves a run: :func:`finance.history.reviews.approve`."""
+        from finance.history import reviews
+
+        return reviews.approve(self, run_id, user, **kwargs)
+
+    def reject(self, run_id: int, user: str, comment: str = "", **kwargs: Any) -> int:
+        """An analyst or an approver rejects a run: :func:`finance.history.reviews.reject`."""
+        from finance.history import reviews
+
+        return reviews.reject(self, run_id, user, comment, **kwargs)
+
+    def reviews(self, run_id: int | None = None) -> pd.DataFrame:
+        """The sign-off steps: :func:`finance.history.reviews.reviews`."""
+        from finance.history import reviews
+
+        return reviews.reviews(self, run_id)
+
+    def role_of(self, user: str, claims: Mapping[str, Any] | None = None) -> str | None:
+        """A user's role: :func:`finance.history.reviews.role_of`."""
+        from finance.history import reviews
+
+        return reviews.role_of(self, user, claims)
+
 
 def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})

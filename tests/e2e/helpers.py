@@ -91,7 +91,14 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def serve_app(log: Path, deadline_s: float = HEALTH_DEADLINE_S) -> Iterator[str]:
+def serve_app(
+    log: Path,
+    deadline_s: float = HEALTH_DEADLINE_S,
+    *,
+    port: int | None = None,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """Run ``streamlit run app.py`` from the repository root until the block ends.
 
     Parameters
@@ -102,6 +109,12 @@ def serve_app(log: Path, deadline_s: float = HEALTH_DEADLINE_S) -> Iterator[str]
         it (``log`` with the suffix ``.db``).
     deadline_s : float
         Seconds to wait for ``/_stcore/health`` to answer ``ok``.
+    port : int, optional
+        The port to serve on (a free one by default).
+    args : sequence of str
+        More options for ``streamlit run`` (e.g. ``--secrets.files=...``).
+    env : dict of str to str, optional
+        Environment variables to set for the server, over the test's own.
 
     Yields
     ------
@@ -113,19 +126,21 @@ def serve_app(log: Path, deadline_s: float = HEALTH_DEADLINE_S) -> Iterator[str]
     RuntimeError
         If the server exits or is not healthy before the deadline.
     """
-    port = free_port()
+    port = port or free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
         "--server.address=127.0.0.1", f"--server.port={port}",
-        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
+        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none", *args,
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     # The run history in a file next to the log, unless the caller names one: never the
     # repository's valuations.db.
-    env = dict(os.environ)
-    env.setdefault("FINANCE_DB_URL", f"sqlite:///{log.with_suffix('.db')}")
+    environ = {**os.environ, **(env or {})}
+    environ.setdefault("FINANCE_DB_URL", f"sqlite:///{log.with_suffix('.db')}")
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=environ
+        )
         try:
             end = time.monotonic() + deadline_s
             while not _healthy(url):

@@ -1,0 +1,107 @@
+"""Sign-in (ui/auth.py): the landing view with [auth], the open app and the OS user without."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from finance.history import reviews
+from finance.history.store import default_user, open_store
+from ui.i18n import catalog
+from ui.state import LANG
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+EN = catalog("en")
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret",
+    "client_id": "finance-app",
+    "client_secret": "finance-secret",
+    "server_metadata_url": "http://localhost:9400/.well-known/openid-configuration",
+}
+
+
+def _captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.sidebar.caption]
+
+
+def test_without_auth_the_app_is_open_to_the_os_user(monkeypatch):
+    monkeypatch.delenv("FINANCE_DB_URL", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception
+    assert at.title[0].value == EN["inventory.title"]
+    line = EN["auth.user"].format(name=default_user(), role=EN["role.none"])
+    assert line in _captions(at)
+    assert not [b for b in at.sidebar.button if b.label == EN["auth.sign_out"]]
+
+
+def test_the_role_comes_from_the_run_database(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    with open_store(url) as store:
+        reviews.set_role(store, default_user(), "analyst")
+    monkeypatch.setenv("FINANCE_DB_URL", url)
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception
+    line = EN["auth.user"].format(name=default_user(), role=EN["role.analyst"])
+    assert line in _captions(at)
+
+
+def test_with_auth_nobody_gets_in_before_signing_in():
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == [EN["auth.title"]]
+    assert [b.label for b in at.button] == [EN["auth.sign_in"]]
+    assert not _captions(at)  # no user line before sign-in
+
+
+def _submitted_run(url: str, recorded_by: str, sample_result) -> int:
+    from finance import parse_assumptions
+    from streamlit_app.support import DOC, SAMPLE
+
+    with open_store(url) as store:
+        reviews.set_role(store, "alice", "borrower")
+        reviews.set_role(store, default_user(), "approver")
+        run = store.record_run(
+            sample_result, parse_assumptions(DOC), SAMPLE.read_bytes(), borrower="Acme",
+            user=recorded_by, inventory_name=SAMPLE.name,
+        )  # fmt: skip
+        store.submit(run, "alice")
+    return run
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.sidebar.button if b.label == label)
+
+
+def test_an_approver_approves_in_the_sidebar(monkeypatch, tmp_path, sample_result):
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    run = _submitted_run(url, "rob", sample_result)
+    monkeypatch.setenv("FINANCE_DB_URL", url)
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert EN["signoff.step"].format(action=EN["signoff.submitted"], user="alice") in _captions(at)
+    assert not [b for b in at.sidebar.button if b.label == EN["signoff.review"]]
+    _button(at, EN["signoff.approve"]).click().run()
+    assert not at.exception and not at.error
+    with open_store(url) as store:
+        steps = store.reviews(run)
+    assert steps[["action", "user", "role"]].values.tolist() == [
+        ["submitted", "alice", "borrower"],
+        ["approved", default_user(), "approver"],
+    ]
+    assert EN["signoff.none"] in _captions(at)
+
+
+def test_a_refused_step_says_why_in_the_users_language(monkeypatch, tmp_path, sample_result):
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    run = _submitted_run(url, default_user(), sample_result)  # the approver recorded it
+    monkeypatch.setenv("FINANCE_DB_URL", url)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state[LANG] = "zh"
+    at.run()
+    _button(at, catalog("zh")["signoff.approve"]).click().run()
+    assert at.error and "双人复核" in at.error[0].value
+    with open_store(url) as store:
+        assert store.reviews(run)["action"].tolist() == ["submitted"]

@@ -1,0 +1,135 @@
+"""Who is using the app: sign-in through any OIDC provider when ``[auth]`` is configured.
+
+With an ``[auth]`` section in ``.streamlit/secrets.toml`` (Streamlit's ``st.login``
+settings: ``redirect_uri``, ``cookie_secret``, ``client_id``, ``client_secret``,
+``server_metadata_url``), :func:`require_sign_in` shows a small landing view with a sign-in
+button and stops the page until the user has signed in; :func:`sidebar_user` shows who is
+signed in, in which role, and a sign-out button. Without it the app stays open (one user on
+localhost) and the user is the operating system's.
+
+The user recorded on runs and reviews is :func:`current_user` (the ``email`` claim, else
+``preferred_username``, else ``sub``); their role is :func:`current_role` (the provider's
+``roles`` or ``groups`` claim, else the ``roles`` table of the run database named by
+``FINANCE_DB_URL``; see :mod:`finance.history.reviews`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from finance.history.reviews import role_from_claims
+from finance.history.store import default_user
+from ui.i18n import t
+
+#: The environment variable naming the app's run database (a SQLAlchemy URL).
+DB_URL_ENV = "FINANCE_DB_URL"
+#: The claims that name the user, in order of preference.
+USER_CLAIMS: tuple[str, ...] = ("email", "preferred_username", "sub")
+
+
+def auth_configured() -> bool:
+    """True when ``st.secrets`` has an ``[auth]`` section (then sign-in is required)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all, or one that does not parse
+        return False
+
+
+def signed_in() -> bool:
+    """True when a user has signed in through the identity provider."""
+    return auth_configured() and bool(st.user.get("is_logged_in"))
+
+
+def claims() -> dict[str, Any] | None:
+    """The signed-in user's claims (from their ID token), or None without sign-in."""
+    if not signed_in():
+        return None
+    return {k: v for k, v in st.user.to_dict().items() if k not in ("tokens",)}
+
+
+def current_user() -> str | None:
+    """Who is using the app: the signed-in user, else the OS user (None: not signed in)."""
+    if not auth_configured():
+        return default_user()
+    found = claims()
+    if found is None:
+        return None
+    for name in USER_CLAIMS:
+        if found.get(name):
+            return str(found[name])
+    return None
+
+
+def display_name() -> str | None:
+    """The user's name as shown: the ``name`` claim, else :func:`current_user`."""
+    found = claims() or {}
+    return str(found.get("name") or "") or current_user()
+
+
+def db_url() -> str | None:
+    """The app's run database URL (``$FINANCE_DB_URL``), or None when it is not set."""
+    return os.environ.get(DB_URL_ENV) or None
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Any:
+    from finance.history.store import open_store
+
+    return open_store(url)
+
+
+def open_app_store() -> Any:
+    """The app's run database (one per process), or None: no URL, or it cannot be opened."""
+    url = db_url()
+    if url is None:
+        return None
+    try:
+        return _store(url)
+    except Exception:  # StoreError: shown where the database is used, not here
+        return None
+
+
+def current_role(store: Any = None) -> str | None:
+    """The user's role: the provider's claims, else the ``roles`` table, else None.
+
+    Parameters
+    ----------
+    store : finance.history.store.Store, optional
+        The run database to read the ``roles`` table from; by default the one
+        ``$FINANCE_DB_URL`` names (none set: the claims alone).
+    """
+    user = current_user()
+    if user is None:
+        return None
+    found = claims()
+    role = role_from_claims(found)
+    if role is not None:
+        return role
+    if store is None:
+        store = open_app_store()
+    return None if store is None else store.role_of(user, found)
+
+
+def require_sign_in() -> None:
+    """With ``[auth]`` configured and nobody signed in: the landing view, then stop."""
+    if not auth_configured() or signed_in():
+        return
+    st.title(t("auth.title"))
+    st.write(t("auth.why"))
+    if st.button(t("auth.sign_in"), type="primary", icon=":material/login:"):
+        st.login()
+    st.stop()
+
+
+def sidebar_user() -> None:
+    """The sidebar's user line (name and role) and, when signed in, a sign-out button."""
+    if auth_configured() and not signed_in():
+        return
+    role = current_role()
+    shown = t(f"role.{role}") if role else t("role.none")
+    st.caption(t("auth.user", name=display_name() or "?", role=shown))
+    if signed_in() and st.button(t("auth.sign_out"), icon=":material/logout:"):
+        st.logout()
