@@ -40,9 +40,6 @@ with st.sidebar:
     sidebar_user()
 # With [auth] in .streamlit/secrets.toml: a landing view until the user signs in.
 require_sign_in()
-with st.sidebar:
-    sidebar_sign_off()
-
 pages = [
     st.Page(
         "app_pages/inventory.py",
@@ -60,4 +57,8 @@ pages = [
     st.Page("app_pages/export.py", title=t("nav.export"), icon=":material/download:"),
     st.Page("app_pages/history.py", title=t("nav.history"), icon=":material/history:"),
 ]
-st.navigation(pages, position="sidebar").run()
+page = st.navigation(pages, position="sidebar")
+with st.sidebar:
+    # An analyst's or an approver's runs awaiting a decision, each a link to the History page.
+    sidebar_sign_off()
+page.run()

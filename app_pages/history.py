@@ -1,9 +1,11 @@
-"""History: a borrower's saved valuations, their trends and alerts, and the roll-forward.
+"""History: a borrower's saved valuations, their sign-off, trends, alerts and roll-forward.
 
 Runs are saved on the Export page (or by ``python -m finance evaluate --db``) into the
 database ``FINANCE_DB_URL`` names (:mod:`ui.history`). Every figure here is one the run
 recorded; the roll-forward is :func:`finance.history.rollforward` on two runs' lots, and a
-run's credit memo values its stored inputs again.
+run's credit memo values its stored inputs again. Who did what to each run (submitted,
+reviewed, approved, rejected) is in the runs table and in the sign-off section, with the
+steps the user's role allows on the run picked (:mod:`ui.signoff`).
 """
 
 import math
@@ -14,10 +16,19 @@ import streamlit as st
 from finance.history import for_presentation, movements, record_message, rollforward
 from finance.history.store import StoreError
 from finance.report.csv import safe_csv_bytes
-from ui import charts, history
+from ui import charts, history, signoff
+from ui.auth import current_role
 from ui.formatting import MONEY_FORMAT, plain
 from ui.i18n import label, lang, t
-from ui.state import BORROWER, HISTORY_BORROWER_PICK, MEMO_RUN, ROLL_CLOSING, ROLL_OPENING
+from ui.state import (
+    BORROWER,
+    HISTORY_BORROWER_PICK,
+    MEMO_RUN,
+    ROLL_CLOSING,
+    ROLL_OPENING,
+    SIGNOFF_COMMENT,
+    SIGNOFF_RUN,
+)
 
 language = lang()  # read here: the downloads are built on their own threads
 st.title(t("history.title"))
@@ -58,6 +69,24 @@ def _created(moment: pd.Timestamp) -> str:
     return pd.Timestamp(moment).strftime("%Y-%m-%d %H:%M")
 
 
+# The runs' labels in the session's language, made now: a selectbox's format_func may be
+# called outside the script's run (where t() would not know the session's language).
+_labels = {
+    int(row.id): t(
+        "history.run_option",
+        id=int(row.id),
+        date=row.valuation_date.isoformat(),
+        created=_created(row.created_at),
+    )
+    for row in runs.itertuples()
+}
+_option = _labels.get
+
+
+store = history.store()
+steps = store.reviews()  # every run's sign-off steps, oldest first
+status = signoff.latest_status(steps)
+
 st.subheader(t("history.runs"))
 shown = pd.DataFrame(
     {
@@ -65,6 +94,7 @@ shown = pd.DataFrame(
         "valuation_date": [d.isoformat() for d in runs["valuation_date"]],
         "created_at": [_created(m) for m in runs["created_at"]],
         "user": runs["user"],
+        "status": [status.get(int(i), "") for i in runs["id"]],
         "borrowing_base": runs["borrowing_base"],
         "eligible_value": runs["eligible_value"],
         "coverage": runs["coverage"],
@@ -92,6 +122,34 @@ config = {
 }
 st.dataframe(shown, column_config=config, hide_index=True, placeholder="–")
 st.caption(t("history.runs_caption"))
+
+# ---------------------------------------------------------------------------- sign-off
+st.subheader(t("history.signoff"))
+ids = [int(i) for i in runs["id"]]
+if st.session_state.get(SIGNOFF_RUN) not in ids:
+    st.session_state[SIGNOFF_RUN] = ids[-1]
+signoff_id = st.selectbox(t("history.signoff_run"), ids, key=SIGNOFF_RUN, format_func=_option)
+taken = steps[steps["run_id"] == signoff_id]
+if taken.empty:
+    st.info(t("history.signoff_none", id=signoff_id))
+else:
+    st.table(signoff.steps_table(taken), hide_index=True)
+role = current_role(store)
+offered = signoff.actions_for(store, role)
+if offered:
+    st.text_input(t("signoff.comment"), key=SIGNOFF_COMMENT, max_chars=1000)
+    for column, action in zip(st.columns(len(offered)), offered, strict=True):
+        column.button(
+            t(signoff.BUTTONS[action]),
+            key=f"signoff_{action}",
+            on_click=signoff.take,
+            args=(action, signoff_id),
+            width="stretch",
+        )
+    signoff.show_outcome()
+    st.caption(t("history.signoff_caption_open" if role is None else "history.signoff_caption"))
+else:
+    st.caption(t("history.signoff_no_step", role=t(f"role.{role}") if role else t("role.none")))
 
 # ------------------------------------------------------------------------------ trends
 st.subheader(t("history.trends"))
@@ -183,16 +241,6 @@ if not raised:
 
 
 # ------------------------------------------------------------------------ roll-forward
-def _option(run_id: int) -> str:
-    row = runs[runs["id"] == run_id].iloc[0]
-    return t(
-        "history.run_option",
-        id=run_id,
-        date=row["valuation_date"].isoformat(),
-        created=_created(row["created_at"]),
-    )
-
-
 def _line(code: str) -> str:
     if code.startswith("turned_ineligible:"):
         return t("history.line.turned_ineligible_for", reason=label("reason", code.split(":")[1]))

@@ -9,13 +9,12 @@ localhost) and the user is the operating system's.
 
 The user recorded on runs and reviews is :func:`current_user` (the ``email`` claim, else
 ``preferred_username``, else ``sub``); their role is :func:`current_role` (the provider's
-``roles`` or ``groups`` claim, else the ``roles`` table of the run database named by
-``FINANCE_DB_URL``; see :mod:`finance.history.reviews`).
+``roles`` or ``groups`` claim, else the ``roles`` table of the app's run database,
+:func:`ui.history.store`; see :mod:`finance.history.reviews`).
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import streamlit as st
@@ -24,8 +23,6 @@ from finance.history.reviews import role_from_claims
 from finance.history.store import default_user
 from ui.i18n import t
 
-#: The environment variable naming the app's run database (a SQLAlchemy URL).
-DB_URL_ENV = "FINANCE_DB_URL"
 #: The claims that name the user, in order of preference.
 USER_CLAIMS: tuple[str, ...] = ("email", "preferred_username", "sub")
 
@@ -69,37 +66,14 @@ def display_name() -> str | None:
     return str(found.get("name") or "") or current_user()
 
 
-def db_url() -> str | None:
-    """The app's run database URL (``$FINANCE_DB_URL``), or None when it is not set."""
-    return os.environ.get(DB_URL_ENV) or None
-
-
-@st.cache_resource(show_spinner=False)
-def _store(url: str) -> Any:
-    from finance.history.store import open_store
-
-    return open_store(url)
-
-
-def open_app_store() -> Any:
-    """The app's run database (one per process), or None: no URL, or it cannot be opened."""
-    url = db_url()
-    if url is None:
-        return None
-    try:
-        return _store(url)
-    except Exception:  # StoreError: shown where the database is used, not here
-        return None
-
-
 def current_role(store: Any = None) -> str | None:
     """The user's role: the provider's claims, else the ``roles`` table, else None.
 
     Parameters
     ----------
     store : finance.history.store.Store, optional
-        The run database to read the ``roles`` table from; by default the one
-        ``$FINANCE_DB_URL`` names (none set: the claims alone).
+        The run database to read the ``roles`` table from; by default the app's
+        (:func:`ui.history.store`; one that cannot be opened: no role).
     """
     user = current_user()
     if user is None:
@@ -108,9 +82,15 @@ def current_role(store: Any = None) -> str | None:
     role = role_from_claims(found)
     if role is not None:
         return role
-    if store is None:
-        store = open_app_store()
-    return None if store is None else store.role_of(user, found)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from finance.history.store import StoreError
+    from ui import history  # imports this module
+
+    try:
+        return (store or history.store()).role_of(user, found)
+    except (StoreError, SQLAlchemyError):  # shown where the database is used, not here
+        return None
 
 
 def require_sign_in() -> None:

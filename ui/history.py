@@ -7,8 +7,9 @@ else ``sqlite:///valuations.db`` in the server's working folder. One
 connection pool is shared by every session; SQLite runs in WAL mode with a busy timeout,
 so sessions saving at once wait for each other.
 
-The figures all come from ``finance``; this module only chooses the database, names the
-user, and reads runs back (cached by id: a run never changes once recorded).
+The figures all come from ``finance``; this module only chooses the database and reads runs
+back (cached by id: a run never changes once recorded). The user recorded on a run is
+:func:`ui.auth.current_user`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import streamlit as st
 
 from finance import Assumptions, ValuationResult, evaluate
 from finance.history import alerts, as_record, run_view, view_of
-from finance.history.store import DEFAULT_URL, Store, StoredRun, default_user, open_store
+from finance.history.store import DEFAULT_URL, Store, StoredRun, open_store
 from finance.report.memo import credit_memo
+from ui.auth import current_user
 from ui.compute import CACHE_TTL
 
 #: The environment variable that names the run database.
@@ -49,24 +51,6 @@ def store() -> Store:
         The database cannot be opened (not cached: the next call tries again).
     """
     return _store(db_url())
-
-
-def current_user() -> str:
-    """Who is using the app: the signed-in user's name or e-mail, else the OS user.
-
-    Streamlit's sign-in (``st.login``) fills ``st.user`` when it is configured; without it
-    (or outside a signed-in session) the server's operating-system user is named.
-    """
-    try:
-        user = st.user
-        if user.get("is_logged_in"):
-            for key in ("name", "email"):
-                value = user.get(key)
-                if value and str(value).strip():
-                    return str(value).strip()
-    except Exception:  # no sign-in configured, or no script context
-        pass
-    return default_user()
 
 
 def save_run(

@@ -67,6 +67,10 @@ HISTORY_BORROWER_PICK = "history_borrower_pick"
 ROLL_OPENING = "history_roll_opening"
 ROLL_CLOSING = "history_roll_closing"
 MEMO_RUN = "history_memo_run"
+#: The History page's sign-off: the run picked, the comment, the last step's outcome.
+SIGNOFF_RUN = "history_signoff_run"
+SIGNOFF_COMMENT = "history_signoff_comment"
+SIGNOFF_OUTCOME = "history_signoff_outcome"
 
 
 def init_state(default_lang: str) -> None:

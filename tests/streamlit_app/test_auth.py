@@ -1,4 +1,7 @@
-"""Sign-in (ui/auth.py): the landing view with [auth], the open app and the OS user without."""
+"""Sign-in (ui/auth.py): the landing view with [auth], the open app and the OS user without.
+
+The sign-off itself (the History page's buttons, the sidebar's list) is test_page_signoff.py's.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from finance.history import reviews
 from finance.history.store import default_user, open_store
 from ui.i18n import catalog
-from ui.state import LANG
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 EN = catalog("en")
@@ -26,8 +28,7 @@ def _captions(at: AppTest) -> list[str]:
     return [c.value for c in at.sidebar.caption]
 
 
-def test_without_auth_the_app_is_open_to_the_os_user(monkeypatch):
-    monkeypatch.delenv("FINANCE_DB_URL", raising=False)
+def test_without_auth_the_app_is_open_to_the_os_user():
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     assert not at.exception
     assert at.title[0].value == EN["inventory.title"]
@@ -55,53 +56,3 @@ def test_with_auth_nobody_gets_in_before_signing_in():
     assert [t.value for t in at.title] == [EN["auth.title"]]
     assert [b.label for b in at.button] == [EN["auth.sign_in"]]
     assert not _captions(at)  # no user line before sign-in
-
-
-def _submitted_run(url: str, recorded_by: str, sample_result) -> int:
-    from finance import parse_assumptions
-    from streamlit_app.support import DOC, SAMPLE
-
-    with open_store(url) as store:
-        reviews.set_role(store, "alice", "borrower")
-        reviews.set_role(store, default_user(), "approver")
-        run = store.record_run(
-            sample_result, parse_assumptions(DOC), SAMPLE.read_bytes(), borrower="Acme",
-            user=recorded_by, inventory_name=SAMPLE.name,
-        )  # fmt: skip
-        store.submit(run, "alice")
-    return run
-
-
-def _button(at: AppTest, label: str):
-    return next(b for b in at.sidebar.button if b.label == label)
-
-
-def test_an_approver_approves_in_the_sidebar(monkeypatch, tmp_path, sample_result):
-    url = f"sqlite:///{tmp_path / 'runs.db'}"
-    run = _submitted_run(url, "rob", sample_result)
-    monkeypatch.setenv("FINANCE_DB_URL", url)
-    at = AppTest.from_file(str(APP), default_timeout=120).run()
-    assert EN["signoff.step"].format(action=EN["signoff.submitted"], user="alice") in _captions(at)
-    assert not [b for b in at.sidebar.button if b.label == EN["signoff.review"]]
-    _button(at, EN["signoff.approve"]).click().run()
-    assert not at.exception and not at.error
-    with open_store(url) as store:
-        steps = store.reviews(run)
-    assert steps[["action", "user", "role"]].values.tolist() == [
-        ["submitted", "alice", "borrower"],
-        ["approved", default_user(), "approver"],
-    ]
-    assert EN["signoff.none"] in _captions(at)
-
-
-def test_a_refused_step_says_why_in_the_users_language(monkeypatch, tmp_path, sample_result):
-    url = f"sqlite:///{tmp_path / 'runs.db'}"
-    run = _submitted_run(url, default_user(), sample_result)  # the approver recorded it
-    monkeypatch.setenv("FINANCE_DB_URL", url)
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[LANG] = "zh"
-    at.run()
-    _button(at, catalog("zh")["signoff.approve"]).click().run()
-    assert at.error and "双人复核" in at.error[0].value
-    with open_store(url) as store:
-        assert store.reviews(run)["action"].tolist() == ["submitted"]
