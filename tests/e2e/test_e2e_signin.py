@@ -4,18 +4,17 @@
 are accepted; its authorization page lets the test type the user's ``sub``, whose claims the
 test set beforehand through its ``PUT /users/<sub>``). The app runs with a temporary
 ``secrets.toml`` (``--secrets.files``) whose ``[auth]`` points at it, and a temporary SQLite
-run database (``FINANCE_DB_URL``). The flow:
+run database (``FINANCE_DB_URL``). The flow, all through the browser:
 
-1. Alice (borrower) signs in; the sidebar shows her name and role.
-2. A run is saved for her and she submits it (:func:`save_and_submit`).
+1. Alice (borrower, by her ``roles`` claim) signs in; the sidebar shows her name and role.
+2. She uses the sample inventory, saves the valuation on the Export page for "Acme", and
+   submits the run on the History page (:func:`save_and_submit`).
 3. She signs out (through the provider's end-session page) and the landing view is back.
-4. Bob (approver, by his ``groups`` claim) signs in, sees Alice's submission in the
-   sidebar's sign-off box and approves it there (:func:`approve`).
-5. Both names are on the run's sign-off (:func:`sign_off_names`).
-
-Steps 2 and 5 go through ``finance.history`` for now: the save button and the History page
-are built on another branch; each step is one function here, to be replaced by the UI's
-clicks (and :func:`approve` by the History page's button) when they are joined.
+4. Bob (approver, by his ``groups`` claim) signs in, finds Alice's run in the sidebar's
+   list of runs awaiting a decision, which opens it on the History page, and approves it
+   there (:func:`approve`).
+5. The History page's sign-off of the run names both (:func:`sign_off_names`); the
+   database agrees.
 """
 
 from __future__ import annotations
@@ -34,7 +33,16 @@ from urllib.parse import quote
 
 import pytest
 
-from .helpers import ROOT, catalog, free_port, serve_app, wait_for_run
+from .helpers import (
+    catalog,
+    dataframe,
+    free_port,
+    go_to,
+    grid,
+    html_table,
+    serve_app,
+    wait_for_run,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -152,50 +160,61 @@ def user_line(page: Page) -> str:
     return caption.filter(has_text=re.compile(line)).first.inner_text().strip()
 
 
-# The steps the History branch will do through the UI: one function each, to swap.
+def save_and_submit(page: Page, borrower: str) -> int:
+    """Value the sample, save it for ``borrower`` on the Export page, submit it on History."""
+    from playwright.sync_api import expect
 
+    main = page.get_by_test_id("stMain")
+    main.get_by_role("button", name=EN["inventory.use_sample"]).click()
+    expect(main.get_by_text(EN["inventory.using_sample"].split("{")[0].strip())).to_be_visible()
+    wait_for_run(page)
+    go_to(page, EN["nav.export"])
+    name = main.get_by_role("textbox", name=EN["history.save_borrower"])
+    name.fill(borrower)
+    name.press("Enter")
+    wait_for_run(page)
+    main.get_by_role("button", name=EN["history.save_button"]).click()
+    saved = re.escape(EN["history.saved"]).replace(r"\{id\}", "([0-9]+)")
+    saved = saved.replace(r"\{borrower\}", re.escape(borrower))
+    success = main.get_by_test_id("stAlertContentSuccess").filter(has_text=re.compile(saved))
+    expect(success).to_be_visible()
+    run = int(re.search(saved, success.inner_text()).group(1))
 
-def save_and_submit(db_url: str, user: dict) -> int:
-    """Record a run as ``user`` and submit it (later: the save button, then Submit)."""
-    from finance import evaluate, load_inventory, parse_assumptions
-    from finance.history.store import open_store
-
-    sample = ROOT / "data" / "sample_inventory.csv"
-    assumptions = parse_assumptions({"scenarios": 200, "valuation_date": "2026-11-24"})
-    data = sample.read_bytes()
-    result = evaluate(load_inventory(data, name=sample.name), assumptions)
-    with open_store(db_url) as store:
-        run = store.record_run(
-            result, assumptions, data, borrower="Acme", user=user["email"],
-            inventory_name=sample.name,
-        )  # fmt: skip
-        store.submit(run, user["email"], claims=user)
+    go_to(page, EN["nav.history"])
+    expect(main.locator("h1")).to_have_text(EN["history.title"])
+    expect(main).to_contain_text(EN["history.signoff_none"].format(id=run))
+    main.get_by_role("button", name=EN["signoff.submit"], exact=True).click()
+    done = EN["signoff.done"].format(action=EN["signoff.submitted"], id=run)
+    expect(main.get_by_test_id("stAlertContentSuccess")).to_have_text(done)
     return run
 
 
-def approve(page: Page, run: int, submitter: dict) -> None:
-    """The signed-in approver approves the run in the sidebar's sign-off box.
-
-    (Later: the History page's Approve button.)
-    """
+def approve(page: Page, run: int, borrower: str) -> None:
+    """The signed-in approver opens the run from the sidebar's list and approves it."""
     from playwright.sync_api import expect
 
     sidebar = page.get_by_test_id("stSidebar")
     box = sidebar.get_by_test_id("stExpander").filter(has_text=EN["signoff.title"])
-    label = EN["signoff.run"].format(id=run, borrower="Acme", date="2026-11-24")
-    expect(box.get_by_role("combobox", name=EN["signoff.pick"])).to_have_value(label)
-    step = EN["signoff.step"].format(action=EN["signoff.submitted"], user=submitter["email"])
-    expect(box).to_contain_text(step)
-    box.get_by_role("button", name=EN["signoff.approve"]).click()
+    label = EN["signoff.run"].format(id=run, borrower=borrower, date="")
+    box.get_by_role("button", name=re.compile("^" + re.escape(label))).click()
+    main = page.get_by_test_id("stMain")
+    expect(main.locator("h1")).to_have_text(EN["history.title"])
+    wait_for_run(page)
+    main.get_by_role("button", name=EN["signoff.approve"], exact=True).click()
+    done = EN["signoff.done"].format(action=EN["signoff.approved"], id=run)
+    expect(main.get_by_test_id("stAlertContentSuccess")).to_have_text(done)
     expect(box).to_contain_text(EN["signoff.none"])
 
 
-def sign_off_names(db_url: str, run: int) -> list[str]:
-    """Who took each step of the run (later: read from the History page)."""
-    from finance.history.store import open_store
+def sign_off_names(page: Page) -> list[list[str]]:
+    """The History page's sign-off table of the run picked: (step, who, role) per row."""
+    from playwright.sync_api import expect
 
-    with open_store(db_url) as store:
-        return store.reviews(run)["user"].tolist()
+    table = page.get_by_test_id("stMain").get_by_test_id("stTable")
+    expect(table).to_contain_text(EN["signoff.approved"])
+    headers, rows = html_table(table)
+    assert headers[:3] == [EN[f"signoff.col.{c}"] for c in ("action", "user", "role")]
+    return [row[:3] for row in rows]
 
 
 def test_two_users_sign_in_submit_and_approve(
@@ -222,15 +241,28 @@ def test_two_users_sign_in_submit_and_approve(
             name=ALICE["name"], role=EN["role.borrower"]
         )
         expect(page.get_by_test_id("stSidebarNavLink").first).to_be_visible()
-        run = save_and_submit(db_url, ALICE)
+        run = save_and_submit(page, "Acme")
 
         sign_out(page, provider)
         expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(0)
 
         sign_in(page, app_url, provider, BOB["sub"])
         assert user_line(page) == EN["auth.user"].format(name=BOB["name"], role=EN["role.approver"])
-        approve(page, run, ALICE)
-        assert sign_off_names(db_url, run) == [ALICE["email"], BOB["email"]]
+        approve(page, run, "Acme")
+        assert sign_off_names(page) == [
+            [EN["signoff.submitted"], ALICE["email"], EN["role.borrower"]],
+            [EN["signoff.approved"], BOB["email"], EN["role.approver"]],
+        ]
+        # The runs table: saved by Alice, approved by Bob.
+        status = EN["signoff.step"].format(action=EN["signoff.approved"], user=BOB["email"])
+        headers, rows, _ = grid(dataframe(page, EN["history.col.status"]))
+        row = dict(zip(headers, rows[0], strict=False))
+        assert row[EN["history.col.user"]] == ALICE["email"]
+        assert row[EN["history.col.status"]] == status
     finally:
         context.close()
     print(f"\nsign-in flow: {time.monotonic() - started:.1f} s")
+    from finance.history.store import open_store
+
+    with open_store(db_url) as store:
+        assert store.reviews(run)["user"].tolist() == [ALICE["email"], BOB["email"]]
