@@ -37,7 +37,9 @@ def db_url() -> str:
     return os.environ.get(DB_ENV, "").strip() or DEFAULT_URL
 
 
-@st.cache_resource(show_spinner=False)
+# Bounded and renewed hourly like every cache of the app (tests/streamlit_app/
+# test_server_config.py): a renewed store opens its own engine.
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def _store(url: str) -> Store:
     return open_store(url)
 
@@ -97,7 +99,7 @@ def load(run_id: int) -> StoredRun:
     return _load(db_url(), int(run_id))
 
 
-@st.cache_data(show_spinner=False, max_entries=2048, ttl=CACHE_TTL)
+@st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_TTL)
 def _summary(url: str, run_id: int) -> dict[str, Any]:
     return _store(url).load_run(run_id).summary
 
