@@ -54,7 +54,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # no fixed port (8787 may be taken)
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
