@@ -102,6 +102,8 @@ def vars_of(a):
 
 
 def test_book_quantile_between_largest_borrower_and_sum(book):
+    # Not a theorem (a quantile is not subadditive: docs/model.md, "The book"), but this
+    # book's losses overlap enough in the tail for both bounds to hold.
     losses = book.losses
     own = [v.lender_losses for v in book.valued.values()]
     assert np.allclose(losses, np.sum(own, axis=0))
