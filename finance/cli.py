@@ -252,6 +252,9 @@ def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
     )
     sa.add_argument("--lots", type=whole, required=True,
                     help=say("number of lots", "help.lots"))  # fmt: skip
+    sa.add_argument("--book", type=whole, metavar="N",
+                    help=say("write a book of N borrowers (manifest and inventories) into the "
+                             "folder --out", "help.book"))  # fmt: skip
     sa.add_argument("--seed", type=whole, default=0)
     sa.add_argument("--out", required=True,
                     help=say("FILE.csv or FILE.parquet", "help.sample_out"))  # fmt: skip
@@ -319,6 +322,24 @@ def _parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
     rp.add_argument("--lang", choices=LANGUAGES, default=None,
                     help=say("language of the memo and the messages",
                              "help.report_lang"))  # fmt: skip
+    bk = sub.add_parser(
+        "book",
+        help=say("value many borrowers on one scenario set (a lender's book) on Dask",
+                 "help.book_cmd"),
+        **formatting,
+    )  # fmt: skip
+    bk.add_argument("manifest", metavar="MANIFEST.toml",
+                    help=say("the book's manifest (TOML)", "help.manifest"))  # fmt: skip
+    bk.add_argument("--scheduler", metavar="ADDRESS",
+                    help=say("tcp://HOST:PORT of a running Dask scheduler (default: a local "
+                             "cluster)", "help.scheduler"))  # fmt: skip
+    bk.add_argument("--workers", type=whole, default=2,
+                    help=say("worker processes of the local cluster (default: %(default)s)",
+                             "help.workers"))  # fmt: skip
+    bk.add_argument("--out", default="book-out",
+                    help=say("output folder (default: %(default)s)", "help.book_out"))  # fmt: skip
+    bk.add_argument("--lang", choices=LANGUAGES, default=None,
+                    help=say("language of the messages", "help.sample_lang"))  # fmt: skip
     if not english:
         # Named by its choices, as the usage line shows it, where English says "command".
         sub.metavar = "{" + ",".join(sub.choices) + "}"
@@ -1052,6 +1073,8 @@ def _sample(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     problems = []
+    if args.book is not None:
+        return _sample_book(args)
     if args.lots < 1:
         problems.append(
             Problem("command line", Text("--lots must be at least 1", "problem.lots_at_least_one"))
@@ -1068,6 +1091,87 @@ def _sample(args: argparse.Namespace) -> int:
     write_inventory(generate_inventory(args.lots, seed=args.seed), out)
     print(t("cli.wrote_sample", args.lang, lots=f"{args.lots:,}", file=out))
     return 0
+
+
+def _sample_book(args: argparse.Namespace) -> int:
+    from finance.inputs.sample import write_book
+
+    problems = []
+    if args.lots < 1:
+        problems.append(
+            Problem("command line", Text("--lots must be at least 1", "problem.lots_at_least_one"))
+        )
+    if args.book < 1:
+        problems.append(
+            Problem("command line", Text("--book must be at least 1", "problem.book_at_least_one"))
+        )
+    out = Path(args.out)
+    if out.suffix.lower() in (".csv", ".parquet", ".toml") or out.is_file():
+        message = Text("with --book, --out must be a folder", "problem.book_sample_out")
+        problems.append(Problem("command line", message))
+    if problems:
+        raise InputError(problems)
+    manifest = write_book(out, args.book, args.lots, seed=args.seed)
+    print(t("book.wrote_book", args.lang, file=manifest, borrowers=args.book, lots=args.lots))
+    return 0
+
+
+def _book(args: argparse.Namespace) -> int:
+    """Value a book: the four CSV files in a folder replaced whole, and a summary."""
+    from finance.book import read_manifest, value_book
+    from finance.book.book import merged_problems
+    from finance.report.csv import write_csv
+    from finance.report.output import replacing, write_failed
+
+    manifest = read_manifest(args.manifest)
+    lang = args.lang
+    with replacing(args.out, inputs=[args.manifest]) as staging:
+        result = value_book(manifest, scheduler=args.scheduler, workers=args.workers)
+        if not result.valued:
+            # Every borrower failed: bad input, every problem said; the folder is kept.
+            raise InputError(merged_problems(result))
+        tables = {
+            "book": result.book_table(lang),
+            "book_exposure": result.exposure_table(),
+            "book_loss": result.loss_table(),
+            "double_pledges": result.double_pledges,
+        }
+        try:
+            for name, frame in tables.items():
+                write_csv(frame, staging / f"{name}.csv")
+        except OSError as exc:
+            raise write_failed(args.out, staging.parent, exc) from exc
+    print(format_book(result, lang))
+    files = ", ".join(str(Path(args.out) / f"{name}.csv") for name in tables)
+    print("\n" + t("cli.wrote", lang, files=files))
+    return 0
+
+
+def format_book(result: Any, lang: str = "en") -> str:
+    """The book's summary as the command line prints it."""
+    from finance.book.book import summary_lines
+
+    shared = result.shared
+    lines = [
+        t(
+            "book.title",
+            lang,
+            valued=len(result.valued),
+            total=len(result.borrowers),
+            scenarios=f"{shared.n_scenarios:,}" if shared is not None else 0,
+            currency=result.currency,
+        )
+    ]
+    pairs = [(t(code, lang), value) for code, value in summary_lines(result, lang)]
+    width = max(len(label) for label, _ in pairs) + 2
+    lines += [f"  {label:<{width}}{value:>16}" for label, value in pairs]
+    for name in result.borrowers:
+        if name in result.failed:
+            said = " | ".join(p.render(lang) for p in result.failed[name])
+            lines.append(t("book.failed", lang, borrower=name, problems=said))
+    for row in result.double_pledges.itertuples(index=False):
+        lines.append(t("book.double_pledge", lang, **row._asdict()))
+    return "\n".join(lines)
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -1139,6 +1243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "history": _history,
             "rollforward": _rollforward,
             "report": _report,
+            "book": _book,
         }
         return run[args.command](args)
     except InputError as exc:

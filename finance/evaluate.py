@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,15 +39,24 @@ from finance.market.budget import SimulationSize, check_budget
 from finance.market.calendar import month_offsets, payment_dates
 from finance.market.curve import build_discount_table, flat_discount
 from finance.market.scenarios import simulate_brownian
+from finance.market.shared import SharedScenarios
 from finance.result import EXTRA_LOT_COLUMNS, LOT_COLUMNS, ValuationResult
 from finance.risk.demand import DEMAND_DAY, DemandBins
 from finance.risk.holding import HoldingResult, hold, holding_losses
 from finance.routes.liquidate import ChannelPlan, plan_channels
-from finance.routes.pledge_loan import loan_dates
+from finance.routes.pledge_loan import LoanDates, loan_dates
 from finance.routes.rows import hold_notes, ledger_row, route_terms, trust_coupon
 from finance.routes.valuation import FINANCING_ROUTES, RouteValuation
 
-__all__ = ["EXTRA_LOT_COLUMNS", "LOT_COLUMNS", "Progress", "ValuationResult", "evaluate"]
+__all__ = [
+    "EXTRA_LOT_COLUMNS",
+    "LOT_COLUMNS",
+    "Progress",
+    "ScenarioDays",
+    "ValuationResult",
+    "evaluate",
+    "scenario_days",
+]
 
 #: Progress callback: (fraction done in [0, 1], what is being done).
 Progress = Callable[[float, str], None]
@@ -138,6 +148,89 @@ def _haircut_table(assumptions: Assumptions, lots: Lots) -> pd.DataFrame:
     return table
 
 
+@dataclass(frozen=True, eq=False)
+class ScenarioDays:
+    """The days a valuation's scenarios are simulated on, and what they are made of.
+
+    Attributes
+    ----------
+    categories : tuple of str
+        The valuation's categories (the scenarios' category axis).
+    liquidation : numpy.ndarray of int64, shape (N,)
+        Each lot's liquidation horizon in days.
+    horizons : numpy.ndarray of int64, shape (K,)
+        Each category's liquidation horizon (the pledge loan's moves after a default).
+    month_days : numpy.ndarray of int64
+        The holding schedule's month ends.
+    calendar : LoanDates
+        The pledge loan's dates.
+    trust_day : int
+        The receipt trust's maturity.
+    demand : DemandBins
+    assessed : numpy.ndarray of int64
+        The loan's assessment days: the monitoring days and maturity.
+    grid : numpy.ndarray of int64
+        Every day the simulation needs (unsorted, with repeats, as drawn on).
+    """
+
+    categories: tuple[str, ...]
+    liquidation: np.ndarray
+    horizons: np.ndarray
+    month_days: np.ndarray
+    calendar: LoanDates
+    trust_day: int
+    demand: DemandBins
+    assessed: np.ndarray
+    grid: np.ndarray
+
+
+def scenario_days(prepared: Lots, assumptions: Assumptions) -> ScenarioDays:
+    """The grid days of a valuation's scenarios (a book draws on the union of them)."""
+    a = assumptions
+    t0 = a.valuation_date
+    liquidation = liquidation_days(prepared, a.margin_period_days)  # also sizes the curve
+    month_days = month_offsets(t0, a.horizon_months)
+    calendar = loan_dates(t0, a.pledge_loan, a.revaluation_days)
+    trust_day = (
+        payment_dates(t0, a.receipt_trust.tenor_months, a.receipt_trust.tenor_months)[-1] - t0
+    ).days
+    horizons = np.zeros(len(prepared.category_names), dtype=np.int64)
+    horizons[prepared.category] = liquidation
+    horizons_of = np.unique(liquidation)
+    demand = DemandBins.of(prepared.category_param("demand_sigma"), a.price_demand_correlation)
+    # With demand risk one year is on the grid: the demand level's correlation with the
+    # price is taken there (without, the grid and so the draws are section 6's).
+    one_year = [DEMAND_DAY] if demand.n_bins > 1 else []
+    assessed = np.concatenate([calendar.monitoring_days, [calendar.maturity_day]])
+    grid = np.concatenate([month_days, horizons_of, assessed, [trust_day], one_year])
+    return ScenarioDays(
+        categories=prepared.category_names,
+        liquidation=liquidation,
+        horizons=horizons,
+        month_days=month_days,
+        calendar=calendar,
+        trust_day=trust_day,
+        demand=demand,
+        assessed=assessed.astype(np.int64),
+        grid=grid,
+    )
+
+
+def _check_shared(shared: SharedScenarios, a: Assumptions) -> None:
+    problems = []
+    if shared.n_scenarios != a.scenarios:
+        problems.append(
+            f"shared scenarios: {shared.n_scenarios} scenarios, the assumptions ask {a.scenarios}"
+        )
+    if shared.correlation != float(a.correlation):
+        problems.append(
+            f"shared scenarios: correlation {shared.correlation}, the assumptions' "
+            f"is {a.correlation}"
+        )
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
 def _horizon_day(assumptions: Assumptions, lots: Lots, liquidation: np.ndarray, *days: int) -> int:
     """Largest day any computation looks at, with room for payment terms and horizons."""
     longest_sale = int(max(liquidation.max(initial=0), lots.param("orderly_days").max(initial=0)))
@@ -151,6 +244,7 @@ def evaluate(
     assumptions: Assumptions,
     *,
     progress: Progress | None = None,
+    scenarios: SharedScenarios | None = None,
 ) -> ValuationResult:
     """Value the inventory as collateral and compare the routes to cash.
 
@@ -162,6 +256,10 @@ def evaluate(
         From :func:`finance.load_assumptions`.
     progress : callable, optional
         Called with (fraction done, step name) as the evaluation advances.
+    scenarios : SharedScenarios, optional
+        A book's shared scenarios (:mod:`finance.market.shared`): the valuation takes its
+        categories' rows and its grid days from them instead of drawing its own. Their
+        number and correlation must be the assumptions'.
 
     Returns
     -------
@@ -174,6 +272,9 @@ def evaluate(
         category the table lacks), naming its row; or a valuation whose simulation would
         need more memory than the budget (:mod:`finance.market.budget`), naming what to
         reduce.
+    ValueError
+        Shared scenarios that lack one of the valuation's categories or grid days, or
+        whose number or correlation is not the assumptions'.
     """
 
     def report(done: float, step: str) -> None:
@@ -184,23 +285,15 @@ def evaluate(
     t0 = a.valuation_date
     report(0.0, "preparing lots")
     prepared = prepare_lots(lots, a.categories, t0)
-    liquidation = liquidation_days(prepared, a.margin_period_days)  # also sizes the curve
-    month_days = month_offsets(t0, a.horizon_months)
-    calendar = loan_dates(t0, a.pledge_loan, a.revaluation_days)
-    trust_day = (
-        payment_dates(t0, a.receipt_trust.tenor_months, a.receipt_trust.tenor_months)[-1] - t0
-    ).days
+    days = scenario_days(prepared, a)
+    liquidation, month_days, calendar = days.liquidation, days.month_days, days.calendar
+    trust_day, demand, assessed, grid = days.trust_day, days.demand, days.assessed, days.grid
     # The assumptions may change the channels' terms; a late payer lengthens the day grid.
     channel_table = effective_channels(a.liquidate.terms)
     cash_day = int(channel_table["days_to_cash"].max())
     max_day = _horizon_day(a, prepared, liquidation, calendar.maturity_day, trust_day, cash_day)
-    horizons = np.unique(liquidation)
-    demand = DemandBins.of(prepared.category_param("demand_sigma"), a.price_demand_correlation)
-    # With demand risk one year is on the grid: the demand level's correlation with the
-    # price is taken there (without, the grid and so the draws are section 6's).
-    one_year = [DEMAND_DAY] if demand.n_bins > 1 else []
-    assessed = np.concatenate([calendar.monitoring_days, [calendar.maturity_day]])
-    grid = np.concatenate([month_days, horizons, assessed, [trust_day], one_year])
+    if scenarios is not None:
+        _check_shared(scenarios, a)
     # Before any array the size of the simulation: a request over the memory budget is
     # bad input naming what to reduce, not a MemoryError.
     check_budget(
@@ -230,6 +323,8 @@ def evaluate(
         )  # fmt: skip
         return per_lot, channels
 
+    shared, scenarios = scenarios, None
+
     # Computed beside the collateral values and the simulation below: both are mostly
     # numpy, which lets go of the GIL, so a second core shortens the valuation.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -248,9 +343,12 @@ def evaluate(
         basel = basel_haircut(prepared.sigma, a.revaluation_days)
 
         report(0.2, "simulating prices")
-        scenarios = simulate_brownian(
-            len(prepared.categories), a.correlation, grid, a.scenarios, a.seed
-        )
+        if shared is None:
+            scenarios = simulate_brownian(
+                len(prepared.categories), a.correlation, grid, a.scenarios, a.seed
+            )
+        else:
+            scenarios = shared.for_valuation(prepared.category_names, grid)
         shocks = scenarios.shocks(prepared.group_category, prepared.group_sigma)
         eligible_value = position.eligible_value
         proceeds_at_horizon = liquidation_proceeds(

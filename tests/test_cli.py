@@ -534,8 +534,9 @@ def test_usage_error_takes_chinese_from_the_environment(monkeypatch, capsys):
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     assert "缺少必需的参数：库存文件" in usage_error(["evaluate"], capsys)
     # No command at all: there is no --lang to read then, only the environment.
-    assert "缺少必需的参数：{evaluate,sample,calibrate,history,rollforward,report}" in usage_error(
-        [], capsys
+    assert (
+        "缺少必需的参数：{evaluate,sample,calibrate,history,rollforward,report,book}"
+        in usage_error([], capsys)
     )
     # --lang wins over the environment, wherever it stands.
     err = usage_error(["evaluate", "--lang", "en", "--scenarios", "x"], capsys)

@@ -682,3 +682,64 @@ def write_inventory(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: Lots of the first borrower that the second pledges as well in a generated book.
+BOOK_DOUBLE_PLEDGES = 2
+
+
+def write_book(
+    folder: str | os.PathLike[str],
+    n_borrowers: int,
+    n_lots: int,
+    *,
+    seed: int = 0,
+    scenarios: int = 2000,
+) -> Path:
+    """Write a lender's book: ``manifest.toml`` and one inventory per borrower.
+
+    Each borrower's lots come from :func:`generate_inventory` (its own seed) with a
+    ``batch`` column of receipt numbers of its own; the warehouses are the generator's, so
+    borrowers share them. With two borrowers or more, the second also lists the first
+    :data:`BOOK_DOUBLE_PLEDGES` lots of the first (same warehouse, batch and goods): double
+    pledges. Each asks for a loan of 70% of its inventory's market value over 12 months.
+
+    Returns
+    -------
+    pathlib.Path
+        The manifest.
+    """
+    if n_borrowers < 1:
+        raise ValueError("a book needs at least one borrower")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    frames = []
+    for i in range(n_borrowers):
+        frame = generate_inventory(n_lots, seed=seed + i)
+        frame.insert(4, "batch", [f"R{i + 1:02d}-{j + 1:05d}" for j in range(len(frame))])
+        frames.append(frame)
+    if n_borrowers >= 2:
+        shared = min(BOOK_DOUBLE_PLEDGES, n_lots)
+        frames[1].iloc[:shared] = frames[0].iloc[:shared].to_numpy()
+    lines = [
+        "# A lender's book: the top-level keys are the assumptions every borrower shares.",
+        f"valuation_date = {DEFAULT_VALUATION_DATE.isoformat()}",
+        f"scenarios = {scenarios}",
+        f"seed = {seed}",
+    ]
+    for i, frame in enumerate(frames):
+        name = f"borrower_{i + 1:02d}"
+        write_inventory(frame, out / f"{name}.csv")
+        value = float((frame["quantity"] * frame["unit_price"]).sum())
+        lines += [
+            "",
+            "[[borrower]]",
+            f'name = "{name}"',
+            f'inventory = "{name}.csv"',
+            f"loan = {round(0.7 * value, -3):.0f}",
+            "tenor_months = 12",
+            "rate = 0.055",
+        ]
+    manifest = out / "manifest.toml"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return manifest

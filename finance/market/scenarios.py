@@ -47,14 +47,23 @@ class PriceScenarios:
         rho, the weight of the common factor.
     seed : int
         The seed the scenarios were drawn with (further draws take their own stream).
+    demand_normals : numpy.ndarray, shape (S, K), optional
+        Pre-drawn ``xi`` of the demand levels (:meth:`DemandBins.scenario_bins
+        <finance.risk.demand.DemandBins.scenario_bins>`); ``None``: drawn from ``seed``.
+    increment_draws : IncrementDraws, optional
+        Pre-drawn normals of :meth:`increments`; ``None``: drawn from ``seed``. Both are
+        given by a book's :class:`finance.market.shared.SharedScenarios`, so that every
+        borrower sees the same demand levels and horizon moves of a category.
     """
 
     days: np.ndarray
     brownian: np.ndarray
     correlation: float = 0.0
     seed: int = 0
+    demand_normals: np.ndarray | None = None
+    increment_draws: IncrementDraws | None = None
 
-    def increments(self, horizon_days: np.ndarray, starts: int) -> np.ndarray:
+    def increments(self, horizon_days: np.ndarray, starts: int | np.ndarray) -> np.ndarray:
         """Brownian increments over each category's horizon, after each of ``starts`` days.
 
         ``W_k(t_j + H_k) - W_k(t_j)`` for start j and category k: independent of the path up
@@ -67,14 +76,26 @@ class PriceScenarios:
         ----------
         horizon_days : numpy.ndarray of int, shape (K,)
             Each category's horizon in calendar days.
-        starts : int
-            J, the number of start days.
+        starts : int or numpy.ndarray of int
+            J, the number of start days, or the start days themselves (needed when the
+            normals are pre-drawn: they are taken by day).
 
         Returns
         -------
         numpy.ndarray, shape (S, K, J)
+
+        Raises
+        ------
+        ValueError
+            With pre-drawn normals, a start day or horizon they do not hold.
         """
         horizon = np.asarray(horizon_days, dtype=np.int64)
+        if self.increment_draws is not None:
+            return self.increment_draws.moves(
+                horizon, np.atleast_1d(np.asarray(starts, dtype=np.int64)), self.correlation
+            )
+        if not isinstance(starts, int | np.integer):
+            starts = len(starts)
         levels, level_of = np.unique(horizon, return_inverse=True)
         rng = np.random.default_rng((self.seed, 0x1C2E))
         steps = np.diff(np.concatenate([[0], levels])) / DAYS_PER_YEAR
@@ -138,6 +159,58 @@ class PriceScenarios:
         out *= sigma
         out -= drift
         return np.exp(out, out=out)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IncrementDraws:
+    """Standard normals of :meth:`PriceScenarios.increments` drawn once for many valuations.
+
+    Taken by start day and horizon (not by position), so that valuations with different
+    start days and horizons share the moves of the days and horizons they have in common.
+
+    Attributes
+    ----------
+    start_days : numpy.ndarray of int64, shape (J,)
+        Sorted start days.
+    levels : numpy.ndarray of int64, shape (L,)
+        Sorted horizons in days.
+    common : numpy.ndarray, shape (S, J, L)
+        Normals of the common factor's steps from one horizon level to the next.
+    own : numpy.ndarray, shape (S, J, K)
+        Normals of each category's own move.
+    """
+
+    start_days: np.ndarray
+    levels: np.ndarray
+    common: np.ndarray
+    own: np.ndarray
+
+    def moves(self, horizon: np.ndarray, starts: np.ndarray, correlation: float) -> np.ndarray:
+        """The increments for categories' horizons after start days, shape (S, K, J)."""
+        j = _positions(self.start_days, starts, "start day")
+        level = _positions(self.levels, horizon, "liquidation horizon")
+        steps = np.diff(np.concatenate([[0], self.levels])) / DAYS_PER_YEAR
+        common = np.cumsum(self.common[:, j, :] * np.sqrt(steps), axis=2)[:, :, level]
+        common *= np.sqrt(correlation)
+        moves = self.own[:, j, :] * np.sqrt(horizon / DAYS_PER_YEAR)
+        moves *= np.sqrt(1.0 - correlation)
+        moves += common
+        return moves.transpose(0, 2, 1)
+
+    def restricted(self, categories: np.ndarray) -> IncrementDraws:
+        """The same draws for a subset of the categories (positions in ``own``)."""
+        own = np.ascontiguousarray(self.own[:, :, categories])
+        return IncrementDraws(self.start_days, self.levels, self.common, own)
+
+
+def _positions(held: np.ndarray, wanted: np.ndarray, what: str) -> np.ndarray:
+    """Positions of ``wanted`` in the sorted ``held``; a clear error for one it lacks."""
+    wanted = np.asarray(wanted, dtype=np.int64)
+    idx = np.minimum(np.searchsorted(held, wanted), max(len(held) - 1, 0))
+    missing = wanted[(len(held) == 0) | (held[idx] != wanted)] if len(wanted) else wanted
+    if len(missing):
+        raise ValueError(f"{what} {int(missing[0])} not in the shared scenarios")
+    return idx
 
 
 def simulate_brownian(

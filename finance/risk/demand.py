@@ -140,7 +140,8 @@ class DemandBins:
         """The bin of each scenario and category, shape (S, K).
 
         ``V = rho_PD W(1) + sqrt(1 - rho_PD^2) xi`` with ``xi`` from the scenarios' own seed
-        (a stream of its own: the prices do not change).
+        (a stream of its own: the prices do not change), or the scenarios' pre-drawn
+        ``demand_normals`` when they have them (a book's shared scenarios).
 
         Raises
         ------
@@ -151,8 +152,11 @@ class DemandBins:
         if self.n_bins == 1:
             return np.zeros((n_scenarios, n_categories), dtype=np.int64)
         at_year = scenarios.brownian[:, :, int(scenarios.index_of(DEMAND_DAY))]
-        rng = np.random.default_rng((scenarios.seed, 0xDE3A))
-        v = rng.standard_normal((n_scenarios, n_categories))
+        if scenarios.demand_normals is not None:
+            v = np.array(scenarios.demand_normals, dtype=np.float64)  # a copy: changed below
+        else:
+            rng = np.random.default_rng((scenarios.seed, 0xDE3A))
+            v = rng.standard_normal((n_scenarios, n_categories))
         v *= math.sqrt(max(1.0 - self.correlation**2, 0.0))
         v += self.correlation * at_year
         return np.searchsorted(self.edges[1:-1], v, side="right").astype(np.int64)

@@ -29,7 +29,7 @@ discounted on the curve. The company keeps the stock, so it keeps the whole hold
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -158,6 +158,10 @@ class PledgeLoanResult:
         F-IRB LGD*.
     flows : numpy.ndarray, shape (D,)
         The company's expected loan cash flows per day (principal, interest, fees, margin).
+    lender_losses : numpy.ndarray, shape (S,)
+        The lender's loss in each price scenario (PV, curve), the default time averaged
+        over: ``sum_j P(default in interval j) x shortfall_j x DF``. Its mean is
+        ``lender_expected_loss``; a book sums them over borrowers scenario by scenario.
     """
 
     loan: float
@@ -180,6 +184,7 @@ class PledgeLoanResult:
     lender_expected_loss: float
     regulatory_lgd: float
     flows: np.ndarray
+    lender_losses: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -402,8 +407,11 @@ def pledge_loan(
     )
     default_probability = -np.diff(survival)
     owed = loan * pool.default_share
-    shortfall = np.maximum(owed[None, :] - posted_at - pool.proceeds, 0.0).mean(axis=0)
+    shortfalls = np.maximum(owed[None, :] - posted_at - pool.proceeds, 0.0)
+    shortfall = shortfalls.mean(axis=0)
+    weight = default_probability * curve.discount(pool.proceeds_day)
     lender_el = float((default_probability * shortfall * curve.discount(pool.proceeds_day)).sum())
+    lender_losses = shortfalls @ weight
     all_in = effective_annual_cost(
         t0,
         loan - upfront,
@@ -431,6 +439,7 @@ def pledge_loan(
         lender_expected_loss=lender_el,
         regulatory_lgd=firb_lgd(loan, pool.collateral_value),
         flows=flows,
+        lender_losses=lender_losses,
     )
 
 
@@ -593,7 +602,7 @@ def pledged_pool(
     proceeds = np.empty((n_scenarios, len(default_days)))
     default_share = np.empty(len(default_days))
     # The goods' shock over the liquidation horizon after each assessment day.
-    moves = scenarios.increments(horizon, len(default_days))[:, lots.group_category, :]
+    moves = scenarios.increments(horizon, default_days)[:, lots.group_category, :]
     # The goods held are summed per (shock group, price-factor cell) once a day: every lot
     # of a cell has the same expected price factor, so the day's value and its sale after
     # the category's horizon follow from those sums. A lot left that expires within the
