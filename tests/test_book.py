@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-pytest.importorskip("distributed")
-
 from distributed import Client, LocalCluster
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finance import evaluate
 from finance.book import read_manifest, value_book
+from finance.book.book import expected_shortfall
 from finance.book.manifest import Manifest
 from finance.cli import main
 from finance.collateral.lots import prepare_lots
@@ -236,3 +236,40 @@ def test_sample_book_command(tmp_path, capsys):
     manifest = read_manifest(tmp_path / "b" / "manifest.toml")
     assert isinstance(manifest, Manifest) and len(manifest.borrowers) == 2
     assert re.search(r"2 borrowers", capsys.readouterr().out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.floats(0.0, 1e6), min_size=50, max_size=50), min_size=1, max_size=5),
+    st.sampled_from([0.9, 0.95, 0.99]),
+)
+def test_expected_shortfall_lies_between_the_largest_part_and_the_sum(parts, level):
+    # Losses that add up scenario by scenario: the book's expected shortfall is at least
+    # each borrower's (monotone) and at most their sum (subadditive), whatever the losses.
+    own = [np.array(p) for p in parts]
+    book = np.sum(own, axis=0)
+    es = expected_shortfall(book, level)
+    singles = [expected_shortfall(x, level) for x in own]
+    assert max(singles) <= es + 1e-6 * (1 + es)
+    assert es <= sum(singles) + 1e-6 * (1 + sum(singles))
+
+
+@pytest.mark.parametrize(
+    ("losses", "level", "expected"),
+    [
+        ([1.0, 2.0, 3.0, 4.0], 0.5, 3.5),  # the worst 2 of 4
+        ([5.0] + [0.0] * 99, 0.99, 5.0),  # the worst 1 of 100
+        ([5.0, 3.0] + [0.0] * 98, 0.98, 4.0),
+    ],
+)
+def test_expected_shortfall_by_hand(losses, level, expected):
+    assert expected_shortfall(np.array(losses), level) == pytest.approx(expected)
+
+
+def test_the_book_reports_expected_shortfalls(book):
+    loss = book.loss_table().set_index("statistic")
+    own = [v.lender_losses for v in book.valued.values()]
+    for statistic, level in (("es95", 0.95), ("es99", 0.99)):
+        assert loss.loc[statistic, "book"] == pytest.approx(expected_shortfall(book.losses, level))
+        assert loss.loc[statistic, "diversification"] >= -1e-9
+        assert loss.loc[statistic, "book"] >= max(expected_shortfall(x, level) for x in own) - 1e-9

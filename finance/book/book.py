@@ -62,6 +62,21 @@ EXPOSURE_COLUMNS: tuple[str, ...] = (
 #: Columns of ``book_loss.csv``.
 LOSS_COLUMNS: tuple[str, ...] = ("statistic", "book", "sum_of_borrowers", "diversification")
 LEVELS: tuple[tuple[str, float | None], ...] = (("mean", None), ("p95", 0.95), ("p99", 0.99))
+#: Expected shortfalls (the mean loss in the worst 1 - level of the scenarios) beside the
+#: quantiles: unlike a quantile, the expected shortfall of the book never exceeds the sum
+#: of the borrowers' own, so its diversification is never negative.
+TAIL_LEVELS: tuple[tuple[str, float], ...] = (("es95", 0.95), ("es99", 0.99))
+
+
+def expected_shortfall(losses: np.ndarray, level: float) -> float:
+    """Mean of the worst ``ceil((1 - level) S)`` of ``S`` scenario losses (coherent, discrete).
+
+    Monotone and subadditive: for losses that add up scenario by scenario, the total's is
+    at least each part's and at most the sum of the parts' (docs/model.md, "The book").
+    """
+    values = np.asarray(losses, dtype=np.float64)
+    tail = max(1, math.ceil((1.0 - level) * len(values) - 1e-9))
+    return float(np.partition(values, len(values) - tail)[len(values) - tail :].mean())
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,7 +200,9 @@ class BookResult:
     def loss_table(self) -> pd.DataFrame:
         """``book_loss.csv``: the book's mean, 95% and 99% loss against the borrowers' sums.
 
-        ``diversification = sum_of_borrowers - book`` (0 for the mean).
+        Then the 95% and 99% expected shortfalls (``es95``, ``es99``). ``diversification =
+        sum_of_borrowers - book`` (0 for the mean; never negative for an expected
+        shortfall, possibly negative for a quantile).
         """
         book = self.losses
         own = [v.lender_losses for v in self.valued.values()]
@@ -199,6 +216,13 @@ class BookResult:
             else:
                 b = float(np.quantile(book, level))
                 total = float(sum(np.quantile(x, level) for x in own))
+            rows.append((statistic, b, total, total - b))
+        for statistic, level in TAIL_LEVELS:
+            if not len(book):
+                rows.append((statistic, math.nan, math.nan, math.nan))
+                continue
+            b = expected_shortfall(book, level)
+            total = float(sum(expected_shortfall(x, level) for x in own))
             rows.append((statistic, b, total, total - b))
         return pd.DataFrame(rows, columns=list(LOSS_COLUMNS))
 
@@ -297,6 +321,8 @@ def summary_lines(result: BookResult, lang: str = DEFAULT) -> list[tuple[str, st
         ("book.loss_p99", f"{loss.loc['p99', 'book']:,.0f}"),
         ("book.sum_p99", f"{loss.loc['p99', 'sum_of_borrowers']:,.0f}"),
         ("book.diversification", f"{loss.loc['p99', 'diversification']:,.0f}"),
+        ("book.loss_es99", f"{loss.loc['es99', 'book']:,.0f}"),
+        ("book.diversification_es99", f"{loss.loc['es99', 'diversification']:,.0f}"),
         ("book.double_pledges", f"{len(result.double_pledges)}"),
     ]
     return out
