@@ -484,6 +484,16 @@ def evaluate(
         "loan_all_in_cost": loan.all_in_cost,
         "loan_margin_at_drawdown": loan.margin_at_drawdown,
         "margin_call_probability": loan.margin_call_probability,
+        # The chance of each coverage line being crossed over the loan's life (the History
+        # page's trend and the book's columns).
+        **{
+            f"p_{name}": float(p)
+            for name, p in zip(
+                loan.triggers["line"].str.replace("_line", ""),
+                loan.triggers["probability"],
+                strict=True,
+            )
+        },
         "lender_expected_loss": loan.lender_expected_loss,
         "pledge_regulatory_lgd": loan.regulatory_lgd,
         "trust_pool_value": trust.pool_value,

@@ -40,6 +40,7 @@ from finance.collateral.dynamics import aging_reserve_of, cell_factors, price_fa
 from finance.collateral.lots import Lots, compact_codes
 from finance.inputs.assumptions import TradeTerms
 from finance.inputs.categories import AGING_BUCKET_DAYS, AGING_BUCKETS
+from finance.market.budget import address_space_limit
 from finance.market.curve import DiscountTable, flat_discount
 from finance.market.scenarios import PriceScenarios, nearest_grid_index
 from finance.risk.demand import DEMAND_DAY, DemandBins
@@ -421,9 +422,13 @@ BIN_THREADS = 2
 
 
 def _over_bins(work: Callable[[int], T], n_bins: int) -> list[T]:
-    """``work(b)`` for every bin, in bin order; on threads when there are several bins."""
-    if n_bins == 1:
-        return [work(0)]
+    """``work(b)`` for every bin, in bin order; on threads when there are several bins.
+
+    One after another under an address-space limit: each thread's malloc arena reserves
+    address space of its own, which a tight ``RLIMIT_AS`` cannot spare.
+    """
+    if n_bins == 1 or address_space_limit() is not None:
+        return [work(b) for b in range(n_bins)]
     with ThreadPoolExecutor(max_workers=BIN_THREADS) as pool:
         return list(pool.map(work, range(n_bins)))
 

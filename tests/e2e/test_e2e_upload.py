@@ -97,9 +97,9 @@ def test_upload_flows_to_collateral_and_workbook(new_page, app_url: str, tmp_pat
     go_to(page, EN["nav.collateral"])
     expect(page.get_by_test_id("stMain").locator("h1")).to_have_text(EN["collateral.title"])
     wait_for_run(page)
-    expect(page.get_by_test_id("stCaptionContainer").first).to_contain_text(
-        "Inventory: good.csv · 60 lots"
-    )
+    expect(
+        page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").first
+    ).to_contain_text("Inventory: good.csv · 60 lots")
     labels = {
         "borrowing_base": f"{EN['metric.borrowing_base']} (CNY)",
         "market_value": f"{EN['metric.market_value']} (CNY)",
