@@ -574,6 +574,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_problem(exc: Any) -> InputError:
+    """The input problem of a run database that cannot be used (a ``StoreError``)."""
+    message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
+    return InputError([Problem("--db", message)])
+
+
 def _open_store(url: str, *, create: bool = True) -> Any:
     """The run history at ``url``; a database that cannot be opened is an input problem."""
     from finance.history.store import StoreError, open_store
@@ -581,8 +587,7 @@ def _open_store(url: str, *, create: bool = True) -> Any:
     try:
         return open_store(url, create=create)
     except StoreError as exc:
-        message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
-        raise InputError([Problem("--db", message)]) from None
+        raise _db_problem(exc) from None
 
 
 def _store_for_evaluate(args: argparse.Namespace) -> Any:
@@ -624,8 +629,7 @@ def _record(
         )
         return run_id, raised
     except StoreError as exc:
-        message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
-        raise InputError([Problem("--db", message)]) from None
+        raise _db_problem(exc) from None
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -638,8 +642,7 @@ def _history(args: argparse.Namespace) -> int:
         try:
             runs = store.runs(args.borrower)
         except StoreError as exc:
-            message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
-            raise InputError([Problem("--db", message)]) from None
+            raise _db_problem(exc) from None
         shown = store.url
     if args.json:
         rows = [
@@ -678,8 +681,7 @@ def _stored(store: Any, run_id: int) -> Any:
         message = Text(f"no run {run_id} in {store.url}", "problem.no_run", id=run_id, db=store.url)
         raise InputError([Problem("RUN", message)]) from None
     except StoreError as exc:
-        message = Text(str(exc), "problem.db_unavailable", url=exc.url, reason=exc.reason)
-        raise InputError([Problem("--db", message)]) from None
+        raise _db_problem(exc) from None
 
 
 def _rollforward(args: argparse.Namespace) -> int:
