@@ -416,6 +416,181 @@ class _Cells:
         return cls(index=index, base=base, group=group, keep=1.0 - reserve)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Ranked:
+    """Lots sorted by class and by their monthly rate of sale ``x`` (a share of the lot).
+
+    Under a demand level ``D`` a lot's sales in month ``m`` (a share of it, ``m`` up to the
+    months ``A`` it may sell in) are ``D x`` when ``D x < 1/m``, ``1 - D x (m - 1)`` when
+    ``1/m <= D x < 1/(m - 1)``, else 0; what it holds at the start of month ``m`` is
+    ``max(0, 1 - D x min(m - 1, A))``. Both are piecewise linear in ``x`` with breaks at
+    ``1 / (k D)``, so a class's total of ``v`` times either is a difference of prefix sums
+    of ``v`` and ``v x`` over its lots sorted by ``x``, read at the breaks: every demand
+    bin's totals from one sort, not a pass over the lots per bin. The sort key is
+    ``class + u / 2`` with ``u = x / (1 + x)`` in [0, 1).
+
+    Attributes
+    ----------
+    order : numpy.ndarray of int64, shape (N,)
+        The lots in sorted order.
+    keys : numpy.ndarray, shape (N,)
+        Their sort keys, ascending.
+    first : numpy.ndarray of int64, shape (C,)
+        A lot of each class (its attributes are the class's).
+    x : numpy.ndarray, shape (N,)
+        The rates of sale, in sorted order.
+    """
+
+    order: np.ndarray
+    keys: np.ndarray
+    first: np.ndarray
+    x: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray, x: np.ndarray) -> _Ranked:
+        """The lots ranked by ``codes`` (their class, non-negative integers) and ``x``."""
+        _, index = compact_codes(codes)
+        keys = index + 0.5 * (x / (1.0 + x))
+        order = np.argsort(keys, kind="stable")
+        first = np.zeros(int(index.max()) + 1 if len(index) else 0, dtype=np.int64)
+        first[index[::-1]] = np.arange(len(index))[::-1]
+        return cls(order, keys[order], first, x[order])
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes C."""
+        return len(self.first)
+
+    def prefix(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Prefix sums of ``values`` (W, N) and ``values x`` in sorted order, each (W, N + 1)."""
+        ordered = values[:, self.order]
+        plain = np.zeros((len(values), len(self.order) + 1))
+        np.cumsum(ordered, axis=1, out=plain[:, 1:])
+        ordered *= self.x[None, :]
+        weighted = np.zeros_like(plain)
+        np.cumsum(ordered, axis=1, out=weighted[:, 1:])
+        return plain, weighted
+
+    def below(self, limit: np.ndarray) -> np.ndarray:
+        """Sorted position after the lots of class ``c`` with ``x < limit[..., c, :]``.
+
+        ``limit`` has the classes on its second-last axis; inf takes the whole class.
+        """
+        finite = np.isfinite(limit)
+        bounded = np.where(finite, limit, 0.0)
+        u = np.where(finite, bounded / (1.0 + bounded), 1.0)
+        classes = np.arange(self.n_classes).reshape(-1, 1)
+        return np.searchsorted(self.keys, classes + 0.5 * u, side="left")
+
+    def start(self) -> np.ndarray:
+        """Sorted position of each class's first lot, (C, 1)."""
+        classes = np.arange(self.n_classes, dtype=np.float64)
+        return np.searchsorted(self.keys, classes, side="left").reshape(-1, 1)
+
+
+def _inverse(product: np.ndarray) -> np.ndarray:
+    """``1 / product``, inf where the product is 0 (a break that never comes)."""
+    with np.errstate(divide="ignore"):
+        return np.where(product > 0, 1.0 / np.where(product > 0, product, 1.0), np.inf)
+
+
+def _between(
+    sums: tuple[np.ndarray, np.ndarray], lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of ``v`` and ``v x`` over sorted positions [lo, hi), each (W, *lo.shape)."""
+    plain, weighted = sums
+    return plain[:, hi] - plain[:, lo], weighted[:, hi] - weighted[:, lo]
+
+
+def _sold_totals(
+    values: np.ndarray,
+    x: np.ndarray,
+    available: np.ndarray,
+    key: np.ndarray,
+    group: np.ndarray,
+    levels: np.ndarray,
+    n_keys: int,
+    months: int,
+) -> np.ndarray:
+    """Per bin, row, (group, cell) pair and month, ``sum_i v_i sold share_i(m)``: (L, W, K, M).
+
+    ``values`` (W, N) is each row's value of the whole lot, ``available`` the months each
+    lot may sell in, ``key`` its pair, ``group`` its shock group and ``levels`` (G, L) each
+    group's demand levels.
+    """
+    ranked = _Ranked.of(key * (months + 1) + available, x)
+    sums = ranked.prefix(values)
+    lot = ranked.first
+    level = levels[group[lot]].T[:, :, None]  # (L, C, 1)
+    m = np.arange(1, months + 1)[None, None, :]
+    full_up_to = ranked.below(_inverse(m * level))  # (L, C, M)
+    part_up_to = ranked.below(_inverse((m - 1) * level))
+    start = ranked.start()
+    _, full_x = _between(sums, np.broadcast_to(start, full_up_to.shape), full_up_to)
+    part, part_x = _between(sums, full_up_to, part_up_to)
+    sold = level * full_x + part - level * (m - 1) * part_x  # (W, L, C, M)
+    sold *= m <= available[lot][None, :, None]
+    out = np.zeros((n_keys, *sold.shape[:2], months))
+    np.add.at(out, key[lot], sold.transpose(2, 0, 1, 3))
+    return out.transpose(2, 1, 0, 3)
+
+
+def _held_totals(
+    values: np.ndarray,
+    x: np.ndarray,
+    available: np.ndarray,
+    billed: np.ndarray,
+    group: np.ndarray,
+    levels: np.ndarray,
+    months: int,
+) -> np.ndarray:
+    """Per bin, row, group and month, ``sum_i v_i`` held share at the month's start if billed.
+
+    (L, W, G, M); ``billed`` the months each lot is stored (those starting before its exit).
+    """
+    ranked = _Ranked.of((group * (months + 1) + available) * (months + 1) + billed, x)
+    sums = ranked.prefix(values)
+    lot = ranked.first
+    level = levels[group[lot]].T[:, :, None]  # (L, C, 1)
+    m = np.arange(1, months + 1)[None, None, :]
+    sold_months = np.minimum(m - 1, available[lot][None, :, None])  # (1, C, M)
+    up_to = ranked.below(_inverse(sold_months * level))
+    start = np.broadcast_to(ranked.start(), up_to.shape)
+    held, held_x = _between(sums, start, up_to)
+    held = held - level * sold_months * held_x  # (W, L, C, M)
+    held *= m <= billed[lot][None, :, None]
+    out = np.zeros((levels.shape[0], *held.shape[:2], months))
+    np.add.at(out, group[lot], held.transpose(2, 0, 1, 3))
+    return out.transpose(2, 1, 0, 3)
+
+
+def _left_totals(
+    values: np.ndarray,
+    x: np.ndarray,
+    available: np.ndarray,
+    cells: np.ndarray,
+    group: np.ndarray,
+    levels: np.ndarray,
+    size: int,
+) -> np.ndarray:
+    """Per bin, row and cell, ``sum_i v_i`` share left for the final sale: (L, W, size).
+
+    The share left after the months the lot may sell in, ``max(0, 1 - D x A)``.
+    """
+    ranked = _Ranked.of(cells * (int(available.max(initial=0)) + 1) + available, x)
+    sums = ranked.prefix(values)
+    lot = ranked.first
+    level = levels[group[lot]].T  # (L, C)
+    months_sold = available[lot][None, :]
+    up_to = ranked.below(_inverse(months_sold * level)[:, :, None])[:, :, 0]
+    start = np.broadcast_to(ranked.start()[:, 0], up_to.shape)
+    left, left_x = _between(sums, start, up_to)
+    left = left - level * months_sold * left_x  # (W, L, C)
+    out = np.zeros((size, *left.shape[:2]))
+    np.add.at(out, cells[lot], left.transpose(2, 0, 1))
+    return out.transpose(2, 1, 0)
+
+
 #: Threads the demand bins are spread over (numpy lets go of the GIL in the bins' array
 #: work, so a second core shortens the schedule).
 BIN_THREADS = 2
@@ -512,13 +687,13 @@ def hold(
     sale_day = np.where(forced, np.maximum(forced_day, 0), horizon)
     discount = np.where(forced, lots.param("forced_discount"), lots.param("orderly_discount"))
     df_sale = curve.discount(sale_day)
+    timeline = SaleTimeline.of(lots, month_days)
+    # The final sale's price per unit: expected price factor, less the reserve of the lot's
+    # age on the day.
+    sale_factor = price_factor(lots, counts, sale_day) * (
+        1.0 - aging_reserve_of(lots, lots.age_days + sale_day)
+    )
     if per_lot is None:
-        timeline = SaleTimeline.of(lots, month_days)
-        # The final sale's price per unit: expected price factor, less the reserve of the
-        # lot's age on the day.
-        sale_factor = price_factor(lots, counts, sale_day) * (
-            1.0 - aging_reserve_of(lots, lots.age_days + sale_day)
-        )
         dc_sale = flat_discount(company_rate, sale_day)
         discounts = np.stack([df_in, dc_in, df_end, dc_end], axis=1)[None]  # (1, M, 4)
         if n_bins > 1:
@@ -585,24 +760,43 @@ def hold(
     size = n_groups * (months + 1)
     net_in = collected * df_in[None, :] - group_selling_cost[:, None] * df_end[None, :]
 
-    def one_bin_totals(b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Bin ``b``'s sales and storage per row, group and month, and its final sales."""
-        sales = schedules[b]
-        sold = sales.group_sold(w * p, factors, pairs, key, n_groups)  # (W, G, M)
-        held = sales.group_held(w * storage_rate, lots.group, n_groups)
-        final = gross_by_bin[b] * df_sale
-        value = _stacked_totals(final, w, final_cells, size)
-        net = _stacked_totals(final * (1.0 - discount), w, final_cells, size)
-        return sold, held, value, net
-
-    for b, (sold, held, value, net) in enumerate(_over_bins(one_bin_totals, n_bins)):
-        invoices[:, :, 1:] += sold * tilt[None, :, b, :]
+    # The totals per row, bin, group and month come from the lots sorted once by class
+    # and rate of sale: every bin's are then sums of prefix sums (_Ranked), no pass over
+    # the lots per bin.
+    q = lots.quantity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(q > 0, lots.monthly_sales / np.where(q > 0, q, 1.0), 0.0)
+    available = np.minimum(timeline.selling_months, months)
+    billed_months = np.searchsorted(starts, timeline.exit_day, side="left")
+    levels = demand.levels[lots.group_category]  # (G, L): each group's category's levels
+    sold_by_bin = _sold_totals(
+        w * (p * q), x, available, key, lots.group, levels, len(pairs), months
+    )
+    held_by_bin = _held_totals(
+        w * (storage_rate * q), x, available, billed_months, lots.group, levels, months
+    )
+    final_value = w * (p * q * sale_factor * df_sale)
+    left = _left_totals(
+        np.concatenate([final_value, final_value * (1.0 - discount)]),
+        x,
+        available,
+        final_cells,
+        lots.group,
+        levels,
+        size,
+    )  # (L, 2W, size): the final sale's value, then its net
+    for b in range(n_bins):
+        sold = sold_by_bin[b] * factors[pairs % len(factors)][None]  # (W, keys, M)
+        per_group = np.zeros((rows, n_groups, months))
+        np.add.at(per_group.transpose(1, 0, 2), pairs // len(factors), sold.transpose(1, 0, 2))
+        held = held_by_bin[b]
+        invoices[:, :, 1:] += per_group * tilt[None, :, b, :]
         billed += mass[b] * held
-        group_value[:, b, :, 1:] = sold * (collected * df_in)
-        group_net[:, b, :, 1:] = sold * net_in[None]
+        group_value[:, b, :, 1:] = per_group * (collected * df_in)
+        group_net[:, b, :, 1:] = per_group * net_in[None]
         group_storage[:, b] = held @ df_start
-        group_value[:, b] += value.reshape(rows, n_groups, months + 1)
-        group_net[:, b] += net.reshape(rows, n_groups, months + 1)
+        group_value[:, b] += left[b, :rows].reshape(rows, n_groups, months + 1)
+        group_net[:, b] += left[b, rows:].reshape(rows, n_groups, months + 1)
 
     # Expected flows per category (a group lies in one category; the selling cost is the
     # category's).
