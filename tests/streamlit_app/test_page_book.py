@@ -86,9 +86,7 @@ def _broken_book(tmp_path: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_broken_borrower_shows_its_problems_and_the_others_are_valued(
-    open_page, tmp_path, lang
-):
+def test_a_broken_borrower_shows_its_problems_and_the_others_are_valued(open_page, tmp_path, lang):
     files = _broken_book(tmp_path)
     at = open_page("book", lang=lang)
     at.session_state[BOOK_FILES] = (files, book.digest_files(files))
