@@ -13,7 +13,7 @@ import streamlit as st
 from finance.book.book import BOOK_COLUMNS
 from finance.report.csv import safe_csv_bytes
 from ui import book, charts, compute
-from ui.formatting import MONEY_FORMAT, money_metric, plain
+from ui.formatting import MONEY_FORMAT, money, plain
 from ui.i18n import label, lang, t
 from ui.state import (
     ASSUMPTIONS,
@@ -119,32 +119,27 @@ st.subheader(t("book.summary"))
 if not result.valued:
     st.warning(t("book.none_valued"))
 else:
-    cols = st.columns(5)
-    for col, statistic in zip(cols, ("mean", "p95", "p99", "es95", "es99"), strict=True):
-        money_metric(
-            col,
-            t(f"book.stat.{statistic}"),
-            float(loss.loc[statistic, "book"]),
-            currency,
+    # Full amounts: a book's losses may be a few hundred where its loans are millions.
+    def _figure(col, title: str, statistic: str, column: str = "book") -> None:
+        col.metric(
+            title,
+            money(float(loss.loc[statistic, column]), currency),
             help=t(
                 "book.stat_help",
-                sum=f"{loss.loc[statistic, 'sum_of_borrowers']:,.0f}",
-                diversification=f"{loss.loc[statistic, 'diversification']:,.0f}",
+                sum=money(float(loss.loc[statistic, "sum_of_borrowers"]), currency),
+                diversification=money(float(loss.loc[statistic, "diversification"]), currency),
             ),
         )
-    cols = st.columns(5)
+
+    cols = st.columns(4)
     cols[0].metric(t("book.borrowers_valued"), f"{n_valued} / {n_total}")
-    money_metric(
-        cols[1], t("book.diversification_p99"), float(loss.loc["p99", "diversification"]), currency
-    )
-    money_metric(
-        cols[2],
-        t("book.diversification_es99"),
-        float(loss.loc["es99", "diversification"]),
-        currency,
-    )
-    cols[3].metric(t("book.double_pledges"), f"{len(pledges)}")
-    cols[4].metric(t("book.scenarios"), f"{valued.scenarios:,}")
+    for col, statistic in zip(cols[1:], ("mean", "p95", "p99"), strict=True):
+        _figure(col, t(f"book.stat.{statistic}"), statistic)
+    cols = st.columns(4)
+    for col, statistic in zip(cols[:2], ("es95", "es99"), strict=True):
+        _figure(col, t(f"book.stat.{statistic}"), statistic)
+    _figure(cols[2], t("book.diversification_p99"), "p99", "diversification")
+    _figure(cols[3], t("book.diversification_es99"), "es99", "diversification")
     shown_loss = loss.reset_index()
     shown_loss["statistic"] = [t(f"book.stat.{s}") for s in shown_loss["statistic"]]
     st.dataframe(
@@ -179,11 +174,11 @@ if show == "alerts":
     view = view[view["alerts"] != ""]
 elif show == "problems":
     view = view[view["problems"] != ""]
-money = {"market_value", "eligible_value", "borrowing_base", "loan", "lender_expected_loss"}
+money_columns = {"market_value", "eligible_value", "borrowing_base", "loan", "lender_expected_loss"}
 config = {}
 for name in BOOK_COLUMNS:
     title = t(f"book.col.{name}")
-    if name in money:
+    if name in money_columns:
         config[name] = st.column_config.NumberColumn(f"{title} ({currency})", format=MONEY_FORMAT)
     elif name == "coverage":
         config[name] = st.column_config.NumberColumn(title, format="%.2f")
@@ -255,9 +250,9 @@ tables = {
     "book_loss": loss.reset_index(),
     "double_pledges": pledges,
 }
-cols = st.columns(len(tables))
-for col, (name, frame) in zip(cols, tables.items(), strict=True):
-    col.download_button(
+cols = st.columns(2)
+for i, (name, frame) in enumerate(tables.items()):
+    cols[i % 2].download_button(
         t("book.download", file=f"{name}.csv"),
         data=safe_csv_bytes(frame),
         file_name=f"{name}.csv",
@@ -265,5 +260,6 @@ for col, (name, frame) in zip(cols, tables.items(), strict=True):
         key=f"download_{name}",
         on_click="ignore",
         icon=":material/download:",
+        width="stretch",
     )
 st.caption(t("book.downloads_caption"))

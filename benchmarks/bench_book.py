@@ -130,11 +130,23 @@ def main() -> None:
 
         start = time.perf_counter()
         manifest = read_manifest(path)
+        marks: dict[int, float] = {}
+
+        def progress(done: int, total: int) -> None:
+            marks.setdefault(done, time.perf_counter())
+
         with dask_client(None, args.workers) as client:
             started = time.perf_counter() - start
-            result = value_book(manifest, client=client)
+            begin = time.perf_counter()
+            result = value_book(manifest, client=client, progress=progress)
+            end = time.perf_counter()
             workers_mb = max(client.run(_worker_peak_mb).values())
         book_total = time.perf_counter() - start
+        # Reading and the shared draw (up to the tasks' submission), the cluster's work (to
+        # the last borrower back), then the double pledges and the result's assembly.
+        submitted = marks[0] - begin
+        on_cluster = marks[args.borrowers] - marks[0]
+        assembled = end - marks[args.borrowers]
         assert len(result.valued) == args.borrowers, result.failed
         print(f"book: {book_total:.1f} s (cluster start {started:.1f} s)", file=sys.stderr)
 
@@ -142,14 +154,16 @@ def main() -> None:
     per = seq["evaluate"] / n
     print(
         "| borrowers | lots each | scenarios | book on Dask, "
-        f"{args.workers} workers (s) | of which cluster start (s) | sequential, one process "
-        "(s) | of which reading + shared draw (s) | per-borrower `evaluate` (s) | "
-        "peak memory: book's process / largest worker / sequential (MB) |"
+        f"{args.workers} workers (s) | cluster start | reading + shared draw | valuation on "
+        "the cluster | double pledges + assembly | sequential, one process (s) | reading + "
+        "shared draw | per-borrower `evaluate` (s) | peak memory: book's process / largest "
+        "worker / sequential (MB) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     print(
-        f"| {n:,} | {lots:,} | {args.scenarios:,} | {book_total:.1f} | {started:.1f} | "
-        f"{seq_total:.1f} | {seq['prepare']:.1f} | {per:.3f} | "
+        f"| {n:,} | {lots:,} | {args.scenarios:,} | **{book_total:.1f}** | {started:.1f} | "
+        f"{submitted:.1f} | {on_cluster:.1f} | {assembled:.1f} | **{seq_total:.1f}** | "
+        f"{seq['prepare']:.1f} | {per:.3f} | "
         f"{_peak_mb():,.0f} / {workers_mb:,.0f} / {seq['peak_mb']:,.0f} |"
     )
 
