@@ -56,6 +56,7 @@ pages = [
     st.Page("app_pages/financing.py", title=t("nav.financing"), icon=":material/payments:"),
     st.Page("app_pages/export.py", title=t("nav.export"), icon=":material/download:"),
     st.Page("app_pages/history.py", title=t("nav.history"), icon=":material/history:"),
+    st.Page("app_pages/book.py", title=t("nav.book"), icon=":material/account_tree:"),
 ]
 page = st.navigation(pages, position="sidebar")
 with st.sidebar:

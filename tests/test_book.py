@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finance import evaluate
-from finance.book import read_manifest, value_book
+from finance.book import double_pledges, read_manifest, value_book
 from finance.book.book import expected_shortfall
 from finance.book.manifest import Manifest
 from finance.cli import main
@@ -126,6 +126,25 @@ def test_double_pledge_across_files_and_exposures(book):
     total = sum(v.row["market_value"] for v in book.valued.values())
     for by in ("category", "warehouse"):
         assert exposure.loc[exposure["by"] == by, "market_value"].sum() == pytest.approx(total)
+
+
+def test_progress_counts_the_borrowers_as_they_complete(book_dir, book, client):
+    calls = []
+    again = value_book(read_manifest(book_dir), client=client, progress=lambda *c: calls.append(c))
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert again.book_table().equals(book.book_table())  # in the manifest's order still
+
+
+def test_double_pledges_of_three_borrowers_and_by_sku(book):
+    lots = {
+        "a": pd.DataFrame({"warehouse": ["W1", "W1", "W2"], "batch": ["B1", "", ""],
+                           "sku": ["S1", "S2", "S3"]}),
+        "b": pd.DataFrame({"warehouse": ["W1", "W1", ""], "batch": ["B1", "", ""],
+                           "sku": ["S9", "S2", "S3"]}),
+        "c": pd.DataFrame({"warehouse": ["W1"], "batch": ["B1"], "sku": ["S1"]}),
+    }  # fmt: skip
+    found = double_pledges(lots)
+    assert found.values.tolist() == [["W1", "", "S2", "a; b"], ["W1", "B1", "S1; S9", "a; b; c"]]
 
 
 def _copy_book(book_dir: Path, target: Path) -> Path:

@@ -12,6 +12,7 @@ finish running, and saves ``OUT/<lang>-<page>.png``.
 ``--pages history`` shows the History page with two runs of one borrower: unless
 ``FINANCE_DB_URL`` names a database, a new one is made and the sample saved twice (a month
 apart, the second time with fewer lots, some aged or damaged, some half sold).
+``--pages book`` shows the Book page with the demo book (4 borrowers of 200 lots) valued.
 """
 
 from __future__ import annotations
@@ -119,6 +120,14 @@ def main() -> None:
                     main = page.get_by_test_id("stMain")
                     main.get_by_role("button", name=catalog(lang)["calibrate.use_sample"]).click()
                     main.get_by_text(catalog(lang)["calibrate.backtest"], exact=True).wait_for()
+                    wait_for_run(page)
+                if name == "book":  # the demo book valued on the local cluster
+                    main = page.get_by_test_id("stMain")
+                    demo = catalog(lang)["book.demo"].format(borrowers=4, lots=200)
+                    main.get_by_role("button", name=demo).click()
+                    main.get_by_text(catalog(lang)["book.summary"], exact=True).wait_for(
+                        timeout=180_000
+                    )
                     wait_for_run(page)
                 page.wait_for_timeout(CHART_DRAW_MS)
                 # The page scrolls inside Streamlit's main block, not the document: grow

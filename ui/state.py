@@ -25,6 +25,8 @@ ASSUMPTIONS_FILE_PROBLEMS = "assumptions_file_problems"
 LAST_VALID = "assumptions_last_valid"
 #: The borrower the session saves runs for and looks at on the History page.
 BORROWER = "history_borrower"
+#: The Book page's files, ``({name: bytes}, digest)`` (:mod:`ui.book`); None: none yet.
+BOOK_FILES = "book_files"
 
 # Widget keys, page by page.
 LANG_PICKER = "lang_picker"
@@ -71,6 +73,15 @@ MEMO_RUN = "history_memo_run"
 SIGNOFF_RUN = "history_signoff_run"
 SIGNOFF_COMMENT = "history_signoff_comment"
 SIGNOFF_OUTCOME = "history_signoff_outcome"
+BOOK_UPLOAD = "book_upload"
+BOOK_UPLOAD_SEEN = "book_upload_seen"
+BOOK_DEMO = "book_demo"
+BOOK_FILTER = "book_filter"
+BOOK_SHOW = "book_show"
+BOOK_PICK = "book_pick"
+BOOK_OPEN = "book_open"
+#: The borrower the Book page last opened on the other pages (its success line).
+BOOK_OPENED = "book_opened"
 
 
 def init_state(default_lang: str) -> None:

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,31 +233,30 @@ def _load(borrower: Borrower) -> pd.DataFrame:
     return load_inventory(borrower.inventory)
 
 
-def value_book(
-    manifest: Manifest,
-    *,
-    scheduler: str | None = None,
-    workers: int = 2,
-    client: Any = None,
-) -> BookResult:
-    """Value every borrower of the manifest on one scenario set, on Dask.
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A book read and checked, before any borrower is valued (:func:`prepare_book`).
 
-    Parameters
+    Attributes
     ----------
-    manifest : Manifest
-        From :func:`finance.book.manifest.read_manifest`.
-    scheduler : str, optional
-        ``tcp://HOST:PORT`` of a running Dask scheduler; by default a local cluster of
-        ``workers`` processes is started for the run.
-    workers : int
-    client : distributed.Client, optional
-        A client to use as it is (then ``scheduler`` and ``workers`` are not looked at).
-
-    Returns
-    -------
-    BookResult
-        Raises nothing for a borrower's own problems: they are in ``failed``.
+    ready : dict of str to (DataFrame, Assumptions, float)
+        Each borrower to value: its lots, assumptions and loan, in the manifest's order.
+    failed : dict of str to tuple of Problem
+        The borrowers whose table or file has problems.
+    inventories : dict of str to pandas.DataFrame
+        Every borrower's lots read (for the double pledges).
+    shared : SharedScenarios or None
+        The scenarios drawn once for every borrower (None when none is ready).
     """
+
+    ready: dict[str, tuple[pd.DataFrame, Assumptions, float]]
+    failed: dict[str, tuple[Problem, ...]]
+    inventories: dict[str, pd.DataFrame]
+    shared: SharedScenarios | None
+
+
+def prepare_book(manifest: Manifest) -> Prepared:
+    """Read every borrower's inventory and draw the shared scenarios once (steps 1 and 2)."""
     a = manifest.assumptions
     failed: dict[str, tuple[Problem, ...]] = {}
     ready: dict[str, tuple[pd.DataFrame, Assumptions, float]] = {}
@@ -275,7 +274,6 @@ def value_book(
             continue
         ready[b.name] = (lots, b.assumptions, b.loan)
     shared = None
-    valued: dict[str, Valued] = {}
     if ready:
         # In order of first appearance, borrower by borrower: a book of one borrower draws
         # exactly what its own valuation draws.
@@ -289,12 +287,49 @@ def value_book(
             a.scenarios,
             a.seed,
         )
-        tasks = [(name, *task) for name, task in ready.items()]
+    return Prepared(ready, failed, inventories, shared)
+
+
+def value_book(
+    manifest: Manifest,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    client: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BookResult:
+    """Value every borrower of the manifest on one scenario set, on Dask.
+
+    Parameters
+    ----------
+    manifest : Manifest
+        From :func:`finance.book.manifest.read_manifest`.
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` of a running Dask scheduler; by default a local cluster of
+        ``workers`` processes is started for the run.
+    workers : int
+    client : distributed.Client, optional
+        A client to use as it is (then ``scheduler`` and ``workers`` are not looked at).
+    progress : callable, optional
+        ``progress(done, total)``: the borrowers valued so far out of those sent to the
+        cluster, called in this thread as each completes
+        (:func:`finance.book.dask_runner.run_tasks`).
+
+    Returns
+    -------
+    BookResult
+        Raises nothing for a borrower's own problems: they are in ``failed``.
+    """
+    book = prepare_book(manifest)
+    failed = dict(book.failed)
+    valued: dict[str, Valued] = {}
+    if book.ready:
+        tasks = [(name, *task) for name, task in book.ready.items()]
         if client is not None:
-            results = run_tasks(client, value_borrower, tasks, shared)
+            results = run_tasks(client, value_borrower, tasks, book.shared, progress)
         else:
             with dask_client(scheduler, workers) as own:
-                results = run_tasks(own, value_borrower, tasks, shared)
+                results = run_tasks(own, value_borrower, tasks, book.shared, progress)
         for (name, *_), outcome in zip(tasks, results, strict=True):
             if isinstance(outcome, Valued):
                 valued[name] = outcome
@@ -304,9 +339,9 @@ def value_book(
         borrowers=tuple(b.name for b in manifest.borrowers),
         valued=valued,
         failed=failed,
-        double_pledges=double_pledges(inventories),
-        shared=shared,
-        currency=a.currency,
+        double_pledges=double_pledges(book.inventories),
+        shared=book.shared,
+        currency=manifest.assumptions.currency,
     )
 
 
@@ -343,9 +378,11 @@ __all__ = [
     "EXPOSURE_COLUMNS",
     "LOSS_COLUMNS",
     "BookResult",
+    "Prepared",
     "Valued",
     "failed_all",
     "merged_problems",
+    "prepare_book",
     "summary_lines",
     "value_book",
     "value_borrower",

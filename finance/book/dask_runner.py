@@ -67,13 +67,24 @@ def run_tasks(
     function: Callable[..., Any],
     tasks: Sequence[tuple[Any, ...]],
     shared: Any,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Any]:
     """``function(*task, shared)`` for each task on the cluster, results in the tasks' order.
 
     ``shared`` (the scenarios) is scattered once to every worker, not sent with each task.
+    ``progress(done, total)``, when given, is called in the caller's thread once before the
+    first task completes (``done`` 0) and then as each task completes, in completion order.
     """
     if not tasks:
         return []
     on_workers = client.scatter(shared, broadcast=True, hash=False)
     futures = [client.submit(function, *task, on_workers, pure=False) for task in tasks]
+    if progress is None:
+        return client.gather(futures)
+    from distributed import as_completed
+
+    total = len(futures)
+    progress(0, total)
+    for done, _ in enumerate(as_completed(futures), start=1):
+        progress(done, total)
     return client.gather(futures)

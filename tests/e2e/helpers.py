@@ -45,6 +45,7 @@ PAGES = {
     "financing": "financing",
     "export": "export",
     "history": "history",
+    "book": "book",
 }
 
 #: Milliseconds. A first valuation takes seconds, the stress test a few more.

@@ -22,6 +22,7 @@ PAGES = (
     "financing",
     "export",
     "history",
+    "book",
 )
 
 
