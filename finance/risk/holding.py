@@ -298,61 +298,6 @@ class _Sales:
         b = np.minimum(self.billed, self.selling)
         return self.quantity * z[b] - self.rate * zm[b] + self.left_final * (z[self.billed] - z[b])
 
-    def group_sold(
-        self,
-        value: np.ndarray,
-        factors: np.ndarray,
-        pairs: np.ndarray,
-        key: np.ndarray,
-        n_groups: int,
-    ) -> np.ndarray:
-        """Per row, group and month, ``sum_i value_ri sold_i(m) factors[cell_i, m]``.
-
-        ``value`` is (W, N), the result (W, G, M). ``pairs`` are the distinct
-        ``group * cells + cell`` of the lots and ``key`` each lot's index into them
-        (:func:`finance.collateral.lots.compact_codes`).
-        """
-        rows, n_keys, months = len(value), len(pairs), self.months
-        width = n_keys * (months + 1)
-        offsets = width * np.arange(rows)[:, None]
-
-        def totals(at: np.ndarray, weights: np.ndarray) -> np.ndarray:
-            cells = (key * (months + 1) + at)[None, :] + offsets
-            counted = np.bincount(cells.ravel(), (value * weights).ravel(), rows * width)
-            return counted.reshape(rows, n_keys, months + 1)
-
-        full = totals(np.maximum(self.selling - 1, 0), self.rate * (self.selling > 0))
-        # Sold in full in months 1..J-1: a reverse cumulative sum over J - 1.
-        in_full = np.cumsum(full[:, :, ::-1], axis=2)[:, :, ::-1][:, :, 1:]
-        partial = totals(self.selling, self.last)[:, :, 1:]
-        per_key = (in_full + partial) * factors[pairs % len(factors)][None]
-        out = np.zeros((rows, n_groups, months))
-        np.add.at(out.transpose(1, 0, 2), pairs // len(factors), per_key.transpose(1, 0, 2))
-        return out
-
-    def group_held(self, value: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-        """Per row, group and month, ``sum_i value_ri x units held at the start, if billed``.
-
-        ``value`` is (W, N), the result (W, G, M).
-        """
-        rows, months = len(value), self.months
-        width = n_groups * (months + 2)
-        offsets = width * np.arange(rows)[:, None]
-        b = np.minimum(self.billed, self.selling)
-
-        def hist(at: np.ndarray, weights: np.ndarray) -> np.ndarray:
-            cells = (group * (months + 2) + at)[None, :] + offsets
-            counted = np.bincount(cells.ravel(), (value * weights).ravel(), rows * width)
-            return counted.reshape(rows, n_groups, months + 2)
-
-        # Months 1..b hold q - rate (m - 1); months b+1..B hold what is left at the end.
-        reverse = np.cumsum(hist(b, self.quantity)[:, :, ::-1], axis=2)[:, :, ::-1]
-        reverse_rate = np.cumsum(hist(b, self.rate)[:, :, ::-1], axis=2)[:, :, ::-1]
-        m = np.arange(1, months + 1)
-        running = reverse[:, :, 1 : months + 1] - (m - 1) * reverse_rate[:, :, 1 : months + 1]
-        rest = np.cumsum(hist(b + 1, self.left_final) - hist(self.billed + 1, self.left_final), 2)
-        return running + rest[:, :, 1 : months + 1]
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Cells:
@@ -760,43 +705,44 @@ def hold(
     size = n_groups * (months + 1)
     net_in = collected * df_in[None, :] - group_selling_cost[:, None] * df_end[None, :]
 
-    # The totals per row, bin, group and month come from the lots sorted once by class
-    # and rate of sale: every bin's are then sums of prefix sums (_Ranked), no pass over
-    # the lots per bin.
-    q = lots.quantity
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(q > 0, lots.monthly_sales / np.where(q > 0, q, 1.0), 0.0)
-    available = np.minimum(timeline.selling_months, months)
-    billed_months = np.searchsorted(starts, timeline.exit_day, side="left")
-    levels = demand.levels[lots.group_category]  # (G, L): each group's category's levels
-    sold_by_bin = _sold_totals(
-        w * (p * q), x, available, key, lots.group, levels, len(pairs), months
-    )
-    held_by_bin = _held_totals(
-        w * (storage_rate * q), x, available, billed_months, lots.group, levels, months
-    )
-    final_value = w * (p * q * sale_factor * df_sale)
-    left = _left_totals(
-        np.concatenate([final_value, final_value * (1.0 - discount)]),
-        x,
-        available,
-        final_cells,
-        lots.group,
-        levels,
-        size,
-    )  # (L, 2W, size): the final sale's value, then its net
-    for b in range(n_bins):
-        sold = sold_by_bin[b] * factors[pairs % len(factors)][None]  # (W, keys, M)
-        per_group = np.zeros((rows, n_groups, months))
-        np.add.at(per_group.transpose(1, 0, 2), pairs // len(factors), sold.transpose(1, 0, 2))
-        held = held_by_bin[b]
-        invoices[:, :, 1:] += per_group * tilt[None, :, b, :]
-        billed += mass[b] * held
-        group_value[:, b, :, 1:] = per_group * (collected * df_in)
-        group_net[:, b, :, 1:] = per_group * net_in[None]
-        group_storage[:, b] = held @ df_start
-        group_value[:, b] += left[b, :rows].reshape(rows, n_groups, months + 1)
-        group_net[:, b] += left[b, rows:].reshape(rows, n_groups, months + 1)
+    if rows:  # (a pass for the per-lot figures alone has no rows)
+        # The totals per row, bin, group and month come from the lots sorted once by class
+        # and rate of sale: every bin's are then sums of prefix sums (_Ranked), no pass over
+        # the lots per bin.
+        q = lots.quantity
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(q > 0, lots.monthly_sales / np.where(q > 0, q, 1.0), 0.0)
+        available = np.minimum(timeline.selling_months, months)
+        billed_months = np.searchsorted(starts, timeline.exit_day, side="left")
+        levels = demand.levels[lots.group_category]  # (G, L): each group's category's levels
+        sold_by_bin = _sold_totals(
+            w * (p * q), x, available, key, lots.group, levels, len(pairs), months
+        )
+        held_by_bin = _held_totals(
+            w * (storage_rate * q), x, available, billed_months, lots.group, levels, months
+        )
+        final_value = w * (p * q * sale_factor * df_sale)
+        left = _left_totals(
+            np.concatenate([final_value, final_value * (1.0 - discount)]),
+            x,
+            available,
+            final_cells,
+            lots.group,
+            levels,
+            size,
+        )  # (L, 2W, size): the final sale's value, then its net
+        for b in range(n_bins):
+            sold = sold_by_bin[b] * factors[pairs % len(factors)][None]  # (W, keys, M)
+            per_group = np.zeros((rows, n_groups, months))
+            np.add.at(per_group.transpose(1, 0, 2), pairs // len(factors), sold.transpose(1, 0, 2))
+            held = held_by_bin[b]
+            invoices[:, :, 1:] += per_group * tilt[None, :, b, :]
+            billed += mass[b] * held
+            group_value[:, b, :, 1:] = per_group * (collected * df_in)
+            group_net[:, b, :, 1:] = per_group * net_in[None]
+            group_storage[:, b] = held @ df_start
+            group_value[:, b] += left[b, :rows].reshape(rows, n_groups, months + 1)
+            group_net[:, b] += left[b, rows:].reshape(rows, n_groups, months + 1)
 
     # Expected flows per category (a group lies in one category; the selling cost is the
     # category's).
