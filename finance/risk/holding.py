@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
@@ -44,8 +43,6 @@ from finance.market.budget import address_space_limit
 from finance.market.curve import DiscountTable, flat_discount
 from finance.market.scenarios import PriceScenarios, nearest_grid_index
 from finance.risk.demand import DEMAND_DAY, DemandBins
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -84,11 +81,9 @@ class HoldingResult:
     final_gross : numpy.ndarray, shape (N,)
         The final (forced or horizon) sale's expected value per whole lot, before its
         discount.
-    gross_by_bin : numpy.ndarray, shape (L, N)
-        The final sale's value per demand bin, before the price shock and the discount.
-    schedules : tuple of _Sales
-        Each lot's monthly sales in closed form per demand bin (for a further pass on
-        other weights).
+    sale_factor : numpy.ndarray, shape (N,)
+        The final sale's expected price per unit of today's, net of the aging reserve on
+        its day (for a further pass on other weights).
     cells : _Cells
         The lots' cells of price factor, shock group and aging path.
     demand : DemandBins
@@ -108,8 +103,7 @@ class HoldingResult:
     group_net: np.ndarray
     group_storage: np.ndarray
     final_gross: np.ndarray
-    gross_by_bin: np.ndarray
-    schedules: tuple[_Sales, ...]
+    sale_factor: np.ndarray
     cells: _Cells
     demand: DemandBins
 
@@ -541,16 +535,26 @@ def _left_totals(
 BIN_THREADS = 2
 
 
-def _over_bins(work: Callable[[int], T], n_bins: int) -> list[T]:
-    """``work(b)`` for every bin, in bin order; on threads when there are several bins.
+def _sum_over_bins(work: Callable[[int], np.ndarray], n_bins: int) -> np.ndarray:
+    """``sum_b work(b)`` over the bins, added in bin order (the same figures on every run).
 
-    One after another under an address-space limit: each thread's malloc arena reserves
-    address space of its own, which a tight ``RLIMIT_AS`` cannot spare.
+    On threads when there are several bins, each bin's array added as soon as it is its
+    turn, so that only a few are held at once; one after another under an address-space
+    limit, where each thread's malloc arena reserves address space of its own that a tight
+    ``RLIMIT_AS`` cannot spare.
     """
     if n_bins == 1 or address_space_limit() is not None:
-        return [work(b) for b in range(n_bins)]
+        parts = (work(b) for b in range(n_bins))
+        total = next(parts)
+        for part in parts:
+            total += part
+        return total
     with ThreadPoolExecutor(max_workers=BIN_THREADS) as pool:
-        return list(pool.map(work, range(n_bins)))
+        parts = pool.map(work, range(n_bins))
+        total = next(parts)
+        for part in parts:
+            total += part
+        return total
 
 
 def hold(
@@ -635,9 +639,12 @@ def hold(
     timeline = SaleTimeline.of(lots, month_days)
     # The final sale's price per unit: expected price factor, less the reserve of the lot's
     # age on the day.
-    sale_factor = price_factor(lots, counts, sale_day) * (
-        1.0 - aging_reserve_of(lots, lots.age_days + sale_day)
-    )
+    if per_lot is None:
+        sale_factor = price_factor(lots, counts, sale_day) * (
+            1.0 - aging_reserve_of(lots, lots.age_days + sale_day)
+        )
+    else:
+        sale_factor = per_lot.sale_factor
     if per_lot is None:
         dc_sale = flat_discount(company_rate, sale_day)
         discounts = np.stack([df_in, dc_in, df_end, dc_end], axis=1)[None]  # (1, M, 4)
@@ -647,47 +654,32 @@ def hold(
             sale_tilt = demand.tilted(lots.group_sigma, np.arange(DEMAND_DAY + 1))  # (G, L, D)
             tilt_at = lots.group * (DEMAND_DAY + 1) + np.minimum(sale_day, DEMAND_DAY)
 
-        def one_bin(b: int) -> tuple[_Sales, np.ndarray]:
-            """Bin ``b``'s schedule and its per-lot sums, weighted by the bin's weights."""
+        def one_bin(b: int) -> np.ndarray:
+            """Bin ``b``'s per-lot sums, weighted by the bin's weights: (6, N)."""
             sales = _Sales.of(lots, month_days, demand.levels[lots.category, b], timeline)
             tables = factors * tilt[cells.group, b, :]  # (C, M)
             sold = sales.weigh_many(tables[:, :, None] * discounts, cell)
             sold *= p[:, None]
-            gross_b = sales.left_final * p * sale_factor
             weight = sale_tilt[:, b, :].ravel()[tilt_at] if n_bins > 1 else 1.0
-            sums = np.stack(
-                [
-                    collected * sold[:, 0],
-                    collected * sold[:, 1],
-                    selling_cost * sold[:, 2],
-                    selling_cost * sold[:, 3] + mass[b] * storage_rate * sales.held_weigh(dc_start),
-                    mass[b] * storage_rate * sales.held_weigh(df_start),
-                    gross_b,
-                    gross_b * weight,
-                ]
-            )
-            return sales, sums
+            sums = np.empty((6, n))
+            np.multiply(sold[:, :2].T, collected, out=sums[:2])
+            np.multiply(sold[:, 2:].T, selling_cost[None, :], out=sums[2:4])
+            sums[3] += mass[b] * storage_rate * sales.held_weigh(dc_start)
+            np.multiply(mass[b] * storage_rate, sales.held_weigh(df_start), out=sums[4])
+            np.multiply(sales.left_final, p, out=sums[5])
+            sums[5] *= sale_factor
+            sums[5] *= weight
+            return sums
 
-        by_bin = _over_bins(one_bin, n_bins)
-        schedules = tuple(sales for sales, _ in by_bin)
-        gross_by_bin = np.stack([sums[5] for _, sums in by_bin])
-        # Summed in bin order whatever order the threads finished in: the same figures
-        # on every run.
-        total = by_bin[0][1].copy()
-        for _, sums in by_bin[1:]:
-            total += sums
-        value_pv, value_c, costs_pv, costs_c, storage_pv, _, gross = total
+        total = _sum_over_bins(one_bin, n_bins)
+        value_pv, value_c, costs_pv, costs_c, storage_pv, gross = total
         costs_pv += storage_pv
         value_pv += gross * df_sale
         value_c += gross * dc_sale
         costs_pv += gross * discount * df_sale
         costs_c += gross * discount * dc_sale
     else:
-        schedules, gross, gross_by_bin = (
-            per_lot.schedules,
-            per_lot.final_gross,
-            per_lot.gross_by_bin,
-        )
+        gross = per_lot.final_gross
         value_pv, value_c = per_lot.value_pv, per_lot.value_company
         costs_pv, costs_c = per_lot.costs_pv, per_lot.costs_company
         storage_pv = per_lot.storage_pv
@@ -773,8 +765,7 @@ def hold(
         group_net=group_net,
         group_storage=group_storage,
         final_gross=gross,
-        gross_by_bin=gross_by_bin,
-        schedules=schedules,
+        sale_factor=sale_factor,
         cells=cells,
         demand=demand,
     )
