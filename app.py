@@ -9,9 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.auth import require_sign_in, sidebar_user
+from ui.auth import auth_configured, require_sign_in, sidebar_user
+from ui.history import db_configured
 from ui.i18n import LANGUAGES, language_of, t
-from ui.signoff import sidebar_sign_off
 from ui.state import LANG, LANG_PICKER, init_state
 
 st.set_page_config(
@@ -59,7 +59,12 @@ pages = [
     st.Page("app_pages/book.py", title=t("nav.book"), icon=":material/account_tree:"),
 ]
 page = st.navigation(pages, position="sidebar")
-with st.sidebar:
-    # An analyst's or an approver's runs awaiting a decision, each a link to the History page.
-    sidebar_sign_off()
+if auth_configured() or db_configured():
+    # An analyst's or an approver's runs awaiting a decision, each a link to the History
+    # page. Only for a team (sign-in or a team database): the open app on localhost has no
+    # roles, and need not load the run database's modules for every page.
+    from ui.signoff import sidebar_sign_off
+
+    with st.sidebar:
+        sidebar_sign_off()
 page.run()

@@ -605,28 +605,20 @@ def _store_for_evaluate(args: argparse.Namespace) -> Any:
 
 def _record(
     store: Any, args: argparse.Namespace, result: Any, assumptions: Any, data: bytes
-) -> int:
+) -> tuple[int, list[Any]]:
     """Record the run in ``store`` with its alerts against the borrower's last run.
 
     Returns the run's id and the alerts.
     """
-    from finance.history.alerts import alerts, as_record, run_view, view_of
-    from finance.history.store import StoreError, default_user
+    from finance.history.identity import default_user
+    from finance.history.recording import record_with_alerts
+    from finance.history.store import StoreError
 
-    borrower = args.borrower.strip()
     try:
-        last = store.previous_run(borrower)
-        before = None if last is None else view_of(last)
-        raised = alerts(before, run_view(result, borrower), assumptions)
-        run_id = store.record_run(
-            result,
-            assumptions,
-            data,
-            borrower=borrower,
-            user=default_user(),
+        run_id, raised, _ = record_with_alerts(
+            store, result, assumptions, data, borrower=args.borrower, user=default_user(),
             inventory_name=Path(args.inventory).name,
-            alerts=[as_record(a) for a in raised],
-        )
+        )  # fmt: skip
         return run_id, raised
     except StoreError as exc:
         raise _db_problem(exc) from None

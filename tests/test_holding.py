@@ -340,3 +340,20 @@ def test_the_carrying_cost_is_the_curve_loss_when_the_company_borrows_at_the_cur
     assert dearer.summary["holding_loss_at_company_rate"] == pytest.approx(
         -dearer.summary["holding_npv"], rel=1e-12
     )
+
+
+def test_totals_count_lots_that_sell_out_at_once_whatever_their_rate():
+    # A rate of sale 1e17 times the lot: its sort key rounds to its class's upper end, and
+    # the totals must still count it. Two lots, one that may not sell (no month left), one
+    # that may sell for two months: the first holds all for three months and is left for
+    # the final sale; the second sells out in month 1.
+    from finance.risk.holding import _held_totals, _left_totals, _sold_totals
+
+    x, available = np.array([1e17, 1e17]), np.array([0, 2])
+    one_group, levels = np.zeros(2, dtype=np.int64), np.ones((1, 1))
+    held = _held_totals(np.ones((1, 2)), x, available, np.array([3, 3]), one_group, levels, 3)
+    left = _left_totals(np.ones((1, 2)), x, available, one_group, one_group, levels, 1)
+    sold = _sold_totals(np.ones((1, 2)), x, available, one_group, one_group, levels, 1, 3)
+    np.testing.assert_array_equal(held[0, 0, 0], [2.0, 1.0, 1.0])
+    np.testing.assert_array_equal(left[0, 0], [1.0])
+    np.testing.assert_array_equal(sold[0, 0, 0], [1.0, 0.0, 0.0])

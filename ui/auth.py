@@ -19,8 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from finance.history.reviews import role_from_claims
-from finance.history.store import default_user
+from finance.history.identity import default_user, role_from_claims
 from ui.i18n import t
 
 #: The claims that name the user, in order of preference.
@@ -82,10 +81,15 @@ def current_role(store: Any = None) -> str | None:
     role = role_from_claims(found)
     if role is not None:
         return role
+    from ui import history  # imports this module
+
+    if store is None and not signed_in() and not history.db_configured():
+        # The open app on localhost with no team database: nobody has a role, and no
+        # database is opened (or created) to say so.
+        return None
     from sqlalchemy.exc import SQLAlchemyError
 
     from finance.history.store import StoreError
-    from ui import history  # imports this module
 
     try:
         return (store or history.store()).role_of(user, found)

@@ -16,20 +16,29 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
-from finance import Assumptions, ValuationResult, evaluate
-from finance.history import alerts, as_record, run_view, view_of
-from finance.history.store import DEFAULT_URL, Store, StoredRun, open_store
-from finance.report.memo import credit_memo
 from ui.auth import current_user
 from ui.compute import CACHE_TTL
 
+if TYPE_CHECKING:  # the run database's modules are imported when a page first uses them
+    from finance import Assumptions, ValuationResult
+    from finance.history.store import Store, StoredRun
+
+#: The database the app uses when ``FINANCE_DB_URL`` names none (as
+#: :data:`finance.history.store.DEFAULT_URL`, without importing SQLAlchemy to say so).
+DEFAULT_URL = "sqlite:///valuations.db"
+
 #: The environment variable that names the run database.
 DB_ENV = "FINANCE_DB_URL"
+
+
+def db_configured() -> bool:
+    """Whether ``FINANCE_DB_URL`` names a database (a team's), not the default file."""
+    return bool(os.environ.get(DB_ENV, "").strip())
 
 
 def db_url() -> str:
@@ -41,6 +50,8 @@ def db_url() -> str:
 # test_server_config.py): a renewed store opens its own engine.
 @st.cache_resource(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def _store(url: str) -> Store:
+    from finance.history.store import open_store
+
     return open_store(url)
 
 
@@ -67,25 +78,13 @@ def save_run(
     for a first run) and are stored with the run, each with its words in every language.
     Saving again records another run: the history is append-only.
     """
+    from finance.history.recording import record_with_alerts
+
     name, data, _ = upload
-    borrower = borrower.strip()
-    runs = store().runs(borrower)
-    previous = load(int(runs["id"].iloc[-1])) if not runs.empty else None
-    found = alerts(
-        None if previous is None else view_of(previous),
-        run_view(result, borrower),
-        assumptions,
-    )
-    records = [as_record(a) for a in found]
-    run_id = store().record_run(
-        result,
-        assumptions,
-        data,
-        borrower=borrower,
-        user=current_user(),
-        alerts=records,
+    run_id, _, records = record_with_alerts(
+        store(), result, assumptions, data, borrower=borrower, user=current_user(),
         inventory_name=name,
-    )
+    )  # fmt: skip
     return run_id, records
 
 
@@ -131,6 +130,9 @@ def identity(run: StoredRun) -> dict[str, str]:
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def _memo(url: str, run_id: int, lang: str) -> bytes:
+    from finance import evaluate
+    from finance.report.memo import credit_memo
+
     run = _load(url, run_id)
     a = run.load_assumptions()
     result = evaluate(run.load_inventory(a), a)

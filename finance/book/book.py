@@ -102,8 +102,6 @@ def value_borrower(
     except InputError as exc:
         return list(exc.problems)
     s = result.summary
-    p = dict(zip(result.pledge_loan.triggers["line"], result.pledge_loan.triggers["probability"],
-                 strict=True))  # fmt: skip
     eligible = float(s["eligible_value"])
     row = {
         "borrower": name,
@@ -112,9 +110,9 @@ def value_borrower(
         "borrowing_base": float(s["borrowing_base"]),
         "loan": float(loan),
         "coverage": eligible / loan if loan > 0 else math.inf,
-        "p_warning": float(p["warning_line"]),
-        "p_top_up": float(p["top_up_line"]),
-        "p_forced_sale": float(p["forced_sale_line"]),
+        "p_warning": float(s["p_warning"]),
+        "p_top_up": float(s["p_top_up"]),
+        "p_forced_sale": float(s["p_forced_sale"]),
         "lender_expected_loss": float(result.pledge_loan.lender_expected_loss),
     }
     # No previous run in a book: the coverage (on the manifest's loan) and concentration.

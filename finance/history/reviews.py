@@ -41,13 +41,14 @@ Rules (each broken one raises :class:`ReviewError`, in English or Chinese)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from finance.history.identity import ROLES, role_from_claims
 from finance.history.models import Review, Role, Run
 from finance.locale import Text, render, t
 
@@ -57,9 +58,6 @@ if TYPE_CHECKING:
 #: The steps, in the order a run normally takes them.
 ACTIONS: tuple[str, ...] = ("submitted", "reviewed", "approved", "rejected")
 #: The roles a user may have.
-ROLES: tuple[str, ...] = ("borrower", "analyst", "approver")
-#: The claims :func:`role_of` reads, in order.
-ROLE_CLAIMS: tuple[str, ...] = ("roles", "groups")
 #: Which role takes which step.
 NEEDS: Mapping[str, tuple[str, ...]] = {
     "submitted": ("borrower",),
@@ -93,23 +91,6 @@ class ReviewError(Exception):
     def message(self, lang: str = "en") -> str:
         """The message in ``lang`` (``en`` or ``zh``)."""
         return render(self.text, lang)
-
-
-def _role_names(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [part.strip() for part in value.replace(",", " ").split()]
-    if isinstance(value, Iterable) and not isinstance(value, Mapping | bytes):
-        return [str(v).strip() for v in value]
-    return []
-
-
-def role_from_claims(claims: Mapping[str, Any] | None) -> str | None:
-    """The role the claims name: the first role in ``roles``, else in ``groups``; or None."""
-    for claim in ROLE_CLAIMS:
-        for name in _role_names((claims or {}).get(claim)):
-            if name.lower() in ROLES:
-                return name.lower()
-    return None
 
 
 def _table_role(conn: Connection, user: str) -> str | None:

@@ -24,7 +24,6 @@ file wait for each other instead of failing.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import hashlib
 import io
 import math
@@ -114,14 +113,6 @@ def _reason(exc: BaseException, password: str | None) -> str:
     if password:
         line = line.replace(password, "***")
     return line
-
-
-def default_user() -> str:
-    """The operating system's user name (``unknown`` when it cannot be told)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER in a container
-        return "unknown"
 
 
 def package_version() -> str:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -49,21 +50,9 @@ def normal_cdf(x: np.ndarray) -> np.ndarray:
     return np.asarray(_cdf(np.asarray(x, dtype=np.float64)), dtype=np.float64)
 
 
-def _normal_quantile(p: float) -> float:
-    """Standard normal quantile by bisection on :func:`normal_cdf` (a few values only)."""
-    lo, hi = -10.0, 10.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if float(normal_cdf(np.array(mid))) < p:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
-
-
 #: The bins' edges in V, from -inf to +inf.
 BIN_EDGES: np.ndarray = np.array(
-    [-np.inf, *(_normal_quantile(p) for p in BIN_PROBABILITIES), np.inf]
+    [-np.inf, *(NormalDist().inv_cdf(p) for p in BIN_PROBABILITIES), np.inf]
 )
 
 

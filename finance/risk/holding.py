@@ -29,6 +29,7 @@ each scenario weighs its bin's totals with its shocks: bins x groups x months x 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -262,15 +263,11 @@ class _Sales:
         billed = np.searchsorted(starts, timeline.exit_day, side="left")
         return cls(rate, q, months, selling, last, billed, np.maximum(left_final, 0.0))
 
-    def weigh(self, table: np.ndarray, cell: np.ndarray) -> np.ndarray:
-        """Per lot ``sum_m sold_m table[cell, m]`` (months 1..M as columns 0..M-1)."""
-        prefix = np.concatenate([np.zeros((len(table), 1)), np.cumsum(table, axis=1)], axis=1)
-        full = np.maximum(self.selling - 1, 0)
-        at_last = table[cell, np.maximum(self.selling - 1, 0)]
-        return self.rate * prefix[cell, full] + np.where(self.selling > 0, self.last * at_last, 0.0)
-
     def weigh_many(self, tables: np.ndarray, cell: np.ndarray) -> np.ndarray:
-        """:meth:`weigh` of several tables at once: ``tables`` (C, M, R) gives (N, R)."""
+        """Per lot and table, ``sum_m sold_m tables[cell, m, r]`` (months 1..M as columns).
+
+        ``tables`` (C, M, R) gives (N, R).
+        """
         cells, months, width = tables.shape
         prefix = np.zeros((cells, months + 1, width))
         np.cumsum(tables, axis=1, out=prefix[:, 1:])
@@ -417,9 +414,11 @@ class _Ranked:
         """
         finite = np.isfinite(limit)
         bounded = np.where(finite, limit, 0.0)
-        u = np.where(finite, bounded / (1.0 + bounded), 1.0)
+        # An infinite limit reads up to the next class's start: a lot with an enormous x
+        # has a key that rounds to class + 1/2 and must still count.
+        u = np.where(finite, 0.5 * bounded / (1.0 + bounded), 1.0)
         classes = np.arange(self.n_classes).reshape(-1, 1)
-        return np.searchsorted(self.keys, classes + 0.5 * u, side="left")
+        return np.searchsorted(self.keys, classes + u, side="left")
 
     def start(self) -> np.ndarray:
         """Sorted position of each class's first lot, (C, 1)."""
@@ -543,14 +542,12 @@ def _sum_over_bins(work: Callable[[int], np.ndarray], n_bins: int) -> np.ndarray
     limit, where each thread's malloc arena reserves address space of its own that a tight
     ``RLIMIT_AS`` cannot spare.
     """
-    if n_bins == 1 or address_space_limit() is not None:
-        parts = (work(b) for b in range(n_bins))
-        total = next(parts)
-        for part in parts:
-            total += part
-        return total
-    with ThreadPoolExecutor(max_workers=BIN_THREADS) as pool:
-        parts = pool.map(work, range(n_bins))
+    with contextlib.ExitStack() as stack:
+        if n_bins == 1 or address_space_limit() is not None:
+            parts = map(work, range(n_bins))
+        else:
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=BIN_THREADS))
+            parts = pool.map(work, range(n_bins))
         total = next(parts)
         for part in parts:
             total += part

@@ -10,7 +10,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from finance.history import reviews
-from finance.history.store import default_user, open_store
+from finance.history.identity import default_user
+from finance.history.store import open_store
 from ui.i18n import catalog
 
 APP = Path(__file__).resolve().parents[2] / "app.py"

@@ -13,8 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from finance import parse_assumptions
 from finance.history import reviews
+from finance.history.identity import default_user
 from finance.history.reviews import ReviewError
-from finance.history.store import default_user, open_store
+from finance.history.store import open_store
 from streamlit_app.support import DOC, SAMPLE
 from ui.i18n import catalog
 from ui.state import SIGNOFF_COMMENT, SIGNOFF_RUN
