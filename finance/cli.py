@@ -52,6 +52,7 @@ from finance.locale import (
     label,
     render,
     t,
+    wrap,
 )
 
 #: The database ``--db`` records into when given without a URL (a file in the working folder);
@@ -115,22 +116,9 @@ def _argparse_speaks(lang: str) -> Iterator[None]:
 
 # One unit a line may break after: an ASCII word or one CJK character, each with the closing
 # punctuation that must not start a line.
-_PIECE = re.compile(r"(?:[^\s\u2e80-\uffff]+|[\u2e80-\uffff])[，。；：、）”]*|\s+")
-
-
 def _wrap(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` display columns, broken between words or CJK."""
-    lines: list[str] = []
-    line = ""
-    for piece in _PIECE.findall(" ".join(text.split())):
-        if line.strip() and not piece.isspace() and display_width(line.rstrip() + piece) > width:
-            lines.append(line.rstrip())
-            line = ""
-        if line or not piece.isspace():
-            line += piece
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines
+    return wrap(text, lambda line: display_width(line) > width)
 
 
 class _WideHelpFormatter(argparse.HelpFormatter):

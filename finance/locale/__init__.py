@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,30 @@ def render(
         return template.format(**values)
     except (KeyError, ValueError, IndexError):
         return str(text)
+
+
+#: A piece a line may break after: a Latin word or number, or one CJK character, each with
+#: the punctuation that must not start a line; or a run of spaces.
+_PIECE = re.compile(r"(?:[^\s\u2e80-\uffff]+|[\u2e80-\uffff])[，。；：、）”,.;:)]*|\s+")
+
+
+def wrap(text: str, too_wide: Callable[[str], bool]) -> list[str]:
+    """``text`` in lines, broken between words or CJK characters where ``too_wide`` says.
+
+    ``too_wide(line)`` tells whether a line is wider than the room (in terminal columns,
+    points on a page...); a piece wider than the room alone stays whole on its own line.
+    """
+    lines: list[str] = []
+    line = ""
+    for piece in _PIECE.findall(" ".join(str(text).split())):
+        if line.strip() and not piece.isspace() and too_wide((line + piece).rstrip()):
+            lines.append(line.rstrip())
+            line = ""
+        if line or not piece.isspace():
+            line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
 
 
 def display_width(text: str) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +29,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
 
 from finance.inputs.assumptions import Assumptions
-from finance.locale import catalog, check_lang, label, t
+from finance.locale import catalog, check_lang, label, t, wrap
 from finance.report.certificate import certificate_table
 from finance.result import ValuationResult
 
@@ -308,29 +307,14 @@ class _Memo(FPDF):
         )
 
 
-# One unit a line may break after: an ASCII word or one CJK character, each with the closing
-# punctuation that must not start a line (as the command line wraps its help).
-_PIECE = re.compile(r"(?:[^\s\u2e80-\uffff]+|[\u2e80-\uffff])[，。；：、）”,.;:)]*|\s+")
-
-
 def wrap_text(pdf: FPDF, text: str, width: float) -> list[str]:
     """``text`` in lines no wider than ``width`` (mm, the current font): between words or CJK.
 
     fpdf2 breaks English at spaces and Chinese anywhere (which splits ``CNY`` or a number);
-    here Chinese breaks between characters and a Latin word or number stays whole.
+    here Chinese breaks between characters and a Latin word or number stays whole
+    (:func:`finance.locale.wrap`, as the command line wraps its help).
     """
-    lines: list[str] = []
-    line = ""
-    for piece in _PIECE.findall(" ".join(str(text).split())):
-        trial = line + piece
-        if line.strip() and not piece.isspace() and pdf.get_string_width(trial.rstrip()) > width:
-            lines.append(line.rstrip())
-            line = ""
-        if line or not piece.isspace():
-            line += piece
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines
+    return wrap(text, lambda line: pdf.get_string_width(line) > width)
 
 
 def _category_name(key: str, lang: str, names: Mapping[str, str]) -> str:
