@@ -731,28 +731,15 @@ def format_rollforward(table: Any, opening: Any, closing: Any, lang: str = "en")
 
 def _report(args: argparse.Namespace) -> int:
     """Write a recorded run's PDF credit memo, its figures valued again from its inputs."""
-    from finance.evaluate import evaluate
-    from finance.report.memo import FontNotFoundError, credit_memo
+    from finance.history.run_memo import run_memo
+    from finance.report.memo import FontNotFoundError
     from finance.report.output import replace_file, write_failed
 
     lang = args.lang
     with contextlib.closing(_open_store(args.db, create=False)) as store:
         run = _stored(store, args.run)
-    assumptions = run.load_assumptions()
-    # The stored inputs valued again give the stored figures (the run is reproducible):
-    # the memo needs the whole result, its scenarios included, which the store keeps not.
-    result = evaluate(run.load_inventory(assumptions), assumptions)
-    identity = {
-        "run_id": str(run.id),
-        "borrower": run.borrower,
-        "user": run.user,
-        "created_at": run.created_at.isoformat(timespec="seconds"),
-        "inventory_hash": run.inventory_sha256,
-        "assumptions_hash": run.assumptions_sha256,
-        "package_version": run.package_version,
-    }
     try:
-        pdf = credit_memo(result, assumptions, lang=lang, identity=identity)
+        pdf = run_memo(run, lang)
     except FontNotFoundError as exc:
         raise InputError([Problem("--pdf", Text(str(exc), "problem.no_cjk_font"))]) from None
     target = Path(args.pdf)

@@ -14,7 +14,6 @@ back (cached by id: a run never changes once recorded). The user recorded on a r
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -113,30 +112,11 @@ def runs() -> pd.DataFrame:
     return store().runs()
 
 
-def identity(run: StoredRun) -> dict[str, str]:
-    """A stored run's identity, as the credit memo's first page shows it."""
-    created = run.created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return {
-        "run_id": str(run.id),
-        "borrower": run.borrower,
-        "user": run.user,
-        "created_at": created,
-        "inventory_file": run.inventory_name,
-        "inventory_hash": run.inventory_sha256,
-        "assumptions_hash": run.assumptions_sha256,
-        "package_version": run.package_version,
-    }
-
-
 @st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def _memo(url: str, run_id: int, lang: str) -> bytes:
-    from finance import evaluate
-    from finance.report.memo import credit_memo
+    from finance.history.run_memo import run_memo
 
-    run = _load(url, run_id)
-    a = run.load_assumptions()
-    result = evaluate(run.load_inventory(a), a)
-    return credit_memo(result, a, lang=lang, identity=identity(run))
+    return run_memo(_load(url, run_id), lang)
 
 
 def memo_pdf(run_id: int, lang: str, url: str | None = None) -> bytes:
