@@ -26,7 +26,7 @@ from ui.state import (
     RESET,
     assumptions_doc,
 )
-from ui.uploader import file_uploader
+from ui.uploader import file_uploader, newly_uploaded
 
 
 def _reset() -> None:
@@ -65,8 +65,7 @@ st.markdown(t("assumptions.intro"))
 
 with st.expander(t("assumptions.file"), expanded=False):
     upload = file_uploader(t("assumptions.load"), key=ASSUMPTIONS_UPLOAD, types=("toml",), max_mb=1)
-    if upload is not None and st.session_state.get(ASSUMPTIONS_UPLOAD_SEEN) != upload.file_id:
-        st.session_state[ASSUMPTIONS_UPLOAD_SEEN] = upload.file_id
+    if newly_uploaded(upload, ASSUMPTIONS_UPLOAD_SEEN):
         _load(upload)
     st.button(t("assumptions.reset"), key=RESET, on_click=_reset)
 

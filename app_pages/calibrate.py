@@ -26,7 +26,7 @@ from ui.state import (
     HISTORY,
     assumptions_doc,
 )
-from ui.uploader import file_uploader
+from ui.uploader import file_uploader, newly_uploaded
 
 #: Fields shown in percent (rates and fractions); months_to_clear is in months.
 PERCENT_FIELDS = ("sigma", "erosion", "markdown", "demand_sigma")
@@ -70,8 +70,7 @@ upload = file_uploader(
     max_mb=compute.HISTORY_MB,
     help=t("calibrate.upload_help"),
 )
-if upload is not None and st.session_state.get(CALIBRATE_UPLOAD_SEEN) != upload.file_id:
-    st.session_state[CALIBRATE_UPLOAD_SEEN] = upload.file_id
+if newly_uploaded(upload, CALIBRATE_UPLOAD_SEEN):
     st.session_state[HISTORY] = compute.as_upload(upload.name, upload.getvalue())
     st.session_state.pop(CALIBRATE_APPLIED, None)
 st.button(t("calibrate.use_sample"), key=CALIBRATE_SAMPLE, on_click=_use_sample)

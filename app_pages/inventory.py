@@ -17,7 +17,7 @@ from ui.state import (
     assumptions_doc,
 )
 from ui.template import template_csv, template_xlsx
-from ui.uploader import file_uploader
+from ui.uploader import file_uploader, newly_uploaded
 
 
 def _use_sample() -> None:
@@ -81,9 +81,7 @@ upload = file_uploader(
     max_mb=compute.MAX_UPLOAD_MB,
     help=t("inventory.upload_help"),
 )
-# The uploader forgets its file when the user visits another page; the session keeps it.
-if upload is not None and st.session_state.get(UPLOAD_SEEN) != upload.file_id:
-    st.session_state[UPLOAD_SEEN] = upload.file_id
+if newly_uploaded(upload, UPLOAD_SEEN):
     st.session_state[INVENTORY] = compute.as_upload(upload.name, upload.getvalue())
 as_csv, as_xlsx, sample = st.columns([1, 1, 2], vertical_alignment="bottom")
 as_csv.download_button(

@@ -64,3 +64,15 @@ def file_uploader(label: str, *, key: str, types: Sequence[str], max_mb: int, **
         note = t("uploader.limit", mb=max_mb, types=shown)
         st.html(_style(key, t("uploader.button"), note))
     return st.file_uploader(label, type=list(types), key=key, max_upload_size=max_mb, **kwargs)
+
+
+def newly_uploaded(upload: Any, seen_key: str) -> bool:
+    """Whether ``upload`` is a file the session has not taken yet; remembers it if so.
+
+    The uploader forgets its file when the user visits another page, and reruns hand the
+    same file back on every interaction: the session takes each file once, by its id.
+    """
+    if upload is None or st.session_state.get(seen_key) == upload.file_id:
+        return False
+    st.session_state[seen_key] = upload.file_id
+    return True
