@@ -20,6 +20,13 @@ import numpy as np
 
 from finance.market.curve import DAYS_PER_YEAR
 
+#: The random streams drawn beside the price paths, each from the scenarios' seed: the
+#: price moves after each loan assessment day (:meth:`PriceScenarios.increments`) and the
+#: demand levels (:mod:`finance.risk.demand`). A book draws them once for all its borrowers
+#: (:mod:`finance.market.shared`) from the same streams.
+INCREMENT_STREAM = 0x1C2E
+DEMAND_STREAM = 0xDE3A
+
 
 def nearest_grid_index(grid: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Position in a sorted grid of days (at least two) nearest to each day.
@@ -97,7 +104,7 @@ class PriceScenarios:
         if not isinstance(starts, int | np.integer):
             starts = len(starts)
         levels, level_of = np.unique(horizon, return_inverse=True)
-        rng = np.random.default_rng((self.seed, 0x1C2E))
+        rng = np.random.default_rng((self.seed, INCREMENT_STREAM))
         steps = np.diff(np.concatenate([[0], levels])) / DAYS_PER_YEAR
         n_scenarios, n_categories = self.n_scenarios, self.brownian.shape[1]
         # The common factor along the horizons in order; each category's own over its own.

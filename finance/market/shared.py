@@ -26,11 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finance.market.scenarios import IncrementDraws, PriceScenarios, simulate_brownian
-
-#: The streams of the pre-drawn normals (the ones a single valuation draws its own from).
-DEMAND_STREAM = 0xDE3A
-INCREMENT_STREAM = 0x1C2E
+from finance.market.scenarios import (
+    DEMAND_STREAM,
+    INCREMENT_STREAM,
+    IncrementDraws,
+    PriceScenarios,
+    simulate_brownian,
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

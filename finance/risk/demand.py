@@ -35,7 +35,7 @@ from statistics import NormalDist
 import numpy as np
 
 from finance.market.curve import DAYS_PER_YEAR
-from finance.market.scenarios import PriceScenarios
+from finance.market.scenarios import DEMAND_STREAM, PriceScenarios
 
 #: Normal probabilities at which V's range is cut: bins of 2%, 8%, 15%, 25%, 25%, 15%, 8%, 2%.
 BIN_PROBABILITIES: tuple[float, ...] = (0.02, 0.10, 0.25, 0.50, 0.75, 0.90, 0.98)
@@ -144,7 +144,7 @@ class DemandBins:
         if scenarios.demand_normals is not None:
             v = np.array(scenarios.demand_normals, dtype=np.float64)  # a copy: changed below
         else:
-            rng = np.random.default_rng((scenarios.seed, 0xDE3A))
+            rng = np.random.default_rng((scenarios.seed, DEMAND_STREAM))
             v = rng.standard_normal((n_scenarios, n_categories))
         v *= math.sqrt(max(1.0 - self.correlation**2, 0.0))
         v += self.correlation * at_year
