@@ -699,8 +699,7 @@ def hold(
         # and rate of sale: every bin's are then sums of prefix sums (_Ranked), no pass over
         # the lots per bin.
         q = lots.quantity
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.where(q > 0, lots.monthly_sales / np.where(q > 0, q, 1.0), 0.0)
+        x = timeline.per_month  # each lot's monthly rate of sale, a share of it
         available = np.minimum(timeline.selling_months, months)
         billed_months = np.searchsorted(starts, timeline.exit_day, side="left")
         levels = demand.levels[lots.group_category]  # (G, L): each group's category's levels
