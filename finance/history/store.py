@@ -28,6 +28,8 @@ import hashlib
 import io
 import math
 import re
+import sqlite3
+import time
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, is_dataclass
@@ -481,6 +483,25 @@ class Store:
         return reviews.role_of(self, user, claims)
 
 
+def _wal(cursor: Any) -> None:
+    """Put the database in WAL mode (once: the mode stays with the file).
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once,
+    without waiting out the busy timeout, when another process holds it then (two processes
+    opening a new database together): so the switch is tried again until the timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
 
@@ -491,7 +512,7 @@ def _sqlite_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
